@@ -1,0 +1,166 @@
+//! Why a task produced no value: it was cancelled, or it panicked.
+
+use std::any::Any;
+use std::fmt;
+
+/// A task (or a gather child) ended without producing its value.
+///
+/// Returned by awaiting a `JoinHandle`, and by `gather_settled` for each child
+/// that panicked or was cancelled.
+///
+/// # Examples
+///
+/// ```
+/// use braid_gather::JoinError;
+///
+/// let err = JoinError::cancelled();
+/// assert!(err.is_cancelled());
+/// assert!(!err.is_panic());
+/// assert_eq!(err.to_string(), "task was cancelled");
+/// ```
+pub struct JoinError {
+    repr: Repr,
+}
+
+enum Repr {
+    Cancelled,
+    Panic(Box<dyn Any + Send + 'static>),
+}
+
+impl JoinError {
+    /// The error of a task that was cancelled (aborted, or shut down with its
+    /// runtime) before it finished.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(braid_gather::JoinError::cancelled().is_cancelled());
+    /// ```
+    pub fn cancelled() -> JoinError {
+        JoinError { repr: Repr::Cancelled }
+    }
+
+    /// The error of a task whose future panicked; `payload` is what
+    /// `std::panic::catch_unwind` caught.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = braid_gather::JoinError::panic(Box::new("boom"));
+    /// assert!(err.is_panic());
+    /// assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
+    /// ```
+    pub fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError { repr: Repr::Panic(payload) }
+    }
+
+    /// Whether the task was cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(!braid_gather::JoinError::panic(Box::new(1)).is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// Whether the task panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(braid_gather::JoinError::panic(Box::new(1)).is_panic());
+    /// ```
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The panic payload, to hand to `std::panic::resume_unwind`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the task was cancelled rather than panicking; use
+    /// [`try_into_panic`](Self::try_into_panic) to ask first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = braid_gather::JoinError::panic(Box::new(7_u32));
+    /// assert_eq!(*err.into_panic().downcast::<u32>().unwrap(), 7);
+    /// ```
+    #[track_caller]
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        self.try_into_panic()
+            .expect("`JoinError::into_panic` called on a cancelled task's error, not a panic")
+    }
+
+    /// The panic payload, or the error itself back if the task was cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = braid_gather::JoinError::cancelled();
+    /// assert!(err.try_into_panic().is_err());
+    /// ```
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.repr {
+            Repr::Panic(payload) => Ok(payload),
+            Repr::Cancelled => Err(self),
+        }
+    }
+}
+
+/// The text of a panic payload when it is a string, as `panic!` makes it.
+fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => f.write_str("task was cancelled"),
+            Repr::Panic(payload) => match panic_message(payload.as_ref()) {
+                Some(msg) => write!(f, "task panicked with message {msg:?}"),
+                None => f.write_str("task panicked"),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => f.write_str("JoinError::Cancelled"),
+            Repr::Panic(payload) => match panic_message(payload.as_ref()) {
+                Some(msg) => write!(f, "JoinError::Panic({msg:?})"),
+                None => f.write_str("JoinError::Panic(..)"),
+            },
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_the_panic_message() {
+        let err = JoinError::panic(Box::new(String::from("bad input")));
+        assert_eq!(err.to_string(), "task panicked with message \"bad input\"");
+        assert_eq!(format!("{err:?}"), "JoinError::Panic(\"bad input\")");
+        let opaque = JoinError::panic(Box::new(3_u8));
+        assert_eq!(opaque.to_string(), "task panicked");
+    }
+
+    #[test]
+    #[should_panic(expected = "called on a cancelled task's error")]
+    fn into_panic_of_cancelled_names_the_mistake() {
+        let _ = JoinError::cancelled().into_panic();
+    }
+}

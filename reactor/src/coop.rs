@@ -1,0 +1,122 @@
+//! The cooperative budget: how much work one task may do in one poll.
+//!
+//! A task whose resources are always ready (a socket with data queued, a
+//! timer already due, a finished `JoinHandle`) would otherwise never return
+//! `Pending` and would starve every other task queued on its worker. The
+//! scheduler runs each poll inside [`budget`]; every braid resource calls
+//! [`poll_proceed`] before doing work, and once the budget is spent the
+//! resource wakes its task and returns `Pending`, so the task goes to the back
+//! of the queue.
+//!
+//! Outside [`budget`] (a plain executor, a test) the budget is unlimited.
+
+use std::cell::Cell;
+use std::task::{Context, Poll};
+
+/// Units one poll may spend. Tokio uses the same figure; it keeps a tight
+/// loop of ready operations to a few tens of microseconds.
+pub const BUDGET: u8 = 128;
+
+thread_local! {
+    static REMAINING: Cell<Option<u8>> = const { Cell::new(None) };
+}
+
+/// Runs `f` (one poll of a task) with a fresh budget, restoring the previous
+/// one afterwards, also if `f` panics.
+///
+/// # Examples
+///
+/// ```
+/// use braid_reactor::coop;
+///
+/// assert_eq!(coop::remaining(), None);
+/// coop::budget(|| assert_eq!(coop::remaining(), Some(coop::BUDGET)));
+/// assert_eq!(coop::remaining(), None);
+/// ```
+pub fn budget<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<u8>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            REMAINING.with(|cell| cell.set(self.0));
+        }
+    }
+    let _restore = Restore(REMAINING.with(|cell| cell.replace(Some(BUDGET))));
+    f()
+}
+
+/// Units left in the current poll, or `None` when no budget is in force.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(braid_reactor::coop::remaining(), None);
+/// ```
+pub fn remaining() -> Option<u8> {
+    REMAINING.with(Cell::get)
+}
+
+/// Spends one unit, or, when none are left, wakes the task and returns
+/// `Pending` so it yields to its queue.
+///
+/// # Examples
+///
+/// ```
+/// use braid_reactor::coop;
+/// use std::task::{Context, Poll, Waker};
+///
+/// let mut cx = Context::from_waker(Waker::noop());
+/// coop::budget(|| {
+///     for _ in 0..coop::BUDGET {
+///         assert!(coop::poll_proceed(&mut cx).is_ready());
+///     }
+///     assert!(coop::poll_proceed(&mut cx).is_pending());
+/// });
+/// ```
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
+    REMAINING.with(|cell| match cell.get() {
+        None => Poll::Ready(()),
+        Some(0) => {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        Some(n) => {
+            cell.set(Some(n - 1));
+            Poll::Ready(())
+        }
+    })
+}
+
+/// Whether the current poll may still do work; for loops that want to stop
+/// early without spending a unit.
+///
+/// # Examples
+///
+/// ```
+/// assert!(braid_reactor::coop::has_budget_remaining());
+/// ```
+pub fn has_budget_remaining() -> bool {
+    remaining() != Some(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    #[test]
+    fn budget_is_restored_after_a_panic() {
+        let caught = std::panic::catch_unwind(|| budget(|| panic!("inside")));
+        assert!(caught.is_err());
+        assert_eq!(remaining(), None);
+    }
+
+    #[test]
+    fn nested_budget_restores_the_outer_one() {
+        let mut cx = Context::from_waker(Waker::noop());
+        budget(|| {
+            assert!(poll_proceed(&mut cx).is_ready());
+            budget(|| assert_eq!(remaining(), Some(BUDGET)));
+            assert_eq!(remaining(), Some(BUDGET - 1));
+        });
+    }
+}

@@ -1,0 +1,3 @@
+//! The I/O driver, timer wheel, net and time types of braid (being written).
+
+pub mod coop;
