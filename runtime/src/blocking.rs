@@ -1,0 +1,225 @@
+//! The blocking pool: threads for `spawn_blocking`, started on demand up to a
+//! limit and retired after sitting idle.
+//!
+//! A blocking call runs as an ordinary task (so it has a `JoinHandle`, a
+//! panic becomes a `JoinError`, and a queued call can be aborted), whose
+//! future calls the closure once. The pool keeps a queue of them; an idle
+//! thread takes the next one, and when none is idle a new thread is started
+//! unless `max_blocking_threads` are running, in which case the call waits in
+//! the queue.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crate::sync::{Arc, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::task::{self, Header, JoinHandle, Notified, Schedule};
+
+/// How long an idle blocking thread waits for work before it exits.
+pub(crate) const KEEP_ALIVE: Duration = Duration::from_secs(10);
+
+#[derive(Clone)]
+pub(crate) struct BlockingPool {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    /// Idle threads wait here for work.
+    work: Condvar,
+    /// Shutdown waits here for the threads to exit.
+    exited: Condvar,
+    /// Calls queued or running; read without the lock to decide whether the
+    /// paused clock may auto-advance.
+    pending: AtomicUsize,
+    max_threads: usize,
+    keep_alive: Duration,
+    thread_name: String,
+    /// Entered on each blocking thread so `Handle::current()` works there.
+    /// Cleared at shutdown, which breaks the cycle runtime → pool → handle.
+    handle: Mutex<Option<crate::Handle>>,
+}
+
+struct State {
+    queue: VecDeque<Notified>,
+    num_threads: usize,
+    num_idle: usize,
+    /// Wake-ups handed to idle threads and not yet taken.
+    num_notify: usize,
+    shutdown: bool,
+}
+
+/// The future of a blocking call: runs the closure on its first poll.
+struct BlockingTask<F>(Option<F>);
+
+// The closure is never pinned: it is moved out and called.
+impl<F> Unpin for BlockingTask<F> {}
+
+impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
+    type Output = R;
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
+        let f = self.0.take().expect("a blocking task is polled once");
+        Poll::Ready(f())
+    }
+}
+
+/// Blocking tasks are never woken (they are queued once and never return
+/// `Pending`) and are in no owned list.
+struct NoSchedule;
+
+impl Schedule for NoSchedule {
+    fn schedule(&self, _task: Notified) {
+        unreachable!("a blocking task is queued once and never woken");
+    }
+
+    fn release(&self, _task: NonNull<Header>) -> bool {
+        false
+    }
+}
+
+impl BlockingPool {
+    pub(crate) fn new(max_threads: usize, thread_name: String, keep_alive: Duration) -> BlockingPool {
+        BlockingPool {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State {
+                    queue: VecDeque::new(),
+                    num_threads: 0,
+                    num_idle: 0,
+                    num_notify: 0,
+                    shutdown: false,
+                }),
+                work: Condvar::new(),
+                exited: Condvar::new(),
+                pending: AtomicUsize::new(0),
+                max_threads,
+                keep_alive,
+                thread_name,
+                handle: Mutex::new(None),
+            }),
+        }
+    }
+
+    pub(crate) fn set_handle(&self, handle: crate::Handle) {
+        *self.inner.handle.lock() = Some(handle);
+    }
+
+    /// True when no blocking call is queued or running.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.inner.pending.load(Ordering::Acquire) == 0
+    }
+
+    pub(crate) fn spawn<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (task, notified, join) = task::new(BlockingTask(Some(f)), NoSchedule);
+        // Not kept in an owned list: the queue is where shutdown finds it.
+        drop(task);
+        let inner = &self.inner;
+        let mut state = inner.state.lock();
+        if state.shutdown {
+            drop(state);
+            notified.shutdown();
+            return join;
+        }
+        inner.pending.fetch_add(1, Ordering::AcqRel);
+        state.queue.push_back(notified);
+        if state.num_idle > 0 {
+            state.num_idle -= 1;
+            state.num_notify += 1;
+            inner.work.notify_one();
+        } else if state.num_threads < inner.max_threads {
+            state.num_threads += 1;
+            let pool = self.clone();
+            let started = std::thread::Builder::new()
+                .name(inner.thread_name.clone())
+                .spawn(move || pool.run_thread());
+            if let Err(error) = started {
+                state.num_threads -= 1;
+                // The call stays queued for a running thread if there is
+                // one; with none, it could never run.
+                assert!(
+                    state.num_threads > 0,
+                    "failed to start a blocking thread and none is running: {error}"
+                );
+            }
+        }
+        join
+    }
+
+    fn run_thread(self) {
+        let inner = &*self.inner;
+        let handle = inner.handle.lock().clone();
+        let _enter = handle.as_ref().map(crate::context::enter);
+        let mut state = inner.state.lock();
+        'work: loop {
+            while let Some(task) = state.queue.pop_front() {
+                drop(state);
+                task.run();
+                inner.pending.fetch_sub(1, Ordering::AcqRel);
+                state = inner.state.lock();
+            }
+            if state.shutdown {
+                break;
+            }
+            state.num_idle += 1;
+            let idle_since = Instant::now();
+            loop {
+                state = inner.work.wait_timeout(state, inner.keep_alive);
+                if state.num_notify > 0 {
+                    state.num_notify -= 1;
+                    continue 'work;
+                }
+                if state.shutdown {
+                    state.num_idle -= 1;
+                    break 'work;
+                }
+                if idle_since.elapsed() >= inner.keep_alive {
+                    state.num_idle -= 1;
+                    break 'work;
+                }
+            }
+        }
+        state.num_threads -= 1;
+        if state.num_threads == 0 {
+            inner.exited.notify_all();
+        }
+    }
+
+    /// Refuses new calls, cancels the queued ones and waits up to `timeout`
+    /// for the running ones (not at all for `None`).
+    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
+        let inner = &*self.inner;
+        let queued = {
+            let mut state = inner.state.lock();
+            state.shutdown = true;
+            inner.work.notify_all();
+            std::mem::take(&mut state.queue)
+        };
+        drop(inner.handle.lock().take());
+        for task in queued {
+            inner.pending.fetch_sub(1, Ordering::AcqRel);
+            task.shutdown();
+        }
+        let Some(timeout) = timeout else { return };
+        let deadline = Instant::now() + timeout;
+        let mut state = inner.state.lock();
+        while state.num_threads > 0 {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            state = inner.exited.wait_timeout(state, deadline - now);
+        }
+    }
+
+    /// Threads currently started (for tests).
+    pub(crate) fn num_threads(&self) -> usize {
+        self.inner.state.lock().num_threads
+    }
+}

@@ -1,0 +1,171 @@
+//! `Handle`: a cheap, cloneable reference to a runtime, for spawning onto it
+//! from anywhere.
+
+use std::fmt;
+use std::future::Future;
+
+use crate::context;
+use crate::scheduler::Scheduler;
+use crate::task::JoinHandle;
+
+/// A reference to a runtime: spawn onto it, or block on it, from any thread.
+///
+/// # Examples
+///
+/// ```
+/// let rt = braid::Runtime::new().unwrap();
+/// let handle = rt.handle().clone();
+/// let answer = std::thread::spawn(move || {
+///     let join = handle.spawn(async { 1 + 1 });
+///     handle.block_on(join).unwrap()
+/// })
+/// .join()
+/// .unwrap();
+/// assert_eq!(answer, 2);
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) inner: Scheduler,
+}
+
+/// Returned by [`Handle::try_current`] outside a runtime.
+///
+/// # Examples
+///
+/// ```
+/// let err = braid::Handle::try_current().unwrap_err();
+/// assert!(err.to_string().contains("braid runtime"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TryCurrentError(());
+
+impl fmt::Display for TryCurrentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no braid runtime is running on this thread")
+    }
+}
+
+impl std::error::Error for TryCurrentError {}
+
+impl Handle {
+    /// The handle of the runtime this code runs in.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime (not in a task, a `block_on`, or a blocking call).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = braid::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let handle = braid::Handle::current();
+    ///     assert_eq!(handle.spawn(async { 5 }).await.unwrap(), 5);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Ok(handle) => handle,
+            Err(_) => panic!("`Handle::current` {}", context::NO_RUNTIME),
+        }
+    }
+
+    /// The handle of the runtime this code runs in, or an error outside one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(braid::Handle::try_current().is_err());
+    /// let rt = braid::Runtime::new().unwrap();
+    /// rt.block_on(async { assert!(braid::Handle::try_current().is_ok()) });
+    /// ```
+    pub fn try_current() -> Result<Handle, TryCurrentError> {
+        context::with_current(|handle| handle.cloned()).ok_or(TryCurrentError(()))
+    }
+
+    /// Spawns a task onto this runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = braid::Runtime::new().unwrap();
+    /// let join = rt.handle().spawn(async { "done" });
+    /// assert_eq!(rt.block_on(join).unwrap(), "done");
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.spawn(future)
+    }
+
+    /// Runs a blocking closure on this runtime's blocking pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = braid::Runtime::new().unwrap();
+    /// let join = rt.handle().spawn_blocking(|| 40 + 2);
+    /// assert_eq!(rt.block_on(join).unwrap(), 42);
+    /// ```
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner.blocking().spawn(f)
+    }
+
+    /// Runs `future` to completion on the calling thread, with this runtime
+    /// as its context.
+    ///
+    /// # Panics
+    ///
+    /// When called from a thread that is already driving async tasks (a
+    /// worker, or inside another `block_on`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = braid::Runtime::new().unwrap();
+    /// assert_eq!(rt.handle().block_on(async { 3 }), 3);
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _guard = context::enter_driving(self, "block_on");
+        match &self.inner {
+            Scheduler::MultiThread(_) => crate::park_thread::block_on(future),
+            Scheduler::CurrentThread(shared) => shared.block_on(future),
+        }
+    }
+
+    /// Tasks spawned on this runtime that have not completed.
+    #[doc(hidden)]
+    pub fn num_alive_tasks(&self) -> usize {
+        self.inner.num_alive_tasks()
+    }
+
+    /// Threads of the blocking pool now started.
+    #[doc(hidden)]
+    pub fn num_blocking_threads(&self) -> usize {
+        self.inner.blocking().num_threads()
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let flavor = match self.inner {
+            Scheduler::MultiThread(_) => "multi_thread",
+            Scheduler::CurrentThread(_) => "current_thread",
+        };
+        f.debug_struct("Handle").field("flavor", &flavor).finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Handle {
+    fn eq(&self, other: &Handle) -> bool {
+        self.inner.ptr_eq(&other.inner)
+    }
+}

@@ -1,0 +1,71 @@
+//! Schedulers: the multi-thread work-stealing one and the current-thread one,
+//! behind one handle.
+
+mod current_thread;
+mod driver;
+mod idle;
+mod multi_thread;
+mod park;
+mod queue;
+mod worker;
+
+pub(crate) use current_thread::Shared as CurrentThread;
+pub(crate) use driver::DriverCell;
+pub(crate) use multi_thread::Shared as MultiThread;
+pub(crate) use worker::{Core as WorkerCore, run as run_worker};
+
+use std::future::Future;
+
+use crate::blocking::BlockingPool;
+use crate::sync::Arc;
+use crate::task::JoinHandle;
+
+/// A runtime's scheduler, of either flavour.
+#[derive(Clone)]
+pub(crate) enum Scheduler {
+    MultiThread(Arc<MultiThread>),
+    CurrentThread(Arc<CurrentThread>),
+}
+
+impl Scheduler {
+    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self {
+            Scheduler::MultiThread(shared) => shared.spawn(future),
+            Scheduler::CurrentThread(shared) => shared.spawn(future),
+        }
+    }
+
+    pub(crate) fn blocking(&self) -> &BlockingPool {
+        match self {
+            Scheduler::MultiThread(shared) => &shared.blocking,
+            Scheduler::CurrentThread(shared) => &shared.blocking,
+        }
+    }
+
+    pub(crate) fn driver(&self) -> Option<&Arc<DriverCell>> {
+        match self {
+            Scheduler::MultiThread(shared) => shared.driver.as_ref(),
+            Scheduler::CurrentThread(shared) => shared.driver.as_ref(),
+        }
+    }
+
+    /// Live tasks (spawned, not yet completed and released).
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        match self {
+            Scheduler::MultiThread(shared) => shared.owned.len(),
+            Scheduler::CurrentThread(shared) => shared.owned.len(),
+        }
+    }
+
+    pub(crate) fn ptr_eq(&self, other: &Scheduler) -> bool {
+        match (self, other) {
+            (Scheduler::MultiThread(a), Scheduler::MultiThread(b)) => Arc::ptr_eq(a, b),
+            (Scheduler::CurrentThread(a), Scheduler::CurrentThread(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}

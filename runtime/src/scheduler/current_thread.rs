@@ -1,0 +1,218 @@
+//! The current-thread flavour: every task runs on the thread inside
+//! `block_on`, which also drives the I/O driver when it has nothing to run.
+//! Tasks spawned while no thread is inside `block_on` wait for the next one.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::pin;
+use std::ptr::{self, NonNull};
+use std::task::{Context, Poll, Wake, Waker};
+
+use super::driver::DriverCell;
+use super::park::{Parker, Unparker};
+use crate::blocking::BlockingPool;
+use crate::sync::{Arc, AtomicBool, Mutex, Ordering, StdArc};
+use crate::task::{self, Header, JoinHandle, Notified, OwnedTasks, Schedule};
+
+/// Tasks run between two polls of the `block_on` future and two looks at
+/// the driver.
+const EVENT_INTERVAL: u32 = 61;
+
+pub(crate) struct Shared {
+    inject: Mutex<VecDeque<Notified>>,
+    pub(crate) owned: OwnedTasks,
+    /// The run queue and parker, taken by the thread inside `block_on`.
+    core: Mutex<Option<Box<Core>>>,
+    unparker: Unparker,
+    shutdown: AtomicBool,
+    pub(crate) driver: Option<Arc<DriverCell>>,
+    pub(crate) blocking: BlockingPool,
+}
+
+struct Core {
+    local: VecDeque<Notified>,
+    parker: Parker,
+    tick: u32,
+}
+
+struct CoreContext {
+    shared: Arc<Shared>,
+    core: RefCell<Option<Box<Core>>>,
+}
+
+thread_local! {
+    static CURRENT: Cell<*const CoreContext> = const { Cell::new(ptr::null()) };
+}
+
+/// Wakes the `block_on` future: sets its flag and unparks the thread.
+struct MainWaker {
+    woken: AtomicBool,
+    unparker: Unparker,
+}
+
+impl Wake for MainWaker {
+    fn wake(self: StdArc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &StdArc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.unparker.unpark();
+    }
+}
+
+impl Shared {
+    pub(crate) fn new(driver: Option<Arc<DriverCell>>, blocking: BlockingPool) -> Arc<Shared> {
+        let parker = Parker::new(driver.clone());
+        Arc::new(Shared {
+            inject: Mutex::new(VecDeque::new()),
+            owned: OwnedTasks::new(1),
+            unparker: parker.unparker(),
+            core: Mutex::new(Some(Box::new(Core { local: VecDeque::new(), parker, tick: 0 }))),
+            shutdown: AtomicBool::new(false),
+            driver,
+            blocking,
+        })
+    }
+
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (task, notified, join) = task::new(future, self.clone());
+        match self.owned.bind(task) {
+            Ok(()) => self.schedule(notified),
+            Err(task) => {
+                drop(notified);
+                task.shutdown();
+            }
+        }
+        join
+    }
+
+    /// Runs `future` to completion on this thread, running the runtime's
+    /// tasks while it waits.
+    pub(crate) fn block_on<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
+        let Some(core) = self.core.lock().take() else {
+            // Another thread is inside `block_on` and runs the tasks; this
+            // one only waits for its own future.
+            return crate::park_thread::block_on(future);
+        };
+        let cx = CoreContext { shared: self.clone(), core: RefCell::new(Some(core)) };
+        let prev = CURRENT.with(|c| c.replace(&cx));
+        struct Restore<'a>(&'a CoreContext, *const CoreContext);
+        impl Drop for Restore<'_> {
+            fn drop(&mut self) {
+                CURRENT.with(|c| c.set(self.1));
+                // Hand the core back even when the future panicked.
+                if let Some(core) = self.0.core.borrow_mut().take() {
+                    *self.0.shared.core.lock() = Some(core);
+                }
+            }
+        }
+        let _restore = Restore(&cx, prev);
+        cx.run(future)
+    }
+
+    fn schedule_task(&self, task: Notified) {
+        if self.shutdown.load(Ordering::Acquire) {
+            drop(task);
+            return;
+        }
+        let cx = CURRENT.with(Cell::get);
+        if !cx.is_null() {
+            // SAFETY: set only while `block_on` keeps the context alive on
+            // this thread's stack.
+            let cx = unsafe { &*cx };
+            if ptr::eq(Arc::as_ptr(&cx.shared), self) {
+                if let Ok(mut core) = cx.core.try_borrow_mut() {
+                    if let Some(core) = core.as_mut() {
+                        core.local.push_back(task);
+                        return;
+                    }
+                }
+            }
+        }
+        self.inject.lock().push_back(task);
+        self.unparker.unpark();
+    }
+
+    pub(crate) fn signal_shutdown(&self) {
+        self.shutdown.store(true, Ordering::Release);
+        self.unparker.unpark();
+    }
+
+    /// Cancels every task and drops every queue entry.
+    pub(crate) fn shutdown_tasks(&self) {
+        self.owned.close_and_shutdown_all();
+        self.drain_queues();
+        if let Some(driver) = &self.driver {
+            driver.shutdown();
+        }
+        self.drain_queues();
+    }
+
+    fn drain_queues(&self) {
+        let local = self.core.lock().as_mut().map(|core| std::mem::take(&mut core.local));
+        drop(local);
+        let inject = std::mem::take(&mut *self.inject.lock());
+        drop(inject);
+    }
+}
+
+impl CoreContext {
+    fn run<F: Future>(&self, future: F) -> F::Output {
+        let shared = &*self.shared;
+        let main = StdArc::new(MainWaker { woken: AtomicBool::new(true), unparker: shared.unparker.clone() });
+        let waker = Waker::from(main.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut future = pin!(future);
+        loop {
+            if main.woken.swap(false, Ordering::AcqRel) {
+                if let Poll::Ready(output) = braid_reactor::coop::budget(|| future.as_mut().poll(&mut cx)) {
+                    return output;
+                }
+            }
+            let mut ran = 0;
+            while ran < EVENT_INTERVAL && !main.woken.load(Ordering::Acquire) {
+                let Some(task) = self.next_task() else { break };
+                braid_reactor::coop::budget(|| task.run());
+                ran += 1;
+            }
+            if ran == EVENT_INTERVAL {
+                if let Some(driver) = &shared.driver {
+                    driver.turn_nonblocking();
+                }
+            } else if ran == 0 && !main.woken.load(Ordering::Acquire) {
+                let parker = self.core.borrow().as_ref().map(|c| c.parker.clone_parker());
+                if let Some(parker) = parker {
+                    parker.park(|| shared.blocking.is_idle());
+                }
+            }
+        }
+    }
+
+    fn next_task(&self) -> Option<Notified> {
+        let mut core = self.core.borrow_mut();
+        let core = core.as_mut()?;
+        core.tick = core.tick.wrapping_add(1);
+        if core.tick % EVENT_INTERVAL == 0 {
+            if let Some(task) = self.shared.inject.lock().pop_front() {
+                return Some(task);
+            }
+        }
+        core.local.pop_front().or_else(|| self.shared.inject.lock().pop_front())
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified) {
+        self.schedule_task(task);
+    }
+
+    fn release(&self, task: NonNull<Header>) -> bool {
+        self.owned.remove(task)
+    }
+}

@@ -1,0 +1,164 @@
+//! Who is awake: the count of unparked and searching workers, and the list
+//! of sleepers.
+//!
+//! The protocol that keeps a wake-up from being lost:
+//!
+//! 1. A producer pushes its task, then (after a `SeqCst` fence) reads the
+//!    state. It wakes a sleeper only if no worker is searching and some
+//!    worker is parked; the sleeper it wakes comes back as a searcher.
+//! 2. A worker going to sleep first records itself as parked (under the
+//!    sleepers lock, with a `SeqCst` update of the state), then looks at every
+//!    queue once more. Either the producer sees it parked, or it sees the
+//!    producer's task: the two `SeqCst` operations cannot both miss.
+//! 3. A searcher that finds work stops searching; if it was the last one,
+//!    it wakes another sleeper to take over the search (the last-searcher
+//!    hand-off), so work pushed while it searched is not left behind.
+//! 4. At most half the workers search at once, so a burst of work does not
+//!    wake every thread to fight over one queue.
+
+use crate::sync::{AtomicUsize, Mutex, Ordering, fence};
+
+/// Bits of the state word: low half searching, high half unparked.
+const UNPARK_SHIFT: usize = usize::BITS as usize / 2;
+const UNPARK_ONE: usize = 1 << UNPARK_SHIFT;
+const SEARCH_MASK: usize = UNPARK_ONE - 1;
+
+pub(crate) struct Idle {
+    state: AtomicUsize,
+    sleepers: Mutex<Vec<usize>>,
+    num_workers: usize,
+}
+
+impl Idle {
+    pub(crate) fn new(num_workers: usize) -> Idle {
+        Idle {
+            state: AtomicUsize::new(num_workers << UNPARK_SHIFT),
+            sleepers: Mutex::new(Vec::with_capacity(num_workers)),
+            num_workers,
+        }
+    }
+
+    fn num_searching(state: usize) -> usize {
+        state & SEARCH_MASK
+    }
+
+    fn num_unparked(state: usize) -> usize {
+        state >> UNPARK_SHIFT
+    }
+
+    /// Rule 1: after pushing work, pick a sleeper to wake, if one is needed.
+    /// Returns the worker to unpark; it is already counted as searching.
+    pub(crate) fn worker_to_notify(&self) -> Option<usize> {
+        // SeqCst: pairs with the fence in `transition_worker_to_parked` (rule 2).
+        fence(Ordering::SeqCst);
+        if !self.notify_should_wake() {
+            return None;
+        }
+        let mut sleepers = self.sleepers.lock();
+        if !self.notify_should_wake() {
+            return None;
+        }
+        // Counted as unparked and searching before it runs, so that other
+        // producers do not wake a second worker for the same work.
+        self.state.fetch_add(UNPARK_ONE | 1, Ordering::SeqCst);
+        sleepers.pop()
+    }
+
+    fn notify_should_wake(&self) -> bool {
+        let state = self.state.load(Ordering::SeqCst);
+        Self::num_searching(state) == 0 && Self::num_unparked(state) < self.num_workers
+    }
+
+    /// Rule 4: may this worker start searching?
+    pub(crate) fn transition_worker_to_searching(&self) -> bool {
+        let state = self.state.load(Ordering::SeqCst);
+        if 2 * Self::num_searching(state) >= self.num_workers {
+            return false;
+        }
+        self.state.fetch_add(1, Ordering::SeqCst);
+        true
+    }
+
+    /// Rule 3: a searcher found work. True if it was the last searcher:
+    /// the caller must then wake another worker.
+    #[must_use]
+    pub(crate) fn transition_worker_from_searching(&self) -> bool {
+        let prev = self.state.fetch_sub(1, Ordering::SeqCst);
+        debug_assert!(Self::num_searching(prev) > 0);
+        Self::num_searching(prev) == 1
+    }
+
+    /// Rule 2: the worker is going to sleep. True if it was the last
+    /// searcher: the caller must then look at every queue again.
+    #[must_use]
+    pub(crate) fn transition_worker_to_parked(&self, worker: usize, is_searching: bool) -> bool {
+        let mut sleepers = self.sleepers.lock();
+        let dec = UNPARK_ONE | usize::from(is_searching);
+        let prev = self.state.fetch_sub(dec, Ordering::SeqCst);
+        sleepers.push(worker);
+        is_searching && Self::num_searching(prev) == 1
+    }
+
+    /// After waking: if the worker is still on the sleepers list (woken by
+    /// the driver, a timeout or shutdown, not by a producer), take it off and
+    /// count it as unparked; returns true in that case. False means a
+    /// producer woke it, already counting it as a searcher.
+    pub(crate) fn transition_worker_from_parked(&self, worker: usize) -> bool {
+        let mut sleepers = self.sleepers.lock();
+        match sleepers.iter().position(|&w| w == worker) {
+            Some(index) => {
+                sleepers.swap_remove(index);
+                self.state.fetch_add(UNPARK_ONE, Ordering::SeqCst);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether every worker other than the caller is asleep.
+    pub(crate) fn all_others_parked(&self) -> bool {
+        Self::num_unparked(self.state.load(Ordering::SeqCst)) == 0
+    }
+
+    /// Whether some worker is searching (for the LIFO rescue).
+    pub(crate) fn num_searching_now(&self) -> usize {
+        Self::num_searching(self.state.load(Ordering::SeqCst))
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_push_wakes_one_sleeper_and_not_two() {
+        let idle = Idle::new(4);
+        for w in 0..4 {
+            assert!(!idle.transition_worker_to_parked(w, false));
+        }
+        assert_eq!(idle.worker_to_notify(), Some(3));
+        // The woken worker counts as searching: the next push wakes nobody.
+        assert_eq!(idle.worker_to_notify(), None);
+        assert!(idle.transition_worker_from_searching());
+        assert_eq!(idle.worker_to_notify(), Some(2));
+    }
+
+    #[test]
+    fn at_most_half_search() {
+        let idle = Idle::new(4);
+        assert!(idle.transition_worker_to_searching());
+        assert!(idle.transition_worker_to_searching());
+        assert!(!idle.transition_worker_to_searching());
+    }
+
+    #[test]
+    fn spurious_wake_takes_the_worker_off_the_list() {
+        let idle = Idle::new(2);
+        assert!(!idle.transition_worker_to_parked(0, false));
+        assert!(!idle.transition_worker_to_parked(1, false));
+        assert!(idle.all_others_parked());
+        assert!(idle.transition_worker_from_parked(1));
+        assert!(!idle.transition_worker_from_parked(1));
+        assert_eq!(idle.worker_to_notify(), Some(0));
+    }
+}

@@ -1,0 +1,242 @@
+//! The work-stealing scheduler: shared state and where tasks go.
+//!
+//! # Where a task goes
+//!
+//! - spawned or woken from outside the runtime: the injector, then one
+//!   sleeper is woken (see `idle.rs`);
+//! - spawned on a worker: the back of that worker's deque;
+//! - woken while its worker runs another task (message passing): the
+//!   worker's LIFO slot, displacing the previous occupant to the deque, so
+//!   the receiver runs next with the sender's data still in cache;
+//! - woken by itself (yield, spent budget): the back of the deque.
+//!
+//! # The LIFO slot never strands work
+//!
+//! A task in the LIFO slot waits for the current poll to end. If that poll
+//! runs long (blocking code in async), the task would wait with it, while
+//! other workers sleep — the failure of an unstealable slot. Stealing the
+//! slot freely instead breaks the locality it exists for: searchers grab the
+//! receiver before its own worker gets to it.
+//!
+//! braid's slot is an atomic pointer that searchers may take, but only once
+//! it is *stale*: each worker bumps a poll epoch whenever it starts a poll,
+//! and a searcher takes a peer's slot only if it saw the same task there
+//! under the same epoch on an earlier pass (so the owner has been inside one
+//! poll for at least a search round). Pushing into the slot wakes a sleeper
+//! exactly as a deque push does (nothing if someone already searches), and
+//! a searcher that sees a fresh slot keeps searching for a short while
+//! before it sleeps. Message passing keeps its locality; a blocked worker
+//! loses its LIFO task within microseconds.
+
+use std::future::Future;
+use std::ptr::{self, NonNull};
+
+use super::driver::DriverCell;
+use super::idle::Idle;
+use super::park::Unparker;
+use super::queue::{Injector, Stealer};
+use super::worker::{self, Core};
+use crate::blocking::BlockingPool;
+use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use crate::task::{self, JoinHandle, Notified, OwnedTasks, Schedule};
+
+/// State shared by all workers of one runtime.
+pub(crate) struct Shared {
+    pub(super) remotes: Box<[Remote]>,
+    pub(super) inject: Injector<Notified>,
+    pub(super) idle: Idle,
+    pub(crate) owned: OwnedTasks,
+    shutdown: AtomicBool,
+    pub(crate) driver: Option<Arc<DriverCell>>,
+    pub(crate) blocking: BlockingPool,
+}
+
+/// What other threads may touch of a worker.
+pub(super) struct Remote {
+    pub(super) stealer: Stealer<Notified>,
+    /// The LIFO slot: null or a queue entry's reference.
+    pub(super) lifo: AtomicPtr<crate::task::Header>,
+    /// Bumped at the start of every poll this worker makes.
+    pub(super) epoch: AtomicUsize,
+    pub(super) unparker: Unparker,
+}
+
+impl Shared {
+    /// Creates the shared state and the worker cores to run on threads.
+    pub(crate) fn new(
+        workers: usize,
+        driver: Option<Arc<DriverCell>>,
+        blocking: BlockingPool,
+    ) -> (Arc<Shared>, Vec<Core>) {
+        let mut remotes = Vec::with_capacity(workers);
+        let mut cores = Vec::with_capacity(workers);
+        for index in 0..workers {
+            let core = Core::new(index, driver.clone());
+            remotes.push(Remote {
+                stealer: core.stealer(),
+                lifo: AtomicPtr::new(ptr::null_mut()),
+                epoch: AtomicUsize::new(0),
+                unparker: core.unparker(),
+            });
+            cores.push(core);
+        }
+        let shared = Arc::new(Shared {
+            remotes: remotes.into_boxed_slice(),
+            inject: Injector::new(),
+            idle: Idle::new(workers),
+            owned: OwnedTasks::new(workers * 4),
+            shutdown: AtomicBool::new(false),
+            driver,
+            blocking,
+        });
+        (shared, cores)
+    }
+
+    pub(crate) fn num_workers(&self) -> usize {
+        self.remotes.len()
+    }
+
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (task, notified, join) = task::new(future, self.clone());
+        match self.owned.bind(task) {
+            Ok(()) => self.schedule_task(notified, true),
+            Err(task) => {
+                drop(notified);
+                task.shutdown();
+            }
+        }
+        join
+    }
+
+    /// Spawns many tasks, then wakes as many sleepers as they can use.
+    pub(crate) fn spawn_batch<F>(self: &Arc<Self>, futures: impl Iterator<Item = F>)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let mut queued = 0;
+        let pushed_locally = worker::with_current(self, |core| {
+            for future in futures {
+                let (task, notified, join) = task::new(future, self.clone());
+                drop(join);
+                match (self.owned.bind(task), core.as_deref()) {
+                    (Ok(()), Some(core)) => core.push_back(notified),
+                    (Ok(()), None) => self.inject.push(notified),
+                    (Err(task), _) => {
+                        drop(notified);
+                        task.shutdown();
+                        continue;
+                    }
+                }
+                queued += 1;
+            }
+        });
+        let _ = pushed_locally;
+        for _ in 0..queued.min(self.num_workers()) {
+            if !self.notify_parked() {
+                break;
+            }
+        }
+    }
+
+    /// Queues a task. `is_yield`: it goes behind the waiting tasks, never in
+    /// the LIFO slot (spawns use this too).
+    pub(super) fn schedule_task(self: &Arc<Self>, task: Notified, is_yield: bool) {
+        if self.is_shutdown() {
+            // Shutdown cancels every task through the owned list; a late
+            // queue entry only carries a reference.
+            drop(task);
+            return;
+        }
+        let task = match worker::with_current(self, |core| match core {
+            Some(core) => {
+                core.push_local(task, is_yield, self);
+                None
+            }
+            None => Some(task),
+        }) {
+            None => {
+                self.notify_parked();
+                return;
+            }
+            Some(task) => task,
+        };
+        self.inject.push(task);
+        self.notify_parked();
+    }
+
+    /// Wakes one sleeper if work was added and nobody is searching for it.
+    /// Returns whether one was woken.
+    pub(super) fn notify_parked(&self) -> bool {
+        match self.idle.worker_to_notify() {
+            Some(index) => {
+                self.remotes[index].unparker.unpark();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether any queue other than a worker's private state holds work.
+    pub(super) fn has_remote_work(&self) -> bool {
+        !self.inject.is_empty()
+            || self
+                .remotes
+                .iter()
+                .any(|r| !r.stealer.is_empty() || !r.lifo.load(Ordering::Acquire).is_null())
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Ordering::Acquire)
+    }
+
+    /// Stops the workers (they exit their loop at the next check).
+    pub(crate) fn signal_shutdown(&self) {
+        self.shutdown.store(true, Ordering::Release);
+        for remote in self.remotes.iter() {
+            remote.unparker.unpark();
+        }
+    }
+
+    /// After the workers have exited: cancel every task and drop every
+    /// queue entry.
+    pub(crate) fn shutdown_tasks(&self) {
+        self.owned.close_and_shutdown_all();
+        self.drain_queues();
+        if let Some(driver) = &self.driver {
+            driver.shutdown();
+        }
+        // Tasks woken by the driver's shutdown, or by futures dropped above.
+        self.drain_queues();
+    }
+
+    fn drain_queues(&self) {
+        for remote in self.remotes.iter() {
+            let entry = remote.lifo.swap(ptr::null_mut(), Ordering::AcqRel);
+            if let Some(entry) = NonNull::new(entry) {
+                // SAFETY: the slot owned this entry's reference.
+                drop(unsafe { Notified::from_raw_entry(entry) });
+            }
+        }
+        while let Some(task) = self.inject.steal().success() {
+            drop(task);
+        }
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified) {
+        self.schedule_task(task, false);
+    }
+
+    fn yield_now(&self, task: Notified) {
+        self.schedule_task(task, true);
+    }
+
+    fn release(&self, task: NonNull<crate::task::Header>) -> bool {
+        self.owned.remove(task)
+    }
+}

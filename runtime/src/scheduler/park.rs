@@ -1,0 +1,153 @@
+//! Putting one worker to sleep and waking it: on its condvar, or inside the
+//! I/O driver when it is the first idle worker.
+//!
+//! States of a worker's parker (one atomic word):
+//!
+//! | state            | meaning                                       |
+//! |------------------|-----------------------------------------------|
+//! | `EMPTY`          | awake, no pending notification                |
+//! | `PARKED_CONDVAR` | asleep on the condvar                         |
+//! | `PARKED_DRIVER`  | asleep inside the driver's poll               |
+//! | `NOTIFIED`       | an unpark arrived; the next park returns at once |
+//!
+//! `unpark` swaps in `NOTIFIED` and then wakes the sleeper the way it sleeps:
+//! through the condvar (taking the mutex first, so the notification cannot
+//! fall between the sleeper's check and its wait) or through the driver's
+//! waker.
+
+use std::time::Duration;
+
+use super::driver::DriverCell;
+use crate::sync::{Arc, AtomicUsize, Condvar, Mutex, Ordering};
+
+const EMPTY: usize = 0;
+const PARKED_CONDVAR: usize = 1;
+const PARKED_DRIVER: usize = 2;
+const NOTIFIED: usize = 3;
+
+/// The sleeping side, owned by one worker.
+pub(crate) struct Parker {
+    inner: Arc<Inner>,
+}
+
+/// The waking side, shared with everyone.
+#[derive(Clone)]
+pub(crate) struct Unparker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: AtomicUsize,
+    mutex: Mutex<()>,
+    condvar: Condvar,
+    driver: Option<Arc<DriverCell>>,
+}
+
+impl Parker {
+    pub(crate) fn new(driver: Option<Arc<DriverCell>>) -> Parker {
+        Parker {
+            inner: Arc::new(Inner {
+                state: AtomicUsize::new(EMPTY),
+                mutex: Mutex::new(()),
+                condvar: Condvar::new(),
+                driver,
+            }),
+        }
+    }
+
+    /// Another handle to the same sleeping side, for parking while the
+    /// owner's state is borrowed elsewhere. Only the owning worker parks.
+    pub(crate) fn clone_parker(&self) -> Parker {
+        Parker { inner: self.inner.clone() }
+    }
+
+    pub(crate) fn unparker(&self) -> Unparker {
+        Unparker { inner: self.inner.clone() }
+    }
+
+    /// Sleeps until unparked. `auto_advance` is passed to the driver (every
+    /// other worker is asleep and no blocking work runs).
+    pub(crate) fn park(&self, auto_advance: impl Fn() -> bool) {
+        let inner = &*self.inner;
+        // Acquire: what the unparker did before notifying is visible.
+        if inner.state.compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Acquire).is_ok() {
+            return;
+        }
+        if let Some(driver) = &inner.driver {
+            if let Some(mut guard) = driver.try_lock() {
+                match inner.state.compare_exchange(EMPTY, PARKED_DRIVER, Ordering::AcqRel, Ordering::Acquire) {
+                    Ok(_) => {}
+                    Err(NOTIFIED) => {
+                        inner.state.store(EMPTY, Ordering::Release);
+                        return;
+                    }
+                    Err(actual) => unreachable!("parker in state {actual} while parking"),
+                }
+                guard.park(None, auto_advance());
+                // An unpark may have landed (NOTIFIED) or not (an I/O event
+                // or timer woke us): either way we are awake now.
+                inner.state.swap(EMPTY, Ordering::AcqRel);
+                return;
+            }
+        }
+        self.park_condvar(None);
+    }
+
+    /// Sleeps until unparked or until `timeout` passes.
+    pub(crate) fn park_timeout(&self, timeout: Duration) {
+        let inner = &*self.inner;
+        if inner.state.compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Acquire).is_ok() {
+            return;
+        }
+        self.park_condvar(Some(timeout));
+    }
+
+    fn park_condvar(&self, timeout: Option<Duration>) {
+        let inner = &*self.inner;
+        let mut guard = inner.mutex.lock();
+        match inner.state.compare_exchange(EMPTY, PARKED_CONDVAR, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                inner.state.store(EMPTY, Ordering::Release);
+                return;
+            }
+            Err(actual) => unreachable!("parker in state {actual} while parking"),
+        }
+        loop {
+            guard = match timeout {
+                Some(timeout) => inner.condvar.wait_timeout(guard, timeout),
+                None => inner.condvar.wait(guard),
+            };
+            if inner.state.compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Acquire).is_ok() {
+                return;
+            }
+            if timeout.is_some() {
+                // Timed out (or spurious): stop sleeping either way.
+                inner.state.store(EMPTY, Ordering::Release);
+                return;
+            }
+        }
+    }
+}
+
+impl Unparker {
+    pub(crate) fn unpark(&self) {
+        let inner = &*self.inner;
+        // Release: publishes the work the caller queued before waking.
+        match inner.state.swap(NOTIFIED, Ordering::AcqRel) {
+            EMPTY | NOTIFIED => {}
+            PARKED_CONDVAR => {
+                // Taking the lock orders this notify after the sleeper's
+                // wait began (it holds the lock from its check to its wait).
+                drop(inner.mutex.lock());
+                inner.condvar.notify_one();
+            }
+            PARKED_DRIVER => {
+                if let Some(driver) = &inner.driver {
+                    driver.unpark();
+                }
+            }
+            actual => unreachable!("parker in unknown state {actual}"),
+        }
+    }
+}

@@ -1,0 +1,326 @@
+//! One worker thread: find a task, run it, and sleep when there is none.
+//!
+//! Each tick the worker takes, in order: every 61st tick the injector first
+//! (so remote spawns cannot starve behind local work); its LIFO slot (at
+//! most three times in a row, so two tasks waking each other cannot starve
+//! the deque); its deque; the injector. With nothing there it searches:
+//! steals half of a random peer's deque, a peer's stale LIFO slot, or a
+//! batch from the injector. Then it parks (see `idle.rs` and `park.rs`).
+//! Every 61st tick it also turns the I/O driver without blocking, so a
+//! CPU-bound runtime still sees its sockets and timers.
+
+use std::cell::{Cell, RefCell};
+use std::ptr::{self, NonNull};
+use std::time::{Duration, Instant};
+
+use super::driver::DriverCell;
+use super::multi_thread::Shared;
+use super::park::{Parker, Unparker};
+use super::queue::{Local, Stealer};
+use crate::sync::{Arc, Ordering, thread};
+use crate::task::Notified;
+
+/// Ticks between looks at the injector and the driver; prime, so it does
+/// not fall into step with other periodic work.
+const MAINTENANCE_INTERVAL: u32 = 61;
+
+/// LIFO polls in a row before the slot's occupant goes to the deque.
+const MAX_LIFO_POLLS: u32 = 3;
+
+/// How long a searcher keeps looking while some peer holds a fresh LIFO
+/// task that may go stale.
+const LIFO_WATCH: Duration = Duration::from_micros(50);
+
+/// A worker's private state.
+pub(crate) struct Core {
+    index: usize,
+    tick: u32,
+    lifo_polls: u32,
+    /// True while a task is being polled: only then do wakes use the slot.
+    running: bool,
+    is_searching: bool,
+    local: Local<Notified>,
+    parker: Parker,
+    rng: u32,
+    /// The LIFO entry this worker saw on its last search pass: (peer,
+    /// entry, that peer's epoch).
+    seen_lifo: Option<(usize, usize, usize)>,
+}
+
+impl Core {
+    pub(super) fn new(index: usize, driver: Option<Arc<DriverCell>>) -> Core {
+        Core {
+            index,
+            tick: 0,
+            lifo_polls: 0,
+            running: false,
+            is_searching: false,
+            local: Local::new_fifo(),
+            parker: Parker::new(driver),
+            // Any odd seed works for xorshift; spread them per worker.
+            rng: (index as u32).wrapping_mul(0x9E37_79B9) | 1,
+            seen_lifo: None,
+        }
+    }
+
+    pub(super) fn stealer(&self) -> Stealer<Notified> {
+        self.local.stealer()
+    }
+
+    pub(super) fn unparker(&self) -> Unparker {
+        self.parker.unparker()
+    }
+
+    pub(super) fn push_back(&self, task: Notified) {
+        self.local.push(task);
+    }
+
+    /// Queues a task on this worker (see `multi_thread.rs`, "Where a task
+    /// goes").
+    pub(super) fn push_local(&mut self, task: Notified, is_yield: bool, shared: &Shared) {
+        if is_yield || !self.running {
+            self.local.push(task);
+            return;
+        }
+        let slot = &shared.remotes[self.index].lifo;
+        // AcqRel: publishes the entry to a stealer; acquires the displaced one.
+        let prev = slot.swap(task.into_raw().as_ptr(), Ordering::AcqRel);
+        if let Some(prev) = NonNull::new(prev) {
+            // SAFETY: the slot owned this entry's reference.
+            self.local.push(unsafe { Notified::from_raw_entry(prev) });
+        }
+    }
+
+    fn take_lifo(&self, shared: &Shared) -> Option<Notified> {
+        let slot = &shared.remotes[self.index].lifo;
+        if slot.load(Ordering::Relaxed).is_null() {
+            return None;
+        }
+        let entry = slot.swap(ptr::null_mut(), Ordering::AcqRel);
+        // SAFETY: the slot owned this entry's reference, now ours.
+        NonNull::new(entry).map(|entry| unsafe { Notified::from_raw_entry(entry) })
+    }
+
+    fn next_task(&mut self, shared: &Shared) -> Option<Notified> {
+        if self.tick % MAINTENANCE_INTERVAL == 0 {
+            if let Some(task) = steal_from_injector(shared, &self.local) {
+                self.lifo_polls = 0;
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.take_lifo(shared) {
+            if self.lifo_polls < MAX_LIFO_POLLS {
+                self.lifo_polls += 1;
+                return Some(task);
+            }
+            self.local.push(task);
+        }
+        self.lifo_polls = 0;
+        self.local.pop().or_else(|| steal_from_injector(shared, &self.local))
+    }
+
+    fn next_random(&mut self, bound: usize) -> usize {
+        // xorshift32: cheap, and good enough to spread steal targets.
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rng = x;
+        (x as usize) % bound
+    }
+
+    /// One pass over the peers. Returns a task, and whether a peer holds a
+    /// fresh LIFO entry worth watching.
+    fn steal_pass(&mut self, shared: &Shared) -> (Option<Notified>, bool) {
+        let n = shared.remotes.len();
+        let start = self.next_random(n);
+        let mut watching = false;
+        for i in 0..n {
+            let peer = (start + i) % n;
+            if peer == self.index {
+                continue;
+            }
+            let remote = &shared.remotes[peer];
+            loop {
+                let stolen = remote.stealer.steal_batch_and_pop(&self.local);
+                if stolen.is_retry() {
+                    continue;
+                }
+                if let Some(task) = stolen.success() {
+                    return (Some(task), false);
+                }
+                break;
+            }
+            let entry = remote.lifo.load(Ordering::Acquire);
+            if entry.is_null() {
+                continue;
+            }
+            let epoch = remote.epoch.load(Ordering::Acquire);
+            let seen = (peer, entry as usize, epoch);
+            if self.seen_lifo == Some(seen) {
+                // Same entry, same poll as last pass: the owner is stuck.
+                if remote
+                    .lifo
+                    .compare_exchange(entry, ptr::null_mut(), Ordering::AcqRel, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    self.seen_lifo = None;
+                    // SAFETY: the CAS moved the slot's reference to us.
+                    let task = unsafe { Notified::from_raw_entry(NonNull::new_unchecked(entry)) };
+                    return (Some(task), false);
+                }
+            } else {
+                self.seen_lifo = Some(seen);
+                watching = true;
+            }
+        }
+        (steal_from_injector(shared, &self.local), watching)
+    }
+}
+
+fn steal_from_injector(shared: &Shared, local: &Local<Notified>) -> Option<Notified> {
+    loop {
+        let stolen = shared.inject.steal_batch_and_pop(local);
+        if stolen.is_retry() {
+            continue;
+        }
+        return stolen.success();
+    }
+}
+
+/// The running worker of this thread, if any.
+struct WorkerContext {
+    shared: Arc<Shared>,
+    core: RefCell<Core>,
+}
+
+thread_local! {
+    static CURRENT: Cell<*const WorkerContext> = const { Cell::new(ptr::null()) };
+}
+
+/// Calls `f` with this thread's worker core if the thread is a worker of
+/// `shared` (and the core is not in use), else with `None`.
+pub(super) fn with_current<R>(shared: &Arc<Shared>, f: impl FnOnce(Option<&mut Core>) -> R) -> R {
+    let cx = CURRENT.with(Cell::get);
+    if cx.is_null() {
+        return f(None);
+    }
+    // SAFETY: `CURRENT` is set only while `run` keeps the context alive on
+    // this thread's stack.
+    let cx = unsafe { &*cx };
+    if !Arc::ptr_eq(&cx.shared, shared) {
+        return f(None);
+    }
+    match cx.core.try_borrow_mut() {
+        Ok(mut core) => f(Some(&mut core)),
+        Err(_) => f(None),
+    }
+}
+
+/// The body of a worker thread.
+pub(crate) fn run(shared: Arc<Shared>, core: Core) {
+    let cx = WorkerContext { shared, core: RefCell::new(core) };
+    struct Reset(*const WorkerContext);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            CURRENT.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(CURRENT.with(|c| c.replace(&cx)));
+    cx.run();
+}
+
+impl WorkerContext {
+    fn run(&self) {
+        let shared = &*self.shared;
+        while !shared.is_shutdown() {
+            let (task, maintenance) = {
+                let mut core = self.core.borrow_mut();
+                core.tick = core.tick.wrapping_add(1);
+                let maintenance = core.tick % MAINTENANCE_INTERVAL == 0;
+                (core.next_task(shared), maintenance)
+            };
+            if maintenance {
+                if let Some(driver) = &shared.driver {
+                    driver.turn_nonblocking();
+                }
+            }
+            if let Some(task) = task {
+                self.run_task(task);
+                continue;
+            }
+            if let Some(task) = self.search() {
+                self.run_task(task);
+                continue;
+            }
+            self.park();
+        }
+    }
+
+    fn run_task(&self, task: Notified) {
+        let shared = &*self.shared;
+        {
+            let mut core = self.core.borrow_mut();
+            if core.is_searching {
+                core.is_searching = false;
+                if shared.idle.transition_worker_from_searching() {
+                    // The last searcher found work: hand the search over, as
+                    // more work may be waiting (idle.rs, rule 3).
+                    shared.notify_parked();
+                }
+            }
+            core.running = true;
+            shared.remotes[core.index].epoch.fetch_add(1, Ordering::Release);
+        }
+        braid_reactor::coop::budget(|| task.run());
+        self.core.borrow_mut().running = false;
+    }
+
+    fn search(&self) -> Option<Notified> {
+        let shared = &*self.shared;
+        let mut core = self.core.borrow_mut();
+        if !core.is_searching {
+            core.is_searching = shared.idle.transition_worker_to_searching();
+            if !core.is_searching {
+                return None;
+            }
+        }
+        let started = Instant::now();
+        loop {
+            let (task, watching) = core.steal_pass(shared);
+            if task.is_some() || !watching || shared.is_shutdown() {
+                return task;
+            }
+            if started.elapsed() > LIFO_WATCH {
+                return None;
+            }
+            drop(core);
+            thread::yield_now();
+            core = self.core.borrow_mut();
+        }
+    }
+
+    fn park(&self) {
+        let shared = &*self.shared;
+        let (index, parker) = {
+            let mut core = self.core.borrow_mut();
+            let was_searching = std::mem::replace(&mut core.is_searching, false);
+            if shared.idle.transition_worker_to_parked(core.index, was_searching)
+                && shared.has_remote_work()
+            {
+                // Rule 2 of idle.rs: work arrived while we were giving up.
+                shared.notify_parked();
+            }
+            // Parked without the core borrowed: the driver wakes tasks from
+            // inside `park`, and they are queued on this core.
+            (core.index, core.parker.clone_parker())
+        };
+        if !shared.is_shutdown() {
+            parker.park(|| shared.idle.all_others_parked() && shared.blocking.is_idle());
+        }
+        if !shared.idle.transition_worker_from_parked(index) {
+            // Woken by a producer: it counted us as searching.
+            self.core.borrow_mut().is_searching = true;
+        }
+    }
+}

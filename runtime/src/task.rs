@@ -1,0 +1,255 @@
+//! Tasks: one heap allocation per spawned future.
+//!
+//! # Layout
+//!
+//! A task is a `Cell<F, S>` (see `header.rs`): a [`Header`] with the atomic
+//! state word and a `const` vtable for `(F, S)`, then the scheduler handle,
+//! the stage (future, then output) and the join waker. Every pointer to a
+//! task points at its header.
+//!
+//! # References
+//!
+//! The state word counts references. Each of these values holds one:
+//!
+//! - [`Task`]: the owned-task list's entry (one per live task);
+//! - [`Notified`]: a run-queue entry (at most one exists, marked by `NOTIFIED`);
+//! - [`JoinHandle`] and [`AbortHandle`];
+//! - every `Waker` made from the task.
+//!
+//! Whoever drops the count to zero frees the allocation.
+//!
+//! # Rules
+//!
+//! 1. The stage belongs to the thread that set `RUNNING` (a worker polling or
+//!    cancelling, or shutdown). Nobody else touches it while the bit is set.
+//! 2. Once `COMPLETE` is set, the stage holds the output. If `JOIN_INTEREST`
+//!    was set at that moment, the output belongs to the join handle (it
+//!    reads it, or drops it when dropped); otherwise the completer drops it.
+//! 3. The join waker field is written by the join handle only while
+//!    `JOIN_WAKER` is clear and the task is not complete; the completer reads
+//!    it only if `JOIN_WAKER` was set when it set `COMPLETE`.
+//! 4. A wake that finds the task running sets `NOTIFIED`; the runner then
+//!    re-queues it when the poll returns, so a wake is never lost and the task
+//!    is never in two queues or polled by two threads.
+//! 5. `abort` sets `CANCELLED`; the next runner drops the future instead of
+//!    polling it. Shutdown claims idle tasks directly and cancels them.
+
+mod abort;
+mod harness;
+mod header;
+mod join;
+mod list;
+mod state;
+mod waker;
+
+pub use abort::AbortHandle;
+pub use join::JoinHandle;
+pub(crate) use header::Header;
+pub(crate) use list::OwnedTasks;
+
+use std::future::Future;
+use std::ptr::NonNull;
+use std::task::Waker;
+
+use harness::Harness;
+use header::{Cell, Stage};
+use crate::sync::UnsafeCell;
+
+/// What a task needs from the scheduler that runs it.
+pub(crate) trait Schedule: Send + Sync + Sized + 'static {
+    /// Queues a woken task.
+    fn schedule(&self, task: Notified);
+
+    /// Queues a task that woke itself during its poll (or used up its
+    /// budget): behind the tasks already waiting, never in a LIFO slot.
+    fn yield_now(&self, task: Notified) {
+        self.schedule(task);
+    }
+
+    /// The task completed: unlink it from the owned list. True if it was
+    /// linked (the caller then drops the list's reference).
+    fn release(&self, task: NonNull<Header>) -> bool;
+}
+
+/// An untyped pointer to a task. Holds no reference by itself.
+#[derive(Clone, Copy)]
+pub(crate) struct RawTask {
+    ptr: NonNull<Header>,
+}
+
+// SAFETY: a task's shared state is reached only through atomics and the
+// ownership rules above; its future and output are `Send`.
+unsafe impl Send for RawTask {}
+// SAFETY: as above.
+unsafe impl Sync for RawTask {}
+
+impl RawTask {
+    pub(crate) fn from_ptr(ptr: NonNull<Header>) -> RawTask {
+        RawTask { ptr }
+    }
+
+    pub(crate) fn ptr(self) -> NonNull<Header> {
+        self.ptr
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: a `RawTask` is only used while some reference keeps the
+        // task alive.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// Runs the queue entry.
+    ///
+    /// # Safety
+    ///
+    /// Hands over a queue entry's reference.
+    unsafe fn poll(self) {
+        // SAFETY: forwarded.
+        unsafe { (self.header().vtable.poll)(self.ptr) }
+    }
+
+    /// # Safety
+    ///
+    /// Hands over the owned list's reference; the task is unlinked.
+    pub(crate) unsafe fn shutdown(self) {
+        // SAFETY: forwarded.
+        unsafe { (self.header().vtable.shutdown)(self.ptr) }
+    }
+
+    /// # Safety
+    ///
+    /// Only the join handle calls this; `dst` points to a
+    /// `Poll<Result<Output, JoinError>>` of the task's output type.
+    pub(crate) unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
+        // SAFETY: forwarded.
+        unsafe { (self.header().vtable.try_read_output)(self.ptr, dst, waker) }
+    }
+
+    /// # Safety
+    ///
+    /// Called once, by the join handle, handing over its reference.
+    pub(crate) unsafe fn drop_join_handle_slow(self) {
+        // SAFETY: forwarded.
+        unsafe { (self.header().vtable.drop_join_handle_slow)(self.ptr) }
+    }
+
+    pub(crate) fn remote_abort(self) {
+        use state::TransitionToNotified;
+        match self.header().state.transition_to_notified_and_cancel() {
+            // SAFETY: the transition added a reference for the queue entry.
+            TransitionToNotified::Submit => unsafe { (self.header().vtable.schedule)(self.ptr) },
+            TransitionToNotified::DoNothing => {}
+            TransitionToNotified::Dealloc => unreachable!("abort never drops a reference"),
+        }
+    }
+
+    /// Drops one reference, freeing the task if it was the last.
+    pub(crate) fn drop_reference(self) {
+        if self.header().state.ref_dec() {
+            // SAFETY: that was the last reference.
+            unsafe { (self.header().vtable.dealloc)(self.ptr) }
+        }
+    }
+}
+
+/// The owned list's reference to a task.
+pub(crate) struct Task {
+    raw: RawTask,
+}
+
+impl Task {
+    pub(crate) fn raw(&self) -> RawTask {
+        self.raw
+    }
+
+    /// Cancels a task that could not be bound to a closed runtime.
+    pub(crate) fn shutdown(self) {
+        let raw = self.raw;
+        std::mem::forget(self);
+        // SAFETY: this value's reference is handed over; the task was never
+        // linked.
+        unsafe { raw.shutdown() }
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        self.raw.drop_reference();
+    }
+}
+
+/// A run-queue entry: a task that must be polled.
+pub(crate) struct Notified {
+    raw: RawTask,
+}
+
+impl Notified {
+    pub(crate) fn from_raw(ptr: NonNull<Header>) -> Notified {
+        Notified { raw: RawTask::from_ptr(ptr) }
+    }
+
+    /// Polls (or cancels) the task, consuming the entry.
+    pub(crate) fn run(self) {
+        let raw = self.raw;
+        std::mem::forget(self);
+        // SAFETY: this entry's reference is handed over.
+        unsafe { raw.poll() }
+    }
+
+    /// Cancels a queued task that will never run (a blocking call queued at
+    /// shutdown), consuming the entry.
+    pub(crate) fn shutdown(self) {
+        let raw = self.raw;
+        std::mem::forget(self);
+        // SAFETY: this entry's reference is handed over; tasks queued this
+        // way are in no owned list.
+        unsafe { raw.shutdown() }
+    }
+
+    /// For queues that store raw pointers (the LIFO slot).
+    pub(crate) fn into_raw(self) -> NonNull<Header> {
+        let ptr = self.raw.ptr;
+        std::mem::forget(self);
+        ptr
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` came from [`Notified::into_raw`] and is used once.
+    pub(crate) unsafe fn from_raw_entry(ptr: NonNull<Header>) -> Notified {
+        Notified::from_raw(ptr)
+    }
+}
+
+impl Drop for Notified {
+    fn drop(&mut self) {
+        // A queue entry dropped without running (queues drained at
+        // shutdown): only its reference goes.
+        self.raw.drop_reference();
+    }
+}
+
+impl std::fmt::Debug for Notified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Notified").field(&self.raw.ptr).finish()
+    }
+}
+
+/// Allocates a task. Returns the owned list's reference, the first queue
+/// entry and the join handle.
+pub(crate) fn new<F, S>(future: F, scheduler: S) -> (Task, Notified, JoinHandle<F::Output>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    let cell = Box::new(Cell {
+        header: Header::new(&Harness::<F, S>::VTABLE),
+        scheduler,
+        stage: UnsafeCell::new(Stage::Running(future)),
+        join_waker: UnsafeCell::new(None),
+    });
+    let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+    let raw = RawTask::from_ptr(ptr);
+    (Task { raw }, Notified { raw }, JoinHandle::new(raw))
+}

@@ -1,0 +1,88 @@
+//! The raw task layout: a header every task starts with, and the cell that
+//! holds the header, the scheduler, the future-or-output and the join waker.
+
+use std::future::Future;
+use std::ptr::NonNull;
+use std::task::Waker;
+
+use super::state::State;
+use crate::sync::UnsafeCell;
+use braid_gather::JoinError;
+
+/// The part of a task that does not depend on its future's type. Every
+/// pointer to a task (`RawTask`, wakers, queue entries) points here.
+#[repr(C)]
+pub(crate) struct Header {
+    pub(crate) state: State,
+    pub(crate) vtable: &'static Vtable,
+    /// Links in the owned-task list; only touched under that list's shard
+    /// lock.
+    pub(crate) owned: UnsafeCell<Links>,
+}
+
+/// Intrusive links of the owned-task list.
+pub(crate) struct Links {
+    pub(crate) prev: Option<NonNull<Header>>,
+    pub(crate) next: Option<NonNull<Header>>,
+    pub(crate) linked: bool,
+}
+
+/// The functions that need the future's and the scheduler's types, one
+/// `const` table per monomorphisation.
+pub(crate) struct Vtable {
+    pub(crate) poll: unsafe fn(NonNull<Header>),
+    pub(crate) schedule: unsafe fn(NonNull<Header>),
+    pub(crate) dealloc: unsafe fn(NonNull<Header>),
+    pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    pub(crate) drop_join_handle_slow: unsafe fn(NonNull<Header>),
+    pub(crate) shutdown: unsafe fn(NonNull<Header>),
+}
+
+/// What the stage holds over the task's life.
+pub(crate) enum Stage<F: Future> {
+    Running(F),
+    Finished(Result<F::Output, JoinError>),
+    Consumed,
+}
+
+/// The whole task, one allocation. `repr(C)` keeps the header first, so a
+/// `NonNull<Header>` is also a `NonNull<Cell<F, S>>`.
+#[repr(C)]
+pub(crate) struct Cell<F: Future, S> {
+    pub(crate) header: Header,
+    pub(crate) scheduler: S,
+    /// Owned by whoever holds `RUNNING`, then (after `COMPLETE`) by the
+    /// join handle, or by the completer if there is none.
+    pub(crate) stage: UnsafeCell<Stage<F>>,
+    /// Written by the join handle while `JOIN_WAKER` is clear and the task
+    /// is not complete; read by the completer once it set `COMPLETE` with
+    /// `JOIN_WAKER` set; dropped with the task.
+    pub(crate) join_waker: UnsafeCell<Option<Waker>>,
+}
+
+impl Header {
+    pub(crate) fn new(vtable: &'static Vtable) -> Header {
+        Header {
+            state: State::new(),
+            vtable,
+            owned: UnsafeCell::new(Links { prev: None, next: None, linked: false }),
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::mem::{offset_of, size_of};
+    use std::pin::Pin;
+
+    type Boxed = Pin<Box<dyn Future<Output = u64> + Send>>;
+
+    #[test]
+    fn header_is_small_and_first() {
+        assert_eq!(size_of::<Header>(), 40);
+        assert!(size_of::<Header>() <= 64, "task header must fit one cache line");
+        assert_eq!(offset_of!(Cell<Boxed, usize>, header), 0);
+        assert_eq!(offset_of!(Cell<Boxed, usize>, scheduler), size_of::<Header>());
+    }
+}

@@ -1,0 +1,165 @@
+//! The owned-task list: every live task of a runtime, so that shutdown can
+//! cancel the ones that sit idle (held only by wakers) and free them.
+//!
+//! Sharded by task address to keep spawns on different workers off each
+//! other's lock. Each shard is an intrusive doubly linked list through the
+//! task headers; the links are only touched under the shard's lock.
+
+use std::ptr::NonNull;
+
+use super::header::Header;
+use super::{RawTask, Task};
+use crate::sync::{AtomicBool, Mutex, Ordering};
+
+pub(crate) struct OwnedTasks {
+    shards: Box<[Mutex<Shard>]>,
+    closed: AtomicBool,
+}
+
+struct Shard {
+    head: Option<NonNull<Header>>,
+    len: usize,
+    closed: bool,
+}
+
+// SAFETY: the shards hold pointers to tasks, which are `Send`; the pointers
+// are only followed under the shard lock.
+unsafe impl Send for Shard {}
+
+impl OwnedTasks {
+    /// A list with at least `shards` shards (rounded up to a power of two).
+    pub(crate) fn new(shards: usize) -> OwnedTasks {
+        let n = shards.max(1).next_power_of_two();
+        let shards = (0..n)
+            .map(|_| Mutex::new(Shard { head: None, len: 0, closed: false }))
+            .collect();
+        OwnedTasks { shards, closed: AtomicBool::new(false) }
+    }
+
+    fn shard(&self, ptr: NonNull<Header>) -> &Mutex<Shard> {
+        // Task cells are at least 64-byte apart; drop the low bits that
+        // never differ.
+        let index = (ptr.as_ptr() as usize >> 6) & (self.shards.len() - 1);
+        &self.shards[index]
+    }
+
+    /// Adds a new task. Fails, giving the task back, once the list is
+    /// closed (the runtime is shutting down): the caller shuts it down.
+    pub(crate) fn bind(&self, task: Task) -> Result<(), Task> {
+        let ptr = task.raw().ptr();
+        let mut shard = self.shard(ptr).lock();
+        if shard.closed {
+            return Err(task);
+        }
+        let old_head = shard.head;
+        // SAFETY: the shard lock is held, which guards every task's links.
+        unsafe {
+            set_links(ptr, None, old_head, true);
+            if let Some(old) = old_head {
+                with_links(old, |links| links.prev = Some(ptr));
+            }
+        }
+        shard.head = Some(ptr);
+        shard.len += 1;
+        // The list now owns the task's reference.
+        std::mem::forget(task);
+        Ok(())
+    }
+
+    /// Unlinks a completed task. True if it was linked: the caller then
+    /// drops the list's reference.
+    pub(crate) fn remove(&self, ptr: NonNull<Header>) -> bool {
+        let mut shard = self.shard(ptr).lock();
+        // SAFETY: the shard lock is held.
+        unsafe { unlink(&mut shard, ptr) }
+    }
+
+    /// Closes the list and shuts down every task still in it. Tasks bound
+    /// later are refused. Returns how many were shut down.
+    pub(crate) fn close_and_shutdown_all(&self) -> usize {
+        self.closed.store(true, Ordering::Release);
+        let mut count = 0;
+        for shard in self.shards.iter() {
+            let mut shard = shard.lock();
+            shard.closed = true;
+            loop {
+                let Some(ptr) = shard.head else { break };
+                // SAFETY: the shard lock is held and `ptr` is linked here.
+                let removed = unsafe { unlink(&mut shard, ptr) };
+                debug_assert!(removed);
+                // Shutting down may drop futures that run arbitrary code,
+                // including spawns that take this lock: release it first.
+                drop(shard);
+                // SAFETY: the list's reference is handed over, and the task
+                // was unlinked.
+                unsafe { RawTask::from_ptr(ptr).shutdown() };
+                count += 1;
+                shard = self.shard(ptr).lock();
+            }
+        }
+        count
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Tasks alive in the runtime (for tests and metrics).
+    pub(crate) fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().len).sum()
+    }
+}
+
+/// # Safety
+///
+/// The lock of the shard that `ptr` hashes to is held, and no other
+/// reference to its links exists.
+unsafe fn with_links<R>(ptr: NonNull<Header>, f: impl FnOnce(&mut super::header::Links) -> R) -> R {
+    // SAFETY: the task is alive (the list holds a reference) and the lock
+    // serialises access to its links.
+    unsafe { ptr.as_ref() }.owned.with_mut(|links| f(unsafe { &mut *links }))
+}
+
+/// # Safety
+///
+/// As [`with_links`].
+unsafe fn set_links(
+    ptr: NonNull<Header>,
+    prev: Option<NonNull<Header>>,
+    next: Option<NonNull<Header>>,
+    linked: bool,
+) {
+    // SAFETY: forwarded.
+    unsafe {
+        with_links(ptr, |links| {
+            links.prev = prev;
+            links.next = next;
+            links.linked = linked;
+        })
+    }
+}
+
+/// # Safety
+///
+/// The shard's lock is held (`shard` is its guard's target) and `ptr`
+/// hashes to this shard.
+unsafe fn unlink(shard: &mut Shard, ptr: NonNull<Header>) -> bool {
+    // SAFETY: lock held, per the contract.
+    let (prev, next, linked) = unsafe { with_links(ptr, |l| (l.prev, l.next, l.linked)) };
+    if !linked {
+        return false;
+    }
+    // SAFETY: lock held; neighbours are linked tasks of this shard.
+    unsafe {
+        match prev {
+            Some(prev) => with_links(prev, |l| l.next = next),
+            None => shard.head = next,
+        }
+        if let Some(next) = next {
+            with_links(next, |l| l.prev = prev);
+        }
+        set_links(ptr, None, None, false);
+    }
+    shard.len -= 1;
+    true
+}
