@@ -37,7 +37,9 @@ impl JoinError {
     /// assert!(braid_gather::JoinError::cancelled().is_cancelled());
     /// ```
     pub fn cancelled() -> JoinError {
-        JoinError { repr: Repr::Cancelled }
+        JoinError {
+            repr: Repr::Cancelled,
+        }
     }
 
     /// The error of a task whose future panicked; `payload` is what
@@ -51,7 +53,9 @@ impl JoinError {
     /// assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
     /// ```
     pub fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        JoinError { repr: Repr::Panic(payload) }
+        JoinError {
+            repr: Repr::Panic(payload),
+        }
     }
 
     /// Whether the task was cancelled.

@@ -1,0 +1,120 @@
+//! Support for the `gather!` and `try_gather!` macros; not a public API.
+//!
+//! A tuple of futures of different types is erased into a `Vec` of boxed
+//! futures of `Box<dyn Any>`, gathered like any other group, and restored
+//! into a tuple by downcasting each output to the type it was erased from.
+
+use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::{GatherError, gather, try_gather};
+
+/// A child's output with its type erased.
+pub type Erased = Box<dyn Any + Send>;
+
+/// A child future with its output type erased.
+pub type ErasedFuture = Pin<Box<dyn Future<Output = Erased> + Send>>;
+
+/// A fallible child future with its `Ok` type erased.
+pub type TryErasedFuture<E> = Pin<Box<dyn Future<Output = Result<Erased, E>> + Send>>;
+
+/// A tuple of futures that `gather!` can run.
+pub trait FutureTuple {
+    /// The tuple of their outputs.
+    type Output;
+    /// The futures, in order, with their outputs erased.
+    fn erase(self) -> Vec<ErasedFuture>;
+    /// The outputs of [`erase`](Self::erase)'s futures, in order, as a tuple.
+    fn restore(outputs: Vec<Erased>) -> Self::Output;
+}
+
+/// A tuple of fallible futures with one error type that `try_gather!` can run.
+pub trait TryFutureTuple<E> {
+    /// The tuple of their `Ok` values.
+    type Output;
+    /// The futures, in order, with their `Ok` values erased.
+    fn erase(self) -> Vec<TryErasedFuture<E>>;
+    /// The `Ok` values of [`erase`](Self::erase)'s futures, in order.
+    fn restore(outputs: Vec<Erased>) -> Self::Output;
+}
+
+/// What `gather!` expands to.
+pub async fn gather_tuple<T: FutureTuple>(futures: T) -> T::Output {
+    T::restore(gather(futures.erase()).await)
+}
+
+/// What `try_gather!` expands to.
+pub async fn try_gather_tuple<E, T>(futures: T) -> Result<T::Output, GatherError<E>>
+where
+    E: Send + 'static,
+    T: TryFutureTuple<E>,
+{
+    try_gather(futures.erase()).await.map(T::restore)
+}
+
+/// Moves the next output out of `outputs` as a `T`.
+fn restore_one<T: 'static>(outputs: &mut std::vec::IntoIter<Erased>) -> T {
+    let output = outputs.next().expect("one output per gathered future");
+    *output
+        .downcast::<T>()
+        .expect("outputs come back in the order of their futures")
+}
+
+macro_rules! tuple_impls {
+    ($( ($($future:ident $ok:ident),+) )+) => {$(
+        impl<$($future),+> FutureTuple for ($($future,)+)
+        where
+            $($future: Future + Send + 'static, $future::Output: Send + 'static,)+
+        {
+            type Output = ($($future::Output,)+);
+
+            #[allow(non_snake_case, reason = "the futures are named for their types")]
+            fn erase(self) -> Vec<ErasedFuture> {
+                let ($($future,)+) = self;
+                vec![$(Box::pin(async move { Box::new($future.await) as Erased }) as ErasedFuture),+]
+            }
+
+            fn restore(outputs: Vec<Erased>) -> Self::Output {
+                let mut outputs = outputs.into_iter();
+                ($(restore_one::<$future::Output>(&mut outputs),)+)
+            }
+        }
+
+        impl<Error, $($future, $ok),+> TryFutureTuple<Error> for ($($future,)+)
+        where
+            Error: Send + 'static,
+            $($future: Future<Output = Result<$ok, Error>> + Send + 'static, $ok: Send + 'static,)+
+        {
+            type Output = ($($ok,)+);
+
+            #[allow(non_snake_case, reason = "the futures are named for their types")]
+            fn erase(self) -> Vec<TryErasedFuture<Error>> {
+                let ($($future,)+) = self;
+                vec![$(Box::pin(async move {
+                    $future.await.map(|ok| Box::new(ok) as Erased)
+                }) as TryErasedFuture<Error>),+]
+            }
+
+            fn restore(outputs: Vec<Erased>) -> Self::Output {
+                let mut outputs = outputs.into_iter();
+                ($(restore_one::<$ok>(&mut outputs),)+)
+            }
+        }
+    )+};
+}
+
+tuple_impls! {
+    (A0 T0)
+    (A0 T0, A1 T1)
+    (A0 T0, A1 T1, A2 T2)
+    (A0 T0, A1 T1, A2 T2, A3 T3)
+    (A0 T0, A1 T1, A2 T2, A3 T3, A4 T4)
+    (A0 T0, A1 T1, A2 T2, A3 T3, A4 T4, A5 T5)
+    (A0 T0, A1 T1, A2 T2, A3 T3, A4 T4, A5 T5, A6 T6)
+    (A0 T0, A1 T1, A2 T2, A3 T3, A4 T4, A5 T5, A6 T6, A7 T7)
+    (A0 T0, A1 T1, A2 T2, A3 T3, A4 T4, A5 T5, A6 T6, A7 T7, A8 T8)
+    (A0 T0, A1 T1, A2 T2, A3 T3, A4 T4, A5 T5, A6 T6, A7 T7, A8 T8, A9 T9)
+    (A0 T0, A1 T1, A2 T2, A3 T3, A4 T4, A5 T5, A6 T6, A7 T7, A8 T8, A9 T9, A10 T10)
+    (A0 T0, A1 T1, A2 T2, A3 T3, A4 T4, A5 T5, A6 T6, A7 T7, A8 T8, A9 T9, A10 T10, A11 T11)
+}

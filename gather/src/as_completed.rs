@@ -1,0 +1,193 @@
+//! `as_completed`: outputs as they finish, each with its input index.
+
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+
+use crate::collector::{Collector, Missing, fails_on_panic, no_value, resume, settled_outcome};
+
+/// Runs every future as a task of its own and yields `(index, output)` pairs
+/// in the order the children finish, `index` being the child's position in
+/// the input. Each index is yielded exactly once.
+///
+/// A panic in a child cancels its siblings, waits for them, and is resumed in
+/// the task reading the stream. Dropping the stream cancels the children
+/// still running. Use it as a [`Stream`], or through the inherent
+/// [`next`](AsCompleted::next).
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(feature = "tokio")]
+/// # #[tokio::main(flavor = "multi_thread")]
+/// # async fn main() {
+/// use braid_gather::as_completed;
+/// use std::time::Duration;
+///
+/// let mut finished = as_completed([300, 10].map(|ms| async move {
+///     tokio::time::sleep(Duration::from_millis(ms)).await;
+///     ms
+/// }));
+/// let mut seen = Vec::new();
+/// while let Some((index, ms)) = finished.next().await {
+///     seen.push((index, ms));
+/// }
+/// seen.sort();
+/// assert_eq!(seen, [(0, 300), (1, 10)]);
+/// # }
+/// # #[cfg(not(feature = "tokio"))]
+/// # fn main() {}
+/// ```
+pub fn as_completed<I>(futures: I) -> AsCompleted<<I::Item as Future>::Output>
+where
+    I: IntoIterator,
+    I::Item: Future + Send + 'static,
+    <I::Item as Future>::Output: Send + 'static,
+{
+    let mut collector = Collector::new(futures, fails_on_panic);
+    collector.wake_each();
+    AsCompleted {
+        collector,
+        yielded: 0,
+        outer_cancelled: false,
+    }
+}
+
+/// The stream returned by [`as_completed`].
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(feature = "tokio")]
+/// # #[tokio::main(flavor = "multi_thread")]
+/// # async fn main() {
+/// let mut one: braid_gather::AsCompleted<&str> = braid_gather::as_completed([async { "a" }]);
+/// assert_eq!(one.next().await, Some((0, "a")));
+/// assert_eq!(one.next().await, None);
+/// # }
+/// # #[cfg(not(feature = "tokio"))]
+/// # fn main() {}
+/// ```
+#[must_use = "streams do nothing unless polled"]
+pub struct AsCompleted<T> {
+    collector: Collector<T>,
+    /// Pairs yielded so far; the next completion position to read.
+    yielded: usize,
+    /// The enclosing scope was cancelled: this stream is about to be dropped.
+    outer_cancelled: bool,
+}
+
+impl<T> AsCompleted<T> {
+    /// Runs at most `limit` children at once, starting the next as each one
+    /// finishes.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `limit` is 0, or if the stream was already polled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "tokio")]
+    /// # #[tokio::main(flavor = "multi_thread")]
+    /// # async fn main() {
+    /// let mut done = braid_gather::as_completed((0..5).map(|n| async move { n })).limit(2);
+    /// let mut count = 0;
+    /// while done.next().await.is_some() {
+    ///     count += 1;
+    /// }
+    /// assert_eq!(count, 5);
+    /// # }
+    /// # #[cfg(not(feature = "tokio"))]
+    /// # fn main() {}
+    /// ```
+    #[track_caller]
+    pub fn limit(mut self, limit: usize) -> AsCompleted<T> {
+        self.collector.set_limit(limit);
+        self
+    }
+
+    /// The next child to finish, as `(index, output)`; `None` once every
+    /// child's output has been yielded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "tokio")]
+    /// # #[tokio::main(flavor = "multi_thread")]
+    /// # async fn main() {
+    /// let mut done = braid_gather::as_completed([async { 5 }]);
+    /// assert_eq!(done.next().await, Some((0, 5)));
+    /// assert_eq!(done.next().await, None);
+    /// # }
+    /// # #[cfg(not(feature = "tokio"))]
+    /// # fn main() {}
+    /// ```
+    #[allow(
+        clippy::should_implement_trait,
+        reason = "an async counterpart of Iterator::next"
+    )]
+    pub async fn next(&mut self) -> Option<(usize, T)> {
+        poll_fn(|cx| self.poll_next_pair(cx)).await
+    }
+
+    fn poll_next_pair(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, T)>> {
+        if self.outer_cancelled {
+            return Poll::Pending;
+        }
+        if self.yielded == self.collector.len() {
+            return Poll::Ready(None);
+        }
+        let group = self.collector.poll_progress(cx);
+        if let Some(failed) = group.failure() {
+            // Fail-fast on a panic: resume it once every sibling has stopped.
+            if group.remaining() != 0 {
+                return Poll::Pending;
+            }
+            match settled_outcome(group, failed) {
+                Err(error) if error.is_panic() => resume(error.into_panic()),
+                _ => unreachable!("as_completed fails only on a panic"),
+            }
+        }
+        let Some(index) = group.finished_at(self.yielded) else {
+            return Poll::Pending;
+        };
+        match settled_outcome(group, index) {
+            Ok(output) => {
+                self.yielded += 1;
+                Poll::Ready(Some((index, output)))
+            }
+            Err(error) => match no_value(group, error) {
+                Missing::OuterCancel => {
+                    self.outer_cancelled = true;
+                    Poll::Pending
+                }
+            },
+        }
+    }
+}
+
+impl<T> Stream for AsCompleted<T> {
+    type Item = (usize, T);
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<(usize, T)>> {
+        self.poll_next_pair(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.collector.len() - self.yielded;
+        (left, Some(left))
+    }
+}
+
+impl<T> fmt::Debug for AsCompleted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsCompleted")
+            .field("yielded", &self.yielded)
+            .field("collector", &self.collector)
+            .finish()
+    }
+}

@@ -1,0 +1,139 @@
+//! `gather`: run futures as parallel tasks, get their outputs in input order.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use crate::collector::{Collector, Missing, fails_on_panic, no_value, resume, settled_outcome};
+
+/// Runs every future as a task of its own and resolves to their outputs in
+/// input order, whatever order they finish in.
+///
+/// Nothing is spawned until the returned future is first polled. A panic in a
+/// child cancels its siblings, waits for them to stop, and is then resumed in
+/// the awaiting task. Dropping the future before it completes cancels every
+/// child. A gather of no futures is ready at once with an empty `Vec`.
+///
+/// For futures that return `Result`, `gather` gives every result as a value
+/// (asyncio's `return_exceptions=True`); [`try_gather`](crate::try_gather())
+/// stops at the first error instead.
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(feature = "tokio")]
+/// # #[tokio::main(flavor = "multi_thread")]
+/// # async fn main() {
+/// use braid_gather::gather;
+/// use std::time::Duration;
+///
+/// let delays = [30, 10, 20];
+/// let results = gather(delays.map(|ms| async move {
+///     tokio::time::sleep(Duration::from_millis(ms)).await;
+///     ms * 10
+/// }))
+/// .await;
+/// assert_eq!(results, [300, 100, 200]);
+/// # }
+/// # #[cfg(not(feature = "tokio"))]
+/// # fn main() {}
+/// ```
+pub fn gather<I>(futures: I) -> Gather<<I::Item as Future>::Output>
+where
+    I: IntoIterator,
+    I::Item: Future + Send + 'static,
+    <I::Item as Future>::Output: Send + 'static,
+{
+    Gather {
+        collector: Collector::new(futures, fails_on_panic),
+        outer_cancelled: false,
+    }
+}
+
+/// The future returned by [`gather`]; resolves to the outputs in input order.
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(feature = "tokio")]
+/// # #[tokio::main(flavor = "multi_thread")]
+/// # async fn main() {
+/// let pending: braid_gather::Gather<u8> =
+///     braid_gather::gather((1..=2).map(|n| async move { n }));
+/// assert_eq!(pending.await, [1, 2]);
+/// # }
+/// # #[cfg(not(feature = "tokio"))]
+/// # fn main() {}
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct Gather<T> {
+    collector: Collector<T>,
+    /// The enclosing scope was cancelled: this future is about to be dropped.
+    outer_cancelled: bool,
+}
+
+impl<T> Gather<T> {
+    /// Runs at most `limit` children at once, starting the next as each one
+    /// finishes.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `limit` is 0, or if the gather was already polled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "tokio")]
+    /// # #[tokio::main(flavor = "multi_thread")]
+    /// # async fn main() {
+    /// let pages = braid_gather::gather((0..100).map(|n| async move { n })).limit(8).await;
+    /// assert_eq!(pages.len(), 100);
+    /// # }
+    /// # #[cfg(not(feature = "tokio"))]
+    /// # fn main() {}
+    /// ```
+    #[track_caller]
+    pub fn limit(mut self, limit: usize) -> Gather<T> {
+        self.collector.set_limit(limit);
+        self
+    }
+}
+
+impl<T> Future for Gather<T> {
+    type Output = Vec<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<T>> {
+        if self.outer_cancelled {
+            return Poll::Pending;
+        }
+        let group = ready!(self.collector.poll_settled(cx));
+        if let Some(index) = group.failure() {
+            match settled_outcome(&group, index) {
+                Err(error) if error.is_panic() => resume(error.into_panic()),
+                _ => unreachable!("a plain gather fails only on a panic"),
+            }
+        }
+        let mut outputs = Vec::with_capacity(group.len());
+        for index in 0..group.len() {
+            match settled_outcome(&group, index) {
+                Ok(output) => outputs.push(output),
+                Err(error) => match no_value(&group, error) {
+                    Missing::OuterCancel => {
+                        self.outer_cancelled = true;
+                        return Poll::Pending;
+                    }
+                },
+            }
+        }
+        Poll::Ready(outputs)
+    }
+}
+
+impl<T> fmt::Debug for Gather<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Gather")
+            .field("collector", &self.collector)
+            .finish()
+    }
+}

@@ -1,0 +1,155 @@
+//! How a gather reaches the runtime its children run on.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::sync::StdArc;
+
+/// A boxed child task, as handed to a [`Spawn`]er.
+pub type BoxedTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// A runtime that can run gather children as tasks.
+///
+/// braid's runtime implements this for its handle and installs it with
+/// [`enter_spawner`] on each of its threads; with the `tokio` feature it is
+/// also implemented for `tokio::runtime::Handle`, which a gather finds by
+/// itself inside a Tokio runtime.
+///
+/// # Examples
+///
+/// A (wasteful) spawner that runs each child on a thread of its own:
+///
+/// ```
+/// use braid_gather::{BoxedTask, Spawn, enter_spawner, gather};
+/// use std::sync::Arc;
+///
+/// struct ThreadPerTask;
+///
+/// impl Spawn for ThreadPerTask {
+///     fn spawn(&self, task: BoxedTask) {
+///         std::thread::spawn(move || futures::executor::block_on(task));
+///     }
+/// }
+///
+/// let _spawner = enter_spawner(Arc::new(ThreadPerTask));
+/// let squares = futures::executor::block_on(gather((1..=3).map(|n| async move { n * n })));
+/// assert_eq!(squares, [1, 4, 9]);
+/// ```
+pub trait Spawn: Send + Sync + 'static {
+    /// Runs `future` as a task of its own. Its output is delivered through the
+    /// group, so the runtime may detach the task.
+    fn spawn(&self, future: Pin<Box<dyn Future<Output = ()> + Send + 'static>>);
+
+    /// Spawns a batch; runtimes override this to queue them all and then wake
+    /// as many idle workers as the batch can use. Default: a loop of `spawn`.
+    fn spawn_batch(
+        &self,
+        futures: &mut dyn Iterator<Item = Pin<Box<dyn Future<Output = ()> + Send + 'static>>>,
+    ) {
+        for future in futures {
+            self.spawn(future);
+        }
+    }
+}
+
+thread_local! {
+    static AMBIENT: RefCell<Option<StdArc<dyn Spawn>>> = const { RefCell::new(None) };
+}
+
+/// Makes `spawner` the ambient spawner of this thread until the returned
+/// guard is dropped; guards nest and restore the previous spawner.
+///
+/// A runtime calls this on each of its threads (workers and `block_on`) for as
+/// long as they run its tasks. The argument is always a `std::sync::Arc`,
+/// loom or not: the spawner is outside every protocol loom models.
+///
+/// # Examples
+///
+/// ```
+/// use braid_gather::{BoxedTask, Spawn, enter_spawner};
+/// use std::sync::Arc;
+///
+/// struct Inline;
+/// impl Spawn for Inline {
+///     fn spawn(&self, task: BoxedTask) {
+///         futures::executor::block_on(task);
+///     }
+/// }
+///
+/// let outer = enter_spawner(Arc::new(Inline));
+/// let inner = enter_spawner(Arc::new(Inline));
+/// drop(inner); // the outer spawner is ambient again
+/// drop(outer);
+/// ```
+#[doc(hidden)]
+pub fn enter_spawner(spawner: StdArc<dyn Spawn>) -> SpawnerGuard {
+    let previous = AMBIENT.with(|ambient| ambient.replace(Some(spawner)));
+    SpawnerGuard {
+        previous,
+        _not_send: std::marker::PhantomData,
+    }
+}
+
+/// Restores the previous ambient spawner when dropped; see [`enter_spawner`].
+///
+/// # Examples
+///
+/// ```
+/// # use braid_gather::{BoxedTask, Spawn};
+/// # struct Inline;
+/// # impl Spawn for Inline {
+/// #     fn spawn(&self, task: BoxedTask) { futures::executor::block_on(task); }
+/// # }
+/// let guard: braid_gather::SpawnerGuard = braid_gather::enter_spawner(std::sync::Arc::new(Inline));
+/// drop(guard);
+/// ```
+#[doc(hidden)]
+#[must_use = "the spawner is only ambient while the guard lives"]
+pub struct SpawnerGuard {
+    previous: Option<StdArc<dyn Spawn>>,
+    /// The guard restores a thread-local, so it must stay on its thread.
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl Drop for SpawnerGuard {
+    fn drop(&mut self) {
+        let ours = AMBIENT.with(|ambient| ambient.replace(self.previous.take()));
+        drop(ours);
+    }
+}
+
+impl fmt::Debug for SpawnerGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SpawnerGuard").finish_non_exhaustive()
+    }
+}
+
+/// The spawner a gather polled on this thread uses: the ambient one, else
+/// (with the `tokio` feature) the current Tokio runtime.
+///
+/// # Panics
+///
+/// Panics, naming the mistake, when there is neither.
+pub(crate) fn current_spawner() -> StdArc<dyn Spawn> {
+    if let Some(spawner) = AMBIENT.with(|ambient| ambient.borrow().clone()) {
+        return spawner;
+    }
+    #[cfg(feature = "tokio")]
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        return StdArc::new(handle);
+    }
+    panic!(
+        "gather must be polled from the context of a braid runtime \
+         (or a Tokio runtime with the `tokio` feature)"
+    );
+}
+
+#[cfg(feature = "tokio")]
+impl Spawn for tokio::runtime::Handle {
+    fn spawn(&self, future: BoxedTask) {
+        // The output goes through the group; the JoinHandle is not needed.
+        drop(tokio::runtime::Handle::spawn(self, future));
+    }
+}

@@ -1,0 +1,337 @@
+//! `CancellationToken`: a tree of cancellation flags.
+
+mod node;
+mod slab;
+
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll};
+
+use crate::sync::Arc;
+use node::Node;
+pub(crate) use node::Watch;
+
+/// A cancellation flag that can be shared, awaited and nested.
+///
+/// Cancelling a token cancels every token derived from it with
+/// [`child_token`](Self::child_token), however deep; cancelling a child never
+/// cancels its parent. Clones share one flag. When the last clone of a child
+/// token is dropped, the child is removed from its parent, so a long-lived
+/// token with many short-lived children does not grow.
+///
+/// Each gather child runs with a child token of its group as
+/// [`current_token`](crate::current_token()), which is how cancelling a gather
+/// reaches the gathers nested inside its children.
+///
+/// # Examples
+///
+/// ```
+/// use braid_gather::CancellationToken;
+///
+/// let parent = CancellationToken::new();
+/// let child = parent.child_token();
+/// let grandchild = child.child_token();
+///
+/// child.cancel();
+/// assert!(grandchild.is_cancelled());
+/// assert!(!parent.is_cancelled(), "cancellation never flows up");
+///
+/// parent.cancel();
+/// assert!(parent.is_cancelled());
+/// ```
+pub struct CancellationToken {
+    node: Arc<Node>,
+}
+
+impl CancellationToken {
+    /// A new token with no parent, not cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = braid_gather::CancellationToken::new();
+    /// assert!(!token.is_cancelled());
+    /// ```
+    pub fn new() -> CancellationToken {
+        CancellationToken { node: Node::root() }
+    }
+
+    /// A new token that is cancelled whenever this one is (and already
+    /// cancelled if this one is). Cancelling the child leaves this one alone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let parent = braid_gather::CancellationToken::new();
+    /// let child = parent.child_token();
+    /// parent.cancel();
+    /// assert!(child.is_cancelled());
+    /// ```
+    pub fn child_token(&self) -> CancellationToken {
+        CancellationToken {
+            node: Node::child_of(&self.node),
+        }
+    }
+
+    /// Cancels this token and every token derived from it, and wakes every
+    /// task waiting in [`cancelled`](Self::cancelled). Cancelling twice is
+    /// harmless.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = braid_gather::CancellationToken::new();
+    /// token.cancel();
+    /// token.cancel();
+    /// assert!(token.is_cancelled());
+    /// ```
+    pub fn cancel(&self) {
+        self.node.cancel();
+    }
+
+    /// Whether this token has been cancelled. One atomic load: cheap enough to
+    /// call in a tight loop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = braid_gather::CancellationToken::new();
+    /// assert!(!token.is_cancelled());
+    /// token.clone().cancel();
+    /// assert!(token.is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.node.is_cancelled()
+    }
+
+    /// A future that completes once this token is cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let token = braid_gather::CancellationToken::new();
+    /// let waiter = token.clone();
+    /// std::thread::spawn(move || token.cancel());
+    /// waiter.cancelled().await;
+    /// assert!(waiter.is_cancelled());
+    /// # });
+    /// ```
+    pub fn cancelled(&self) -> WaitForCancellation<'_> {
+        WaitForCancellation {
+            token: self,
+            key: None,
+        }
+    }
+
+    /// Runs `future` until it completes (`Some(output)`) or this token is
+    /// cancelled (`None`, and `future` is dropped). When both are ready, the
+    /// cancellation wins.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let token = braid_gather::CancellationToken::new();
+    /// assert_eq!(token.run_until_cancelled(async { 7 }).await, Some(7));
+    ///
+    /// token.cancel();
+    /// let never = std::future::pending::<u32>();
+    /// assert_eq!(token.run_until_cancelled(never).await, None);
+    /// # });
+    /// ```
+    pub async fn run_until_cancelled<F: Future>(&self, future: F) -> Option<F::Output> {
+        let mut future = pin!(future);
+        let mut cancelled = pin!(self.cancelled());
+        poll_fn(|cx| {
+            if cancelled.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(None);
+            }
+            future.as_mut().poll(cx).map(Some)
+        })
+        .await
+    }
+
+    /// Live child tokens of this one (children whose every clone was dropped
+    /// are removed). Exposed for tests of the tree's growth.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let parent = braid_gather::CancellationToken::new();
+    /// let child = parent.child_token();
+    /// assert_eq!(parent.child_count(), 1);
+    /// drop(child);
+    /// assert_eq!(parent.child_count(), 0);
+    /// ```
+    #[doc(hidden)]
+    pub fn child_count(&self) -> usize {
+        self.node.child_count()
+    }
+
+    /// Asks for `cx`'s waker to be woken on cancellation; see [`Watch`].
+    pub(crate) fn watch(&self, key: &mut Option<usize>, cx: &Context<'_>) -> Watch {
+        self.node.watch(key, cx.waker())
+    }
+
+    /// Withdraws a registration made by [`watch`](Self::watch).
+    pub(crate) fn unwatch(&self, key: usize) {
+        self.node.unwatch(key);
+    }
+}
+
+impl Default for CancellationToken {
+    fn default() -> CancellationToken {
+        CancellationToken::new()
+    }
+}
+
+impl Clone for CancellationToken {
+    fn clone(&self) -> CancellationToken {
+        self.node.handle_inc();
+        CancellationToken {
+            node: self.node.clone(),
+        }
+    }
+}
+
+impl Drop for CancellationToken {
+    fn drop(&mut self) {
+        self.node.handle_dec();
+    }
+}
+
+impl fmt::Debug for CancellationToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancellationToken")
+            .field("is_cancelled", &self.is_cancelled())
+            .finish()
+    }
+}
+
+/// The future returned by [`CancellationToken::cancelled`].
+///
+/// # Examples
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let token = braid_gather::CancellationToken::new();
+/// let wait: braid_gather::WaitForCancellation<'_> = token.cancelled();
+/// token.cancel();
+/// wait.await;
+/// # });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct WaitForCancellation<'a> {
+    token: &'a CancellationToken,
+    /// The waiter registration, once there is one.
+    key: Option<usize>,
+}
+
+impl Future for WaitForCancellation<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.token.is_cancelled() {
+            return Poll::Ready(());
+        }
+        let this = &mut *self;
+        match this.token.watch(&mut this.key, cx) {
+            Watch::Registered => Poll::Pending,
+            Watch::Cancelled => Poll::Ready(()),
+        }
+    }
+}
+
+impl Drop for WaitForCancellation<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.token.unwatch(key);
+        }
+    }
+}
+
+impl fmt::Debug for WaitForCancellation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitForCancellation")
+            .field("token", self.token)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    #[test]
+    fn cancel_wakes_a_registered_waiter_once() {
+        let token = CancellationToken::new();
+        let mut wait = pin!(token.cancelled());
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(wait.as_mut().poll(&mut cx).is_pending());
+        assert!(wait.as_mut().poll(&mut cx).is_pending());
+        token.cancel();
+        assert!(wait.as_mut().poll(&mut cx).is_ready());
+    }
+
+    #[test]
+    fn dropped_waiter_is_withdrawn() {
+        let token = CancellationToken::new();
+        let mut cx = Context::from_waker(Waker::noop());
+        for _ in 0..100 {
+            let mut wait = pin!(token.cancelled());
+            assert!(wait.as_mut().poll(&mut cx).is_pending());
+        }
+        assert_eq!(token.node.inner_waiters_for_test(), 0);
+    }
+
+    #[test]
+    fn dropped_children_leave_the_tree_even_through_a_middle_node() {
+        let root = CancellationToken::new();
+        let middle = root.child_token();
+        let leaf = middle.child_token();
+        drop(middle);
+        assert_eq!(
+            root.child_count(),
+            1,
+            "the middle node still has a live child"
+        );
+        root.cancel();
+        assert!(leaf.is_cancelled());
+        drop(leaf);
+        assert_eq!(root.child_count(), 0);
+
+        let root = CancellationToken::new();
+        let middle = root.child_token();
+        let leaf = middle.child_token();
+        drop(middle);
+        drop(leaf);
+        assert_eq!(
+            root.child_count(),
+            0,
+            "an unused middle node goes with its last child"
+        );
+    }
+
+    #[test]
+    fn child_of_cancelled_parent_is_born_cancelled() {
+        let root = CancellationToken::new();
+        root.cancel();
+        let child = root.child_token();
+        assert!(child.is_cancelled());
+        assert_eq!(root.child_count(), 0);
+    }
+
+    #[test]
+    fn clones_share_the_node() {
+        let root = CancellationToken::new();
+        let child = root.child_token();
+        let copy = child.clone();
+        drop(child);
+        assert_eq!(root.child_count(), 1);
+        drop(copy);
+        assert_eq!(root.child_count(), 0);
+    }
+}
