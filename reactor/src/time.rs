@@ -1,0 +1,49 @@
+//! Sleeps, timeouts, intervals and braid's own [`Instant`].
+//!
+//! # Timer resolution and the rounding rule
+//!
+//! Timers live in a hierarchical wheel with a resolution of 1 ms, counted
+//! from the moment the runtime started. A deadline is **rounded up** to the
+//! next whole millisecond of that count, and a driver turn at time `t` fires
+//! every timer whose rounded deadline is at or before `t` **rounded down**.
+//! So a sleep:
+//!
+//! - never completes before its deadline, and
+//! - completes at the first driver turn at or after its rounded deadline
+//!   (at most 1 ms past the deadline, plus however long the runtime takes to
+//!   get to the turn).
+//!
+//! A sleep whose deadline has already passed when it is first polled
+//! completes at once.
+//!
+//! # The paused clock
+//!
+//! A runtime built with `start_paused(true)` has a clock that stands still
+//! at the time it started. [`Instant::now`] reads it; [`advance`] moves it
+//! and fires the timers that become due; and when every worker is idle the
+//! runtime jumps it straight to the next timer (auto-advance), so timer
+//! tests run instantly and exactly.
+//!
+//! # Shutdown
+//!
+//! When the runtime shuts down, every task waiting on a timer is woken;
+//! polling a [`Sleep`] (or a [`Timeout`] or [`Interval`]) that has not
+//! completed then panics, saying that the runtime shut down.
+
+mod advance;
+mod clock;
+mod entry;
+mod instant;
+mod interval;
+mod sleep;
+mod timeout;
+mod timers;
+mod wheel;
+
+pub use advance::advance;
+pub use instant::Instant;
+pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
+pub use sleep::{Sleep, sleep, sleep_until};
+pub use std::time::Duration;
+pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
+pub(crate) use timers::{Park, Timers};
