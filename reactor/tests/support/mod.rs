@@ -1,0 +1,103 @@
+//! A minimal stand-in for the runtime: one thread turns the driver until the
+//! harness drops, and the test thread runs futures with `futures`' executor
+//! inside `handle.enter()`.
+
+#![allow(dead_code)] // each test file uses part of it
+
+use braid_reactor::driver::{Driver, Handle};
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+/// Generous bound for "eventually": a broken wake-up fails the test here
+/// instead of hanging it. It is not a timing assertion.
+pub const EVENTUALLY: Duration = Duration::from_secs(60);
+
+/// A driver turned by a background thread.
+pub struct Harness {
+    handle: Handle,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Harness {
+    /// A real-clock driver.
+    pub fn new() -> Harness {
+        Harness::with_clock(false)
+    }
+
+    /// A driver whose clock starts paused; timers move only by `advance`.
+    pub fn paused() -> Harness {
+        Harness::with_clock(true)
+    }
+
+    fn with_clock(start_paused: bool) -> Harness {
+        let mut driver = Driver::new(start_paused).expect("driver");
+        let handle = driver.handle();
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let stop = stop.clone();
+            thread::spawn(move || {
+                while !stop.load(Ordering::Acquire) {
+                    driver.park(None, false);
+                }
+            })
+        };
+        Harness {
+            handle,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Runs `future` on this thread with the driver current.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _guard = self.handle.enter();
+        futures::executor::block_on(future)
+    }
+
+    /// Runs `future` on a new thread with the driver current.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let handle = self.handle.clone();
+        thread::spawn(move || {
+            let _guard = handle.enter();
+            futures::executor::block_on(future)
+        })
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        self.handle.unpark();
+        if let Some(thread) = self.thread.take() {
+            let result = thread.join();
+            if !thread::panicking() {
+                result.expect("the driver thread panicked");
+            }
+        }
+    }
+}
+
+/// Runs `f` on another thread and returns its result, failing the test if
+/// it does not finish within [`EVENTUALLY`].
+pub fn eventually<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (sender, receiver) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = sender.send(f());
+    });
+    receiver
+        .recv_timeout(EVENTUALLY)
+        .expect("did not finish: a wake-up was lost")
+}
