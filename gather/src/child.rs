@@ -113,3 +113,62 @@ impl<F: Future> fmt::Debug for Child<F> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::Config;
+    use std::task::Waker;
+
+    fn group<T>(len: usize) -> Group<T> {
+        Group::new(
+            len,
+            CancellationToken::new(),
+            Config {
+                fails: |_| false,
+                wake_each: false,
+            },
+        )
+    }
+
+    #[test]
+    fn a_pinned_future_runs_with_the_group_token_as_current() {
+        let group = group::<bool>(1);
+        let mut cx = Context::from_waker(Waker::noop());
+        // Holds a reference to its own local across an await: not Unpin.
+        let future = async {
+            let local = 5;
+            let by_ref = &local;
+            std::future::ready(()).await;
+            *by_ref == 5 && crate::current_token().is_some()
+        };
+        let mut child = Box::pin(Child::new(future, group.clone(), 0));
+        assert!(child.as_mut().poll(&mut cx).is_ready());
+        assert!(group.take(0).unwrap().unwrap());
+        assert!(crate::current_token().is_none());
+    }
+
+    #[test]
+    fn a_cancelled_child_drops_its_future_and_reports_cancelled() {
+        let group = group::<()>(2);
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut pending = Box::pin(Child::new(std::future::pending(), group.clone(), 0));
+        assert!(pending.as_mut().poll(&mut cx).is_pending());
+        group.token().cancel();
+        assert!(pending.as_mut().poll(&mut cx).is_ready());
+        assert!(group.take(0).unwrap().unwrap_err().is_cancelled());
+        assert_eq!(group.remaining(), 1);
+    }
+
+    #[test]
+    fn a_panic_and_an_unpolled_drop_are_reported() {
+        let group = group::<u8>(2);
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut panics = Box::pin(Child::new(async { panic!("in child") }, group.clone(), 0));
+        assert!(panics.as_mut().poll(&mut cx).is_ready());
+        drop(Child::new(async { 1 }, group.clone(), 1));
+        assert_eq!(group.remaining(), 0);
+        assert!(group.take(0).unwrap().unwrap_err().is_panic());
+        assert!(group.take(1).unwrap().unwrap_err().is_cancelled());
+    }
+}

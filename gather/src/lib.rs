@@ -1,4 +1,169 @@
-//! Ordered, structured gather (crate docs are written with the gather family).
+//! Run many futures as parallel tasks and get their results back in input
+//! order: Python's `asyncio.gather`, made structured for Rust.
+//!
+//! The examples run on Tokio (this crate's `tokio` feature); inside a braid
+//! runtime the same code needs nothing else, as `braid` re-exports all of it.
+//!
+//! # Results come back in input order
+//!
+//! Each future becomes a task of its own, so they run at the same time, on
+//! as many workers as there are. Whatever order they finish in, the results
+//! line up with the inputs: `results[i]` belongs to the `i`-th future.
+//!
+//! ```
+//! # #[cfg(feature = "tokio")]
+//! # #[tokio::main(flavor = "multi_thread")]
+//! # async fn main() {
+//! use braid_gather::gather;
+//! use std::time::Duration;
+//!
+//! async fn call_api(result: u32, delay_ms: u64) -> u32 {
+//!     tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+//!     result
+//! }
+//!
+//! // The second call finishes first; its result is still second.
+//! let results = gather([call_api(100, 20), call_api(200, 10)]).await;
+//! assert_eq!(results, [100, 200]);
+//! # }
+//! # #[cfg(not(feature = "tokio"))]
+//! # fn main() {}
+//! ```
+//!
+//! For futures of different types, [`gather!`] returns a tuple:
+//!
+//! ```
+//! # #[cfg(feature = "tokio")]
+//! # #[tokio::main(flavor = "multi_thread")]
+//! # async fn main() {
+//! let (user, posts) = braid_gather::gather!(async { "ada" }, async { vec![1, 2, 3] }).await;
+//! assert_eq!((user, posts.len()), ("ada", 3));
+//! # }
+//! # #[cfg(not(feature = "tokio"))]
+//! # fn main() {}
+//! ```
+//!
+//! # The whole takes as long as the slowest child
+//!
+//! Because the children run at the same time, a gather of a 1 s call and a
+//! 2 s call takes about 2 s, not 3.
+//!
+//! ```
+//! # #[cfg(feature = "tokio")]
+//! # #[tokio::main(flavor = "multi_thread")]
+//! # async fn main() {
+//! use std::time::{Duration, Instant};
+//!
+//! let start = Instant::now();
+//! let waited = braid_gather::gather([100, 200].map(|ms| async move {
+//!     tokio::time::sleep(Duration::from_millis(ms)).await;
+//!     ms
+//! }))
+//! .await;
+//! println!("{waited:?} in {:?}", start.elapsed()); // about 200 ms, not 300
+//! assert_eq!(waited, [100, 200]);
+//! # }
+//! # #[cfg(not(feature = "tokio"))]
+//! # fn main() {}
+//! ```
+//!
+//! # Errors as values
+//!
+//! Like `return_exceptions=True`: when the children return `Result`,
+//! [`gather`](gather()) hands back every result and lets every child finish.
+//! [`gather_settled`] goes one step further and also turns a child's panic or
+//! cancellation into a [`JoinError`] value.
+//!
+//! ```
+//! # #[cfg(feature = "tokio")]
+//! # #[tokio::main(flavor = "multi_thread")]
+//! # async fn main() {
+//! let results = braid_gather::gather(["1", "x", "3"].map(|text| async move {
+//!     text.parse::<u32>()
+//! }))
+//! .await;
+//! assert_eq!(results[0], Ok(1));
+//! assert!(results[1].is_err());
+//! assert_eq!(results[2], Ok(3));
+//! # }
+//! # #[cfg(not(feature = "tokio"))]
+//! # fn main() {}
+//! ```
+//!
+//! # Fail fast
+//!
+//! [`try_gather`](try_gather()) stops at the first error: it cancels the
+//! other children and returns [`GatherError::Failed`] with the failing
+//! child's index — but only once every other child has stopped, so nothing
+//! started by the gather outlives it. A panicking child is treated the same
+//! way by `gather` and `try_gather`, and the panic is then resumed in the
+//! task that awaited the gather.
+//!
+//! ```
+//! # #[cfg(feature = "tokio")]
+//! # #[tokio::main(flavor = "multi_thread")]
+//! # async fn main() {
+//! use braid_gather::{GatherError, try_gather};
+//! use std::time::Duration;
+//!
+//! async fn call_api(id: u32) -> Result<u32, String> {
+//!     if id == 2 {
+//!         return Err(format!("API {id} failed"));
+//!     }
+//!     // Cancelled by the failure long before this sleep ends.
+//!     tokio::time::sleep(Duration::from_secs(60)).await;
+//!     Ok(id * 100)
+//! }
+//!
+//! let result = try_gather([1, 2, 3].map(call_api)).await;
+//! assert_eq!(result, Err(GatherError::Failed { index: 1, error: "API 2 failed".into() }));
+//! # }
+//! # #[cfg(not(feature = "tokio"))]
+//! # fn main() {}
+//! ```
+//!
+//! # Cancellation
+//!
+//! Dropping a gather before it finishes cancels every child. A
+//! [`CancellationToken`] given with `.token()` cancels the group from
+//! outside; cancellation flows down into gathers started inside the children
+//! (each child runs with its group's token as [`current_token()`]), never up.
+//!
+//! ```
+//! # #[cfg(feature = "tokio")]
+//! # #[tokio::main(flavor = "multi_thread")]
+//! # async fn main() {
+//! use braid_gather::{CancellationToken, GatherError, try_gather};
+//! use std::time::Duration;
+//!
+//! let token = CancellationToken::new();
+//! let slow = try_gather((0..3).map(|_| async {
+//!     tokio::time::sleep(Duration::from_secs(60)).await;
+//!     Ok::<_, ()>(())
+//! }))
+//! .token(&token);
+//!
+//! let canceller = token.clone();
+//! tokio::spawn(async move {
+//!     tokio::time::sleep(Duration::from_millis(10)).await;
+//!     canceller.cancel();
+//! });
+//! assert_eq!(slow.await, Err(GatherError::Cancelled));
+//! # }
+//! # #[cfg(not(feature = "tokio"))]
+//! # fn main() {}
+//! ```
+//!
+//! # Also
+//!
+//! [`as_completed`] yields `(index, output)` pairs as the children finish,
+//! and `.limit(n)` caps how many children run at once.
+//!
+//! # Runtimes
+//!
+//! A gather spawns its children on its first poll, through the [`Spawn`]
+//! trait: on the spawner its runtime installed with [`enter_spawner`], or,
+//! with the `tokio` feature, on the current Tokio runtime.
 
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 

@@ -8,6 +8,13 @@ use std::pin::Pin;
 use crate::sync::StdArc;
 
 /// A boxed child task, as handed to a [`Spawn`]er.
+///
+/// # Examples
+///
+/// ```
+/// let task: braid_gather::BoxedTask = Box::pin(async {});
+/// futures::executor::block_on(task);
+/// ```
 pub type BoxedTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// A runtime that can run gather children as tasks.
@@ -23,13 +30,13 @@ pub type BoxedTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 ///
 /// ```
 /// use braid_gather::{BoxedTask, Spawn, enter_spawner, gather};
-/// use std::sync::Arc;
+/// use std::{sync::Arc, thread};
 ///
 /// struct ThreadPerTask;
 ///
 /// impl Spawn for ThreadPerTask {
 ///     fn spawn(&self, task: BoxedTask) {
-///         std::thread::spawn(move || futures::executor::block_on(task));
+///         thread::spawn(move || futures::executor::block_on(task));
 ///     }
 /// }
 ///
@@ -62,14 +69,14 @@ thread_local! {
 /// guard is dropped; guards nest and restore the previous spawner.
 ///
 /// A runtime calls this on each of its threads (workers and `block_on`) for as
-/// long as they run its tasks. The argument is always a `std::sync::Arc`,
-/// loom or not: the spawner is outside every protocol loom models.
+/// long as they run its tasks. The argument is always std's `Arc`, loom or
+/// not: the spawner is outside every protocol loom models.
 ///
 /// # Examples
 ///
 /// ```
 /// use braid_gather::{BoxedTask, Spawn, enter_spawner};
-/// use std::sync::Arc;
+/// use std::{sync::Arc};
 ///
 /// struct Inline;
 /// impl Spawn for Inline {
@@ -98,11 +105,12 @@ pub fn enter_spawner(spawner: StdArc<dyn Spawn>) -> SpawnerGuard {
 ///
 /// ```
 /// # use braid_gather::{BoxedTask, Spawn};
+/// # use std::{sync::Arc};
 /// # struct Inline;
 /// # impl Spawn for Inline {
 /// #     fn spawn(&self, task: BoxedTask) { futures::executor::block_on(task); }
 /// # }
-/// let guard: braid_gather::SpawnerGuard = braid_gather::enter_spawner(std::sync::Arc::new(Inline));
+/// let guard: braid_gather::SpawnerGuard = braid_gather::enter_spawner(Arc::new(Inline));
 /// drop(guard);
 /// ```
 #[doc(hidden)]

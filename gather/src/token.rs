@@ -87,7 +87,7 @@ impl CancellationToken {
     /// assert!(token.is_cancelled());
     /// ```
     pub fn cancel(&self) {
-        self.node.cancel();
+        Node::cancel(&self.node);
     }
 
     /// Whether this token has been cancelled. One atomic load: cheap enough to
@@ -113,7 +113,7 @@ impl CancellationToken {
     /// # futures::executor::block_on(async {
     /// let token = braid_gather::CancellationToken::new();
     /// let waiter = token.clone();
-    /// std::thread::spawn(move || token.cancel());
+    /// token.cancel();
     /// waiter.cancelled().await;
     /// assert!(waiter.is_cancelled());
     /// # });
@@ -198,7 +198,7 @@ impl Clone for CancellationToken {
 
 impl Drop for CancellationToken {
     fn drop(&mut self) {
-        self.node.handle_dec();
+        Node::handle_dec(&self.node);
     }
 }
 

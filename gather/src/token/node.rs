@@ -101,8 +101,8 @@ impl Node {
     }
 
     /// Rule 1: cancels this node and all of its descendants.
-    pub(crate) fn cancel(self: &Arc<Node>) {
-        let mut pending = vec![self.clone()];
+    pub(crate) fn cancel(node: &Arc<Node>) {
+        let mut pending = vec![node.clone()];
         while let Some(node) = pending.pop() {
             let (children, waiters) = {
                 let mut inner = node.inner.lock();
@@ -150,26 +150,26 @@ impl Node {
     }
 
     /// A handle went away; the last one applies rule 4.
-    pub(crate) fn handle_dec(self: &Arc<Node>) {
+    pub(crate) fn handle_dec(node: &Arc<Node>) {
         // AcqRel: the last handle's owner must see every other owner's use of
         // the node done before it removes the node from the tree.
-        if self.handles.fetch_sub(1, Ordering::AcqRel) != 1 {
+        if node.handles.fetch_sub(1, Ordering::AcqRel) != 1 {
             return;
         }
         let childless = {
-            let mut inner = self.inner.lock();
+            let mut inner = node.inner.lock();
             inner.unused = true;
             inner.children.is_empty()
         };
         if childless {
-            self.detach();
+            Node::detach(node);
         }
     }
 
     /// Rule 4: removes this node from its parent, and each parent it leaves
     /// unused and childless from that parent's parent.
-    fn detach(self: &Arc<Node>) {
-        let mut node = self.clone();
+    fn detach(leaving: &Arc<Node>) {
+        let mut node = leaving.clone();
         while let Some(parent) = node.parent.clone() {
             let (removed, parent_unused) = {
                 let mut inner = parent.inner.lock();
