@@ -175,8 +175,11 @@ impl CoreContext {
                     return output;
                 }
             }
+            // A batch of tasks between two polls of the main future, even
+            // when it is already woken again: a `block_on` future that
+            // keeps yielding must not starve the tasks.
             let mut ran = 0;
-            while ran < EVENT_INTERVAL && !main.woken.load(Ordering::Acquire) {
+            while ran < EVENT_INTERVAL {
                 let Some(task) = self.next_task() else { break };
                 braid_reactor::coop::budget(|| task.run());
                 ran += 1;

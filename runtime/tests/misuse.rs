@@ -1,0 +1,88 @@
+//! Misuse gets a clear message, never a hang.
+
+mod support;
+
+fn panic_message(result: std::thread::Result<impl Sized>) -> String {
+    let payload = match result {
+        Ok(_) => panic!("expected a panic"),
+        Err(payload) => payload,
+    };
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap()
+}
+
+#[test]
+fn spawn_outside_a_runtime_names_the_mistake() {
+    let msg = panic_message(std::panic::catch_unwind(|| braid::spawn(async {})));
+    assert!(msg.contains("must be called from the context of a braid runtime"), "{msg}");
+    let msg = panic_message(std::panic::catch_unwind(|| braid::spawn_blocking(|| ())));
+    assert!(msg.contains("must be called from the context of a braid runtime"), "{msg}");
+    let msg = panic_message(std::panic::catch_unwind(braid::Handle::current));
+    assert!(msg.contains("must be called from the context of a braid runtime"), "{msg}");
+}
+
+#[test]
+fn block_on_inside_a_worker_names_the_mistake() {
+    for (name, rt) in support::flavours() {
+        let handle = rt.handle().clone();
+        let err = rt.block_on(async move {
+            braid::spawn(async move { handle.block_on(async {}) }).await.unwrap_err()
+        });
+        let msg = panic_message(Err::<(), _>(err.into_panic()));
+        assert!(msg.contains("`block_on` called from inside a braid runtime"), "{name}: {msg}");
+    }
+}
+
+#[test]
+fn nested_block_on_names_the_mistake() {
+    for (name, rt) in support::flavours() {
+        let msg = panic_message(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(async { rt.block_on(async {}) })
+        })));
+        assert!(msg.contains("`block_on` called from inside a braid runtime"), "{name}: {msg}");
+    }
+}
+
+#[test]
+fn zero_workers_is_an_invalid_input_error() {
+    let err = braid::Builder::new_multi_thread().worker_threads(0).build().unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("worker_threads must be at least 1"), "{err}");
+    let err = braid::Builder::new_multi_thread().max_blocking_threads(0).build().unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+}
+
+#[test]
+fn polling_a_join_handle_after_ready_names_the_mistake() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+    let rt = support::multi(1);
+    let mut handle = rt.spawn(async { 1 });
+    while !handle.is_finished() {
+        std::thread::yield_now();
+    }
+    let mut cx = Context::from_waker(Waker::noop());
+    assert!(matches!(std::pin::Pin::new(&mut handle).poll(&mut cx), Poll::Ready(Ok(1))));
+    let msg = panic_message(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = std::pin::Pin::new(&mut handle).poll(&mut cx);
+    })));
+    assert!(msg.contains("polled after it returned `Ready`"), "{msg}");
+}
+
+#[test]
+fn dropping_the_runtime_inside_itself_names_the_mistake() {
+    let rt = support::multi(1);
+    let holder = std::sync::Arc::new(std::sync::Mutex::new(Some(support::multi(1))));
+    let inner_rt = holder.lock().unwrap().take().unwrap();
+    let handle = inner_rt.handle().clone();
+    // Move the runtime into one of its own tasks and drop it there.
+    let err = rt.block_on(async move {
+        let join = handle.spawn(async move { drop(inner_rt) });
+        join.await.unwrap_err()
+    });
+    let msg = panic_message(Err::<(), _>(err.into_panic()));
+    assert!(msg.contains("dropped (or shut down) from one of its own worker threads"), "{msg}");
+}
