@@ -186,7 +186,7 @@ fn advance_on_a_real_clock_panics() {
 #[test]
 #[should_panic(expected = "must be called from the context of a braid runtime")]
 fn sleep_outside_a_runtime_panics() {
-    let _ = sleep(Duration::from_secs(1));
+    drop(sleep(Duration::from_secs(1)));
 }
 
 #[test]

@@ -14,10 +14,10 @@ use std::time::Duration;
 
 /// Generous bound for "eventually": a broken wake-up fails the test here
 /// instead of hanging it. It is not a timing assertion.
-pub const EVENTUALLY: Duration = Duration::from_secs(60);
+pub(crate) const EVENTUALLY: Duration = Duration::from_secs(60);
 
 /// A driver turned by a background thread.
-pub struct Harness {
+pub(crate) struct Harness {
     handle: Handle,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -25,12 +25,12 @@ pub struct Harness {
 
 impl Harness {
     /// A real-clock driver.
-    pub fn new() -> Harness {
+    pub(crate) fn new() -> Harness {
         Harness::with_clock(false)
     }
 
     /// A driver whose clock starts paused; timers move only by `advance`.
-    pub fn paused() -> Harness {
+    pub(crate) fn paused() -> Harness {
         Harness::with_clock(true)
     }
 
@@ -53,18 +53,18 @@ impl Harness {
         }
     }
 
-    pub fn handle(&self) -> &Handle {
+    pub(crate) fn handle(&self) -> &Handle {
         &self.handle
     }
 
     /// Runs `future` on this thread with the driver current.
-    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+    pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _guard = self.handle.enter();
         futures::executor::block_on(future)
     }
 
     /// Runs `future` on a new thread with the driver current.
-    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -92,7 +92,7 @@ impl Drop for Harness {
 
 /// Runs `f` on another thread and returns its result, failing the test if
 /// it does not finish within [`EVENTUALLY`].
-pub fn eventually<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+pub(crate) fn eventually<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     let (sender, receiver) = mpsc::channel();
     thread::spawn(move || {
         let _ = sender.send(f());
