@@ -11,6 +11,28 @@
 //! sockets register through it, timers are inserted through it, and
 //! `time::advance` fires timers through it from any thread.
 //!
+//! # What the runtime calls, and when
+//!
+//! 1. At build: `Driver::new(start_paused)`; keep the `Driver` where one
+//!    worker at a time can take it (e.g. `Mutex<Option<Driver>>` or a
+//!    try-lock), and a [`Handle`] clone in the runtime's handle.
+//! 2. On every worker thread, for its whole life, and around `block_on`:
+//!    hold `handle.enter()`, so the `net` and `time` types find the driver.
+//! 3. A worker with nothing to run that manages to take the driver calls
+//!    `driver.park(None, all_idle)`, where `all_idle` is true when every
+//!    other worker is idle and no blocking task is running (this lets a
+//!    paused clock jump to the next timer). Then it re-checks its queues.
+//!    Other idle workers sleep on their condvar.
+//! 4. After pushing work while a worker may be parked in the driver:
+//!    `handle.unpark()` (cheap when nobody is parked: one flag swap).
+//! 5. A busy worker, every ~61 ticks, if it can take the driver without
+//!    waiting: `driver.park(Some(Duration::ZERO), false)`.
+//! 6. A current-thread runtime's `block_on` loops: poll; if pending,
+//!    `driver.park(None, true)`; its waker calls `handle.unpark()`
+//!    ([`block_on`] here is that loop, for this crate's own examples).
+//! 7. At shutdown, after the workers stop: `driver.shutdown()` (dropping the
+//!    driver does it too).
+//!
 //! Rules the implementation keeps:
 //!
 //! 1. Wakers are collected under a lock and woken after releasing it.
@@ -186,47 +208,21 @@ impl Driver {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn park(&mut self, timeout: Option<Duration>, auto_advance: bool) {
-        let shared = self.shared.clone();
+        let Driver { shared, poller, .. } = self;
         let timers = &shared.timers;
         let auto_advance = auto_advance && timers.clock().is_paused();
         // The paused clock may only jump when nothing else is pending, so
         // look for events and unparks first.
-        if !(auto_advance && self.turn(Some(Duration::ZERO))) {
+        if !(auto_advance && turn(poller, shared, Some(Duration::ZERO))) {
             match timers.prepare_park(timeout, auto_advance) {
                 Park::Advanced => {}
                 Park::Wait(wait) => {
-                    self.turn(wait);
+                    turn(poller, shared, wait);
                     timers.finish_park();
                 }
             }
         }
         timers.fire_due();
-    }
-
-    /// One poll of the OS and dispatch of its events; says whether it saw
-    /// any event or unpark.
-    fn turn(&mut self, timeout: Option<Duration>) -> bool {
-        if let Err(error) = self.poller.poll(timeout) {
-            panic!("the braid I/O driver failed to poll the OS: {error}");
-        }
-        let mut woken = Vec::new();
-        let mut saw_event = false;
-        {
-            let io = self.shared.io.lock();
-            for (token, ready) in self.poller.events() {
-                saw_event = true;
-                if token == sys::WAKER_TOKEN {
-                    self.shared.notified.store(false, Ordering::Release);
-                } else if let Some(scheduled) = io.slab.get(token) {
-                    woken.push((scheduled.clone(), ready));
-                }
-            }
-        }
-        // Rule 1: dispatch (which wakes) outside the slab lock.
-        for (scheduled, ready) in woken {
-            scheduled.dispatch(ready);
-        }
-        saw_event
     }
 
     /// Runtime shutdown: every task waiting on a socket or a timer is woken.
@@ -366,6 +362,32 @@ impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle").finish_non_exhaustive()
     }
+}
+
+/// One poll of the OS and dispatch of its events; says whether it saw
+/// any event or unpark.
+fn turn(poller: &mut sys::Poller, shared: &Shared, timeout: Option<Duration>) -> bool {
+    if let Err(error) = poller.poll(timeout) {
+        panic!("the braid I/O driver failed to poll the OS: {error}");
+    }
+    let mut woken = Vec::new();
+    let mut saw_event = false;
+    {
+        let io = shared.io.lock();
+        for (token, ready) in poller.events() {
+            saw_event = true;
+            if token == sys::WAKER_TOKEN {
+                shared.notified.store(false, Ordering::Release);
+            } else if let Some(scheduled) = io.slab.get(token) {
+                woken.push((scheduled.clone(), ready));
+            }
+        }
+    }
+    // Rule 1: dispatch (which wakes) outside the slab lock.
+    for (scheduled, ready) in woken {
+        scheduled.dispatch(ready);
+    }
+    saw_event
 }
 
 /// The panic for net and time types used outside a runtime.
