@@ -29,7 +29,7 @@
 //!    waiting: `driver.park(Some(Duration::ZERO), false)`.
 //! 6. A current-thread runtime's `block_on` loops: poll; if pending,
 //!    `driver.park(None, true)`; its waker calls `handle.unpark()`
-//!    ([`block_on`] here is that loop, for this crate's own examples).
+//!    (`block_on` here is that loop, for this crate's own examples).
 //! 7. At shutdown, after the workers stop: `driver.shutdown()` (dropping the
 //!    driver does it too).
 //!
