@@ -16,12 +16,14 @@ thread_local! {
 pub(crate) struct SetCurrentGuard {
     prev: Option<Handle>,
     _reactor: Option<braid_reactor::driver::EnterGuard>,
+    _spawner: braid_gather::SpawnerGuard,
 }
 
 pub(crate) fn enter(handle: &Handle) -> SetCurrentGuard {
     let reactor = handle.inner.driver().map(|driver| driver.handle().enter());
+    let spawner = braid_gather::enter_spawner(handle.spawner());
     let prev = CURRENT.with(|c| c.replace(Some(handle.clone())));
-    SetCurrentGuard { prev, _reactor: reactor }
+    SetCurrentGuard { prev, _reactor: reactor, _spawner: spawner }
 }
 
 impl Drop for SetCurrentGuard {

@@ -141,6 +141,11 @@ impl Handle {
         }
     }
 
+    /// The spawner gather uses on this runtime's threads.
+    pub(crate) fn spawner(&self) -> crate::sync::StdArc<dyn braid_gather::Spawn> {
+        crate::sync::StdArc::new(self.clone())
+    }
+
     /// Tasks spawned on this runtime that have not completed.
     #[doc(hidden)]
     pub fn num_alive_tasks(&self) -> usize {
@@ -151,6 +156,26 @@ impl Handle {
     #[doc(hidden)]
     pub fn num_blocking_threads(&self) -> usize {
         self.inner.blocking().num_threads()
+    }
+}
+
+impl braid_gather::Spawn for Handle {
+    fn spawn(&self, future: std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>) {
+        drop(self.inner.spawn(future));
+    }
+
+    fn spawn_batch(
+        &self,
+        futures: &mut dyn Iterator<Item = std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>>,
+    ) {
+        match &self.inner {
+            Scheduler::MultiThread(shared) => shared.spawn_batch(futures),
+            Scheduler::CurrentThread(shared) => {
+                for future in futures {
+                    drop(shared.spawn(future));
+                }
+            }
+        }
     }
 }
 

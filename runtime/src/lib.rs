@@ -12,7 +12,11 @@ mod spawn;
 mod sync;
 mod task;
 
-pub use braid_gather::JoinError;
+pub use braid_gather::{
+    AsCompleted, CancellationToken, Gather, GatherError, GatherSettled, JoinError, TryGather,
+    WaitForCancellation, as_completed, current_token, gather, gather_settled, try_gather,
+};
+pub use braid_reactor::{net, time};
 pub use builder::Builder;
 pub use handle::{Handle, TryCurrentError};
 pub use runtime::Runtime;

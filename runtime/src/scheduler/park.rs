@@ -89,6 +89,12 @@ impl Parker {
                 inner.state.swap(EMPTY, Ordering::AcqRel);
                 return;
             }
+            if auto_advance() {
+                // The last worker to fall idle: the one inside the driver
+                // decided before we were idle, so have it decide again (a
+                // paused clock may now jump to the next timer).
+                driver.unpark();
+            }
         }
         self.park_condvar(None);
     }

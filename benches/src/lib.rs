@@ -1,0 +1,1 @@
+//! Shared workloads of the braid benchmarks (being written).
