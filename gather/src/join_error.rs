@@ -24,8 +24,19 @@ pub struct JoinError {
 
 enum Repr {
     Cancelled,
-    Panic(Box<dyn Any + Send + 'static>),
+    /// The payload, and its message when it is a string (read once, at
+    /// construction, so `&JoinError` never touches the payload).
+    Panic(Payload, Option<String>),
 }
+
+/// A panic payload that is only ever moved, never borrowed.
+struct Payload(Box<dyn Any + Send + 'static>);
+
+// SAFETY: `Sync` allows shared access from several threads; no method of
+// `JoinError` hands out or uses a `&Payload` (the message is copied out at
+// construction and the payload leaves only by value), so sharing a
+// `&JoinError` never shares the `!Sync` payload.
+unsafe impl Sync for Payload {}
 
 impl JoinError {
     /// The error of a task that was cancelled (aborted, or shut down with its
@@ -53,8 +64,9 @@ impl JoinError {
     /// assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
     /// ```
     pub fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        let message = panic_message(payload.as_ref()).map(str::to_owned);
         JoinError {
-            repr: Repr::Panic(payload),
+            repr: Repr::Panic(Payload(payload), message),
         }
     }
 
@@ -77,7 +89,7 @@ impl JoinError {
     /// assert!(braid_gather::JoinError::panic(Box::new(1)).is_panic());
     /// ```
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic(_))
+        matches!(self.repr, Repr::Panic(..))
     }
 
     /// The panic payload, to hand to `std::panic::resume_unwind`.
@@ -109,7 +121,7 @@ impl JoinError {
     /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
-            Repr::Panic(payload) => Ok(payload),
+            Repr::Panic(Payload(payload), _) => Ok(payload),
             Repr::Cancelled => Err(self),
         }
     }
@@ -127,10 +139,8 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => f.write_str("task was cancelled"),
-            Repr::Panic(payload) => match panic_message(payload.as_ref()) {
-                Some(msg) => write!(f, "task panicked with message {msg:?}"),
-                None => f.write_str("task panicked"),
-            },
+            Repr::Panic(_, Some(msg)) => write!(f, "task panicked with message {msg:?}"),
+            Repr::Panic(_, None) => f.write_str("task panicked"),
         }
     }
 }
@@ -139,10 +149,8 @@ impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => f.write_str("JoinError::Cancelled"),
-            Repr::Panic(payload) => match panic_message(payload.as_ref()) {
-                Some(msg) => write!(f, "JoinError::Panic({msg:?})"),
-                None => f.write_str("JoinError::Panic(..)"),
-            },
+            Repr::Panic(_, Some(msg)) => write!(f, "JoinError::Panic({msg:?})"),
+            Repr::Panic(_, None) => f.write_str("JoinError::Panic(..)"),
         }
     }
 }
@@ -160,6 +168,16 @@ mod tests {
         assert_eq!(format!("{err:?}"), "JoinError::Panic(\"bad input\")");
         let opaque = JoinError::panic(Box::new(3_u8));
         assert_eq!(opaque.to_string(), "task panicked");
+    }
+
+    #[test]
+    fn converts_into_boxed_send_sync_errors() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<JoinError>();
+        let boxed: Box<dyn std::error::Error + Send + Sync> = JoinError::cancelled().into();
+        assert_eq!(boxed.to_string(), "task was cancelled");
+        let io = std::io::Error::other(JoinError::panic(Box::new("p")));
+        assert_eq!(io.to_string(), "task panicked with message \"p\"");
     }
 
     #[test]

@@ -1,1 +1,73 @@
-//! placeholder while the crate is written
+//! The `#[braid::main]` and `#[braid::test]` attributes: run an `async fn`
+//! on a braid runtime. Use them through the `braid` crate, which re-exports
+//! them.
+//!
+//! Mistakes are compile errors that name them:
+//!
+//! ```compile_fail
+//! #[braid::main]
+//! fn main() {} // the `async` keyword is missing
+//! ```
+//!
+//! ```compile_fail
+//! #[braid::main(flavor = "single")] // unknown flavor
+//! async fn main() {}
+//! ```
+//!
+//! ```compile_fail
+//! #[braid::main(flavor = "current_thread", worker_threads = 2)] // one thread only
+//! async fn main() {}
+//! ```
+//!
+//! ```compile_fail
+//! #[braid::main(worker_threads = 0)] // at least one worker
+//! async fn main() {}
+//! ```
+//!
+//! ```compile_fail
+//! #[braid::test(threads = 2)] // unknown option
+//! async fn case() {}
+//! # fn main() {}
+//! ```
+
+mod entry;
+
+use proc_macro::TokenStream;
+
+/// Runs `async fn main` on a braid runtime.
+///
+/// Options: `flavor = "multi_thread"` (the default) or `"current_thread"`,
+/// `worker_threads = N`, `start_paused = true` (paused test clock).
+///
+/// # Examples
+///
+/// ```
+/// #[braid::main(worker_threads = 2)]
+/// async fn main() {
+///     let answer = braid::spawn(async { 42 }).await.unwrap();
+///     assert_eq!(answer, 42);
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(args.into(), item.into(), entry::Kind::Main).into()
+}
+
+/// Runs an `async fn` test on a fresh braid runtime (current-thread by
+/// default, so each test is deterministic and cheap).
+///
+/// Options as for [`macro@main`]: `flavor`, `worker_threads`, `start_paused`.
+///
+/// # Examples
+///
+/// ```
+/// #[braid::test(start_paused = true)]
+/// async fn sleeps_without_waiting() {
+///     braid::time::sleep(std::time::Duration::from_secs(60)).await;
+/// }
+/// # fn main() {}
+/// ```
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(args.into(), item.into(), entry::Kind::Test).into()
+}

@@ -82,7 +82,11 @@ impl Schedule for NoSchedule {
 }
 
 impl BlockingPool {
-    pub(crate) fn new(max_threads: usize, thread_name: String, keep_alive: Duration) -> BlockingPool {
+    pub(crate) fn new(
+        max_threads: usize,
+        thread_name: String,
+        keep_alive: Duration,
+    ) -> BlockingPool {
         BlockingPool {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {

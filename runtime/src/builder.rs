@@ -153,12 +153,18 @@ impl Builder {
         if self.max_blocking_threads == 0 {
             return Err(invalid("max_blocking_threads must be at least 1, got 0"));
         }
-        let blocking = BlockingPool::new(self.max_blocking_threads, self.thread_name.clone(), KEEP_ALIVE);
+        let blocking = BlockingPool::new(
+            self.max_blocking_threads,
+            self.thread_name.clone(),
+            KEEP_ALIVE,
+        );
         let driver = Some(Arc::new(DriverCell::new(self.start_paused)?));
         match self.flavor {
             Flavor::CurrentThread => {
                 let shared = CurrentThread::new(driver, blocking.clone());
-                let handle = Handle { inner: Scheduler::CurrentThread(shared) };
+                let handle = Handle {
+                    inner: Scheduler::CurrentThread(shared),
+                };
                 blocking.set_handle(handle.clone());
                 Ok(Runtime::from_parts(handle, Vec::new()))
             }
@@ -169,16 +175,20 @@ impl Builder {
                     None => std::thread::available_parallelism().map_or(1, usize::from),
                 };
                 let (shared, cores) = MultiThread::new(workers, driver, blocking.clone());
-                let handle = Handle { inner: Scheduler::MultiThread(shared.clone()) };
+                let handle = Handle {
+                    inner: Scheduler::MultiThread(shared.clone()),
+                };
                 blocking.set_handle(handle.clone());
                 let mut threads = Vec::with_capacity(workers);
                 for core in cores {
                     let shared = shared.clone();
                     let thread_handle = handle.clone();
-                    let started = std::thread::Builder::new().name(self.thread_name.clone()).spawn(move || {
-                        let _driving = context::enter_driving(&thread_handle, "worker");
-                        run_worker(shared, core);
-                    });
+                    let started = std::thread::Builder::new()
+                        .name(self.thread_name.clone())
+                        .spawn(move || {
+                            let _driving = context::enter_driving(&thread_handle, "worker");
+                            run_worker(shared, core);
+                        });
                     match started {
                         Ok(thread) => threads.push(thread),
                         Err(error) => {

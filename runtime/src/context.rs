@@ -23,7 +23,11 @@ pub(crate) fn enter(handle: &Handle) -> SetCurrentGuard {
     let reactor = handle.inner.driver().map(|driver| driver.handle().enter());
     let spawner = braid_gather::enter_spawner(handle.spawner());
     let prev = CURRENT.with(|c| c.replace(Some(handle.clone())));
-    SetCurrentGuard { prev, _reactor: reactor, _spawner: spawner }
+    SetCurrentGuard {
+        prev,
+        _reactor: reactor,
+        _spawner: spawner,
+    }
 }
 
 impl Drop for SetCurrentGuard {
@@ -48,7 +52,9 @@ pub(crate) fn enter_driving(handle: &Handle, what: &str) -> DrivingGuard {
              instead, or run the blocking code in `braid::spawn_blocking`."
         );
     }
-    DrivingGuard { _current: enter(handle) }
+    DrivingGuard {
+        _current: enter(handle),
+    }
 }
 
 impl Drop for DrivingGuard {

@@ -166,7 +166,9 @@ impl braid_gather::Spawn for Handle {
 
     fn spawn_batch(
         &self,
-        futures: &mut dyn Iterator<Item = std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>>,
+        futures: &mut dyn Iterator<
+            Item = std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>,
+        >,
     ) {
         match &self.inner {
             Scheduler::MultiThread(shared) => shared.spawn_batch(futures),
@@ -185,7 +187,9 @@ impl fmt::Debug for Handle {
             Scheduler::MultiThread(_) => "multi_thread",
             Scheduler::CurrentThread(_) => "current_thread",
         };
-        f.debug_struct("Handle").field("flavor", &flavor).finish_non_exhaustive()
+        f.debug_struct("Handle")
+            .field("flavor", &flavor)
+            .finish_non_exhaustive()
     }
 }
 

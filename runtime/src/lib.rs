@@ -16,6 +16,7 @@ pub use braid_gather::{
     AsCompleted, CancellationToken, Gather, GatherError, GatherSettled, JoinError, TryGather,
     WaitForCancellation, as_completed, current_token, gather, gather_settled, try_gather,
 };
+pub use braid_macros::{main, test};
 pub use braid_reactor::{net, time};
 pub use builder::Builder;
 pub use handle::{Handle, TryCurrentError};

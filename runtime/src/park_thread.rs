@@ -61,7 +61,9 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     WAKER.with(|(inner, waker)| {
         let mut cx = Context::from_waker(waker);
         loop {
-            if let Poll::Ready(output) = braid_reactor::coop::budget(|| future.as_mut().poll(&mut cx)) {
+            if let Poll::Ready(output) =
+                braid_reactor::coop::budget(|| future.as_mut().poll(&mut cx))
+            {
                 return output;
             }
             inner.park();

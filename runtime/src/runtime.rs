@@ -50,7 +50,11 @@ impl Runtime {
     }
 
     pub(crate) fn from_parts(handle: Handle, workers: Vec<std::thread::JoinHandle<()>>) -> Runtime {
-        Runtime { handle, workers, shut_down: false }
+        Runtime {
+            handle,
+            workers,
+            shut_down: false,
+        }
     }
 
     /// Runs `future` to completion on the calling thread. Tasks it spawns

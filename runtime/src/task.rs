@@ -43,17 +43,17 @@ mod state;
 mod waker;
 
 pub use abort::AbortHandle;
-pub use join::JoinHandle;
 pub(crate) use header::Header;
+pub use join::JoinHandle;
 pub(crate) use list::OwnedTasks;
 
 use std::future::Future;
 use std::ptr::NonNull;
 use std::task::Waker;
 
+use crate::sync::UnsafeCell;
 use harness::Harness;
 use header::{Cell, Stage};
-use crate::sync::UnsafeCell;
 
 /// What a task needs from the scheduler that runs it.
 pub(crate) trait Schedule: Send + Sync + Sized + 'static {
@@ -185,7 +185,9 @@ pub(crate) struct Notified {
 
 impl Notified {
     pub(crate) fn from_raw(ptr: NonNull<Header>) -> Notified {
-        Notified { raw: RawTask::from_ptr(ptr) }
+        Notified {
+            raw: RawTask::from_ptr(ptr),
+        }
     }
 
     /// Polls (or cancels) the task, consuming the entry.

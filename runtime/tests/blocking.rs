@@ -12,8 +12,12 @@ fn spawn_blocking_runs_in_parallel_with_async_tasks() {
         // thread that runs tasks, this would deadlock.
         let out = rt.block_on(async {
             let (tx, rx) = std::sync::mpsc::channel();
-            let blocking = braid::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(10)).unwrap() * 2);
-            braid::spawn(async move { tx.send(21).unwrap() }).await.unwrap();
+            let blocking = braid::spawn_blocking(move || {
+                rx.recv_timeout(Duration::from_secs(10)).unwrap() * 2
+            });
+            braid::spawn(async move { tx.send(21).unwrap() })
+                .await
+                .unwrap();
             blocking.await.unwrap()
         });
         assert_eq!(out, 42, "{name}");
@@ -41,7 +45,11 @@ fn blocking_calls_run_on_separate_threads_concurrently() {
 
 #[test]
 fn max_blocking_threads_caps_the_pool_and_queues_the_rest() {
-    let rt = braid::Builder::new_multi_thread().worker_threads(1).max_blocking_threads(2).build().unwrap();
+    let rt = braid::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(2)
+        .build()
+        .unwrap();
     let out = rt.block_on(async {
         let calls: Vec<_> = (0..20)
             .map(|i| {
@@ -64,7 +72,11 @@ fn max_blocking_threads_caps_the_pool_and_queues_the_rest() {
 #[test]
 fn a_panicking_blocking_call_becomes_a_join_error() {
     let rt = support::multi(1);
-    let err = rt.block_on(async { braid::spawn_blocking(|| panic!("blocking boom")).await.unwrap_err() });
+    let err = rt.block_on(async {
+        braid::spawn_blocking(|| panic!("blocking boom"))
+            .await
+            .unwrap_err()
+    });
     assert!(err.is_panic());
 }
 

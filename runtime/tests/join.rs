@@ -19,7 +19,11 @@ fn dropping_the_join_handle_detaches_the_task() {
                 braid::yield_now().await;
             }
         });
-        assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), "still ran", "{name}");
+        assert_eq!(
+            rx.recv_timeout(Duration::from_secs(10)).unwrap(),
+            "still ran",
+            "{name}"
+        );
     }
 }
 
@@ -69,7 +73,9 @@ fn join_handle_is_send_and_awaitable_from_another_task() {
     for (name, rt) in support::flavours() {
         let out = rt.block_on(async {
             let inner = braid::spawn(async { 3 });
-            braid::spawn(async move { inner.await.unwrap() * 2 }).await.unwrap()
+            braid::spawn(async move { inner.await.unwrap() * 2 })
+                .await
+                .unwrap()
         });
         assert_eq!(out, 6, "{name}");
     }

@@ -17,11 +17,20 @@ fn panic_message(result: std::thread::Result<impl Sized>) -> String {
 #[test]
 fn spawn_outside_a_runtime_names_the_mistake() {
     let msg = panic_message(std::panic::catch_unwind(|| braid::spawn(async {})));
-    assert!(msg.contains("must be called from the context of a braid runtime"), "{msg}");
+    assert!(
+        msg.contains("must be called from the context of a braid runtime"),
+        "{msg}"
+    );
     let msg = panic_message(std::panic::catch_unwind(|| braid::spawn_blocking(|| ())));
-    assert!(msg.contains("must be called from the context of a braid runtime"), "{msg}");
+    assert!(
+        msg.contains("must be called from the context of a braid runtime"),
+        "{msg}"
+    );
     let msg = panic_message(std::panic::catch_unwind(braid::Handle::current));
-    assert!(msg.contains("must be called from the context of a braid runtime"), "{msg}");
+    assert!(
+        msg.contains("must be called from the context of a braid runtime"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -29,29 +38,47 @@ fn block_on_inside_a_worker_names_the_mistake() {
     for (name, rt) in support::flavours() {
         let handle = rt.handle().clone();
         let err = rt.block_on(async move {
-            braid::spawn(async move { handle.block_on(async {}) }).await.unwrap_err()
+            braid::spawn(async move { handle.block_on(async {}) })
+                .await
+                .unwrap_err()
         });
         let msg = panic_message(Err::<(), _>(err.into_panic()));
-        assert!(msg.contains("`block_on` called from inside a braid runtime"), "{name}: {msg}");
+        assert!(
+            msg.contains("`block_on` called from inside a braid runtime"),
+            "{name}: {msg}"
+        );
     }
 }
 
 #[test]
 fn nested_block_on_names_the_mistake() {
     for (name, rt) in support::flavours() {
-        let msg = panic_message(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            rt.block_on(async { rt.block_on(async {}) })
-        })));
-        assert!(msg.contains("`block_on` called from inside a braid runtime"), "{name}: {msg}");
+        let msg = panic_message(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+            || rt.block_on(async { rt.block_on(async {}) }),
+        )));
+        assert!(
+            msg.contains("`block_on` called from inside a braid runtime"),
+            "{name}: {msg}"
+        );
     }
 }
 
 #[test]
 fn zero_workers_is_an_invalid_input_error() {
-    let err = braid::Builder::new_multi_thread().worker_threads(0).build().unwrap_err();
+    let err = braid::Builder::new_multi_thread()
+        .worker_threads(0)
+        .build()
+        .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
-    assert!(err.to_string().contains("worker_threads must be at least 1"), "{err}");
-    let err = braid::Builder::new_multi_thread().max_blocking_threads(0).build().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("worker_threads must be at least 1"),
+        "{err}"
+    );
+    let err = braid::Builder::new_multi_thread()
+        .max_blocking_threads(0)
+        .build()
+        .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }
 
@@ -65,10 +92,15 @@ fn polling_a_join_handle_after_ready_names_the_mistake() {
         std::thread::yield_now();
     }
     let mut cx = Context::from_waker(Waker::noop());
-    assert!(matches!(std::pin::Pin::new(&mut handle).poll(&mut cx), Poll::Ready(Ok(1))));
-    let msg = panic_message(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let _ = std::pin::Pin::new(&mut handle).poll(&mut cx);
-    })));
+    assert!(matches!(
+        std::pin::Pin::new(&mut handle).poll(&mut cx),
+        Poll::Ready(Ok(1))
+    ));
+    let msg = panic_message(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+        || {
+            let _ = std::pin::Pin::new(&mut handle).poll(&mut cx);
+        },
+    )));
     assert!(msg.contains("polled after it returned `Ready`"), "{msg}");
 }
 
@@ -84,5 +116,8 @@ fn dropping_the_runtime_inside_itself_names_the_mistake() {
         join.await.unwrap_err()
     });
     let msg = panic_message(Err::<(), _>(err.into_panic()));
-    assert!(msg.contains("dropped (or shut down) from one of its own worker threads"), "{msg}");
+    assert!(
+        msg.contains("dropped (or shut down) from one of its own worker threads"),
+        "{msg}"
+    );
 }

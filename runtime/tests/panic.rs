@@ -7,13 +7,25 @@ use std::panic;
 #[test]
 fn panic_becomes_join_error_and_back() {
     for (name, rt) in support::flavours() {
-        let err = rt.block_on(async { braid::spawn(async { panic!("task exploded") }).await.unwrap_err() });
+        let err = rt.block_on(async {
+            braid::spawn(async { panic!("task exploded") })
+                .await
+                .unwrap_err()
+        });
         assert!(err.is_panic(), "{name}");
-        assert_eq!(err.to_string(), "task panicked with message \"task exploded\"");
+        assert_eq!(
+            err.to_string(),
+            "task panicked with message \"task exploded\""
+        );
         let payload = err.into_panic();
-        let resumed = panic::catch_unwind(panic::AssertUnwindSafe(|| panic::resume_unwind(payload)));
+        let resumed =
+            panic::catch_unwind(panic::AssertUnwindSafe(|| panic::resume_unwind(payload)));
         let message = resumed.unwrap_err();
-        assert_eq!(*message.downcast::<&str>().unwrap(), "task exploded", "{name}");
+        assert_eq!(
+            *message.downcast::<&str>().unwrap(),
+            "task exploded",
+            "{name}"
+        );
     }
 }
 
@@ -50,8 +62,13 @@ fn a_panicking_drop_of_the_output_is_contained() {
 #[test]
 fn panic_in_block_on_propagates_to_the_caller() {
     let rt = support::multi(1);
-    let caught = panic::catch_unwind(panic::AssertUnwindSafe(|| rt.block_on(async { panic!("in block_on") })));
+    let caught = panic::catch_unwind(panic::AssertUnwindSafe(|| {
+        rt.block_on(async { panic!("in block_on") })
+    }));
     assert!(caught.is_err());
     // The runtime is still usable afterwards.
-    assert_eq!(rt.block_on(async { braid::spawn(async { 2 }).await.unwrap() }), 2);
+    assert_eq!(
+        rt.block_on(async { braid::spawn(async { 2 }).await.unwrap() }),
+        2
+    );
 }

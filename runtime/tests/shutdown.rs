@@ -37,7 +37,11 @@ fn shutdown_drops_every_pending_future_exactly_once() {
             braid::yield_now().await;
         });
         drop(rt);
-        assert_eq!(drops.count(), n, "{name}: every future dropped exactly once");
+        assert_eq!(
+            drops.count(),
+            n,
+            "{name}: every future dropped exactly once"
+        );
     }
 }
 
@@ -109,7 +113,11 @@ fn drop_does_not_wait_for_a_running_blocking_call() {
 
 #[test]
 fn queued_blocking_calls_are_cancelled_at_shutdown() {
-    let rt = braid::Builder::new_multi_thread().worker_threads(1).max_blocking_threads(1).build().unwrap();
+    let rt = braid::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(1)
+        .build()
+        .unwrap();
     let release = Arc::new(AtomicBool::new(false));
     let (started_tx, started_rx) = std::sync::mpsc::channel();
     {

@@ -39,7 +39,11 @@ fn hundred_thousand_tasks_all_complete() {
         });
         assert_eq!(sum, (0..100_000u64).sum::<u64>(), "{name}");
         assert_eq!(done.load(Ordering::Relaxed), 100_000, "{name}");
-        assert_eq!(rt.handle().num_alive_tasks(), 0, "{name}: every task released");
+        assert_eq!(
+            rt.handle().num_alive_tasks(),
+            0,
+            "{name}: every task released"
+        );
     }
 }
 
@@ -63,7 +67,9 @@ fn nested_spawns() {
 fn spawn_from_a_plain_thread_through_a_handle() {
     for (name, rt) in support::flavours() {
         let handle = rt.handle().clone();
-        let join = std::thread::spawn(move || handle.spawn(async { 7 })).join().unwrap();
+        let join = std::thread::spawn(move || handle.spawn(async { 7 }))
+            .join()
+            .unwrap();
         assert_eq!(rt.block_on(join).unwrap(), 7, "{name}");
     }
 }
@@ -79,7 +85,11 @@ fn runtime_spawn_runs_without_block_on_on_multi_thread() {
 #[test]
 fn handle_current_inside_a_task_is_the_runtime() {
     for (name, rt) in support::flavours() {
-        let inner = rt.block_on(async { braid::spawn(async { braid::Handle::current() }).await.unwrap() });
+        let inner = rt.block_on(async {
+            braid::spawn(async { braid::Handle::current() })
+                .await
+                .unwrap()
+        });
         assert_eq!(&inner, rt.handle(), "{name}");
     }
 }
@@ -102,7 +112,9 @@ fn current_thread_runs_tasks_on_the_block_on_thread() {
     let rt = support::current();
     let here = std::thread::current().id();
     let ids = rt.block_on(async {
-        let hs: Vec<_> = (0..10).map(|_| braid::spawn(async { std::thread::current().id() })).collect();
+        let hs: Vec<_> = (0..10)
+            .map(|_| braid::spawn(async { std::thread::current().id() }))
+            .collect();
         let mut ids = Vec::new();
         for h in hs {
             ids.push(h.await.unwrap());
@@ -114,10 +126,18 @@ fn current_thread_runs_tasks_on_the_block_on_thread() {
 
 #[test]
 fn thread_names_follow_the_builder() {
-    let rt = braid::Builder::new_multi_thread().worker_threads(2).thread_name("braid-test-w").build().unwrap();
+    let rt = braid::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("braid-test-w")
+        .build()
+        .unwrap();
     let (task_name, blocking_name) = rt.block_on(async {
-        let t = braid::spawn(async { std::thread::current().name().map(str::to_owned) }).await.unwrap();
-        let b = braid::spawn_blocking(|| std::thread::current().name().map(str::to_owned)).await.unwrap();
+        let t = braid::spawn(async { std::thread::current().name().map(str::to_owned) })
+            .await
+            .unwrap();
+        let b = braid::spawn_blocking(|| std::thread::current().name().map(str::to_owned))
+            .await
+            .unwrap();
         (t, b)
     });
     assert_eq!(task_name.as_deref(), Some("braid-test-w"));

@@ -107,9 +107,10 @@ fn a_task_blocked_in_its_poll_does_not_strand_the_task_it_woke() {
                     std::thread::sleep(std::time::Duration::from_millis(1));
                 }
             });
-            let got = braid::spawn_blocking(move || rx.recv_timeout(std::time::Duration::from_secs(10)))
-                .await
-                .unwrap();
+            let got =
+                braid::spawn_blocking(move || rx.recv_timeout(std::time::Duration::from_secs(10)))
+                    .await
+                    .unwrap();
             release.store(true, Ordering::SeqCst);
             receiver.await.unwrap();
             got

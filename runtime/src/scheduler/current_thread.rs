@@ -69,7 +69,11 @@ impl Shared {
             inject: Mutex::new(VecDeque::new()),
             owned: OwnedTasks::new(1),
             unparker: parker.unparker(),
-            core: Mutex::new(Some(Box::new(Core { local: VecDeque::new(), parker, tick: 0 }))),
+            core: Mutex::new(Some(Box::new(Core {
+                local: VecDeque::new(),
+                parker,
+                tick: 0,
+            }))),
             shutdown: AtomicBool::new(false),
             driver,
             blocking,
@@ -100,7 +104,10 @@ impl Shared {
             // one only waits for its own future.
             return crate::park_thread::block_on(future);
         };
-        let cx = CoreContext { shared: self.clone(), core: RefCell::new(Some(core)) };
+        let cx = CoreContext {
+            shared: self.clone(),
+            core: RefCell::new(Some(core)),
+        };
         let prev = CURRENT.with(|c| c.replace(&cx));
         struct Restore<'a>(&'a CoreContext, *const CoreContext);
         impl Drop for Restore<'_> {
@@ -155,7 +162,11 @@ impl Shared {
     }
 
     fn drain_queues(&self) {
-        let local = self.core.lock().as_mut().map(|core| std::mem::take(&mut core.local));
+        let local = self
+            .core
+            .lock()
+            .as_mut()
+            .map(|core| std::mem::take(&mut core.local));
         drop(local);
         let inject = std::mem::take(&mut *self.inject.lock());
         drop(inject);
@@ -165,13 +176,18 @@ impl Shared {
 impl CoreContext {
     fn run<F: Future>(&self, future: F) -> F::Output {
         let shared = &*self.shared;
-        let main = StdArc::new(MainWaker { woken: AtomicBool::new(true), unparker: shared.unparker.clone() });
+        let main = StdArc::new(MainWaker {
+            woken: AtomicBool::new(true),
+            unparker: shared.unparker.clone(),
+        });
         let waker = Waker::from(main.clone());
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
         loop {
             if main.woken.swap(false, Ordering::AcqRel) {
-                if let Poll::Ready(output) = braid_reactor::coop::budget(|| future.as_mut().poll(&mut cx)) {
+                if let Poll::Ready(output) =
+                    braid_reactor::coop::budget(|| future.as_mut().poll(&mut cx))
+                {
                     return output;
                 }
             }
@@ -206,7 +222,9 @@ impl CoreContext {
                 return Some(task);
             }
         }
-        core.local.pop_front().or_else(|| self.shared.inject.lock().pop_front())
+        core.local
+            .pop_front()
+            .or_else(|| self.shared.inject.lock().pop_front())
     }
 }
 

@@ -19,7 +19,10 @@ impl DriverCell {
     pub(crate) fn new(start_paused: bool) -> std::io::Result<DriverCell> {
         let driver = braid_reactor::driver::Driver::new(start_paused)?;
         let handle = driver.handle();
-        Ok(DriverCell { driver: Mutex::new(driver), handle })
+        Ok(DriverCell {
+            driver: Mutex::new(driver),
+            handle,
+        })
     }
 
     pub(crate) fn handle(&self) -> &braid_reactor::driver::Handle {

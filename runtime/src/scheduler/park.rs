@@ -58,11 +58,15 @@ impl Parker {
     /// Another handle to the same sleeping side, for parking while the
     /// owner's state is borrowed elsewhere. Only the owning worker parks.
     pub(crate) fn clone_parker(&self) -> Parker {
-        Parker { inner: self.inner.clone() }
+        Parker {
+            inner: self.inner.clone(),
+        }
     }
 
     pub(crate) fn unparker(&self) -> Unparker {
-        Unparker { inner: self.inner.clone() }
+        Unparker {
+            inner: self.inner.clone(),
+        }
     }
 
     /// Sleeps until unparked. `auto_advance` is passed to the driver (every
@@ -70,12 +74,21 @@ impl Parker {
     pub(crate) fn park(&self, auto_advance: impl Fn() -> bool) {
         let inner = &*self.inner;
         // Acquire: what the unparker did before notifying is visible.
-        if inner.state.compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Acquire).is_ok() {
+        if inner
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Acquire)
+            .is_ok()
+        {
             return;
         }
         if let Some(driver) = &inner.driver {
             if let Some(mut guard) = driver.try_lock() {
-                match inner.state.compare_exchange(EMPTY, PARKED_DRIVER, Ordering::AcqRel, Ordering::Acquire) {
+                match inner.state.compare_exchange(
+                    EMPTY,
+                    PARKED_DRIVER,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
                     Ok(_) => {}
                     Err(NOTIFIED) => {
                         inner.state.store(EMPTY, Ordering::Release);
@@ -102,7 +115,11 @@ impl Parker {
     /// Sleeps until unparked or until `timeout` passes.
     pub(crate) fn park_timeout(&self, timeout: Duration) {
         let inner = &*self.inner;
-        if inner.state.compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Acquire).is_ok() {
+        if inner
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Acquire)
+            .is_ok()
+        {
             return;
         }
         self.park_condvar(Some(timeout));
@@ -111,7 +128,12 @@ impl Parker {
     fn park_condvar(&self, timeout: Option<Duration>) {
         let inner = &*self.inner;
         let mut guard = inner.mutex.lock();
-        match inner.state.compare_exchange(EMPTY, PARKED_CONDVAR, Ordering::AcqRel, Ordering::Acquire) {
+        match inner.state.compare_exchange(
+            EMPTY,
+            PARKED_CONDVAR,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
             Ok(_) => {}
             Err(NOTIFIED) => {
                 inner.state.store(EMPTY, Ordering::Release);
@@ -124,7 +146,11 @@ impl Parker {
                 Some(timeout) => inner.condvar.wait_timeout(guard, timeout),
                 None => inner.condvar.wait(guard),
             };
-            if inner.state.compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Acquire).is_ok() {
+            if inner
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Acquire)
+                .is_ok()
+            {
                 return;
             }
             if timeout.is_some() {

@@ -51,11 +51,15 @@ mod model {
 
     impl<T> Local<T> {
         pub(crate) fn new_fifo() -> Local<T> {
-            Local { queue: Arc::new(Mutex::new(VecDeque::new())) }
+            Local {
+                queue: Arc::new(Mutex::new(VecDeque::new())),
+            }
         }
 
         pub(crate) fn stealer(&self) -> Stealer<T> {
-            Stealer { queue: self.queue.clone() }
+            Stealer {
+                queue: self.queue.clone(),
+            }
         }
 
         pub(crate) fn push(&self, value: T) {
@@ -78,7 +82,9 @@ mod model {
     impl<T> Stealer<T> {
         pub(crate) fn steal_batch_and_pop(&self, dest: &Local<T>) -> Steal<T> {
             let mut src = self.queue.lock();
-            let Some(first) = src.pop_front() else { return Steal::Empty };
+            let Some(first) = src.pop_front() else {
+                return Steal::Empty;
+            };
             let half = src.len() / 2;
             let mut dst = dest.queue.lock();
             dst.extend(src.drain(..half));
@@ -96,7 +102,9 @@ mod model {
 
     impl<T> Injector<T> {
         pub(crate) fn new() -> Injector<T> {
-            Injector { queue: Mutex::new(VecDeque::new()) }
+            Injector {
+                queue: Mutex::new(VecDeque::new()),
+            }
         }
 
         pub(crate) fn push(&self, value: T) {
@@ -112,7 +120,9 @@ mod model {
 
         pub(crate) fn steal_batch_and_pop(&self, dest: &Local<T>) -> Steal<T> {
             let mut src = self.queue.lock();
-            let Some(first) = src.pop_front() else { return Steal::Empty };
+            let Some(first) = src.pop_front() else {
+                return Steal::Empty;
+            };
             let take = src.len().min(16);
             dest.queue.lock().extend(src.drain(..take));
             Steal::Success(first)

@@ -116,7 +116,9 @@ impl Core {
             self.local.push(task);
         }
         self.lifo_polls = 0;
-        self.local.pop().or_else(|| steal_from_injector(shared, &self.local))
+        self.local
+            .pop()
+            .or_else(|| steal_from_injector(shared, &self.local))
     }
 
     fn next_random(&mut self, bound: usize) -> usize {
@@ -219,7 +221,10 @@ pub(super) fn with_current<R>(shared: &Arc<Shared>, f: impl FnOnce(Option<&mut C
 
 /// The body of a worker thread.
 pub(crate) fn run(shared: Arc<Shared>, core: Core) {
-    let cx = WorkerContext { shared, core: RefCell::new(core) };
+    let cx = WorkerContext {
+        shared,
+        core: RefCell::new(core),
+    };
     struct Reset(*const WorkerContext);
     impl Drop for Reset {
         fn drop(&mut self) {
@@ -270,7 +275,9 @@ impl WorkerContext {
                 }
             }
             core.running = true;
-            shared.remotes[core.index].epoch.fetch_add(1, Ordering::Release);
+            shared.remotes[core.index]
+                .epoch
+                .fetch_add(1, Ordering::Release);
         }
         braid_reactor::coop::budget(|| task.run());
         self.core.borrow_mut().running = false;
@@ -305,7 +312,9 @@ impl WorkerContext {
         let (index, parker) = {
             let mut core = self.core.borrow_mut();
             let was_searching = std::mem::replace(&mut core.is_searching, false);
-            if shared.idle.transition_worker_to_parked(core.index, was_searching)
+            if shared
+                .idle
+                .transition_worker_to_parked(core.index, was_searching)
                 && shared.has_remote_work()
             {
                 // Rule 2 of idle.rs: work arrived while we were giving up.

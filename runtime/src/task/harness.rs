@@ -73,7 +73,9 @@ where
                 // SAFETY: `RUNNING` gives this thread the stage; the future
                 // is never moved out of the heap cell, so pinning holds.
                 match unsafe { &mut *stage } {
-                    Stage::Running(future) => unsafe { std::pin::Pin::new_unchecked(future) }.poll(&mut cx),
+                    Stage::Running(future) => {
+                        unsafe { std::pin::Pin::new_unchecked(future) }.poll(&mut cx)
+                    }
                     _ => unreachable!("a running task's stage holds its future"),
                 }
             })
@@ -161,7 +163,8 @@ where
             cell.join_waker.with(|waker| {
                 // SAFETY: `JOIN_WAKER` was set when `COMPLETE` was, so the
                 // join handle no longer writes the field (state rules).
-                let waker = unsafe { (*waker).as_ref() }.expect("join waker flag set without a waker");
+                let waker =
+                    unsafe { (*waker).as_ref() }.expect("join waker flag set without a waker");
                 let _ = catch_unwind(AssertUnwindSafe(|| waker.wake_by_ref()));
             });
         }

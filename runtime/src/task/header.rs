@@ -65,7 +65,11 @@ impl Header {
         Header {
             state: State::new(),
             vtable,
-            owned: UnsafeCell::new(Links { prev: None, next: None, linked: false }),
+            owned: UnsafeCell::new(Links {
+                prev: None,
+                next: None,
+                linked: false,
+            }),
         }
     }
 }
@@ -81,8 +85,14 @@ mod tests {
     #[test]
     fn header_is_small_and_first() {
         assert_eq!(size_of::<Header>(), 40);
-        assert!(size_of::<Header>() <= 64, "task header must fit one cache line");
+        assert!(
+            size_of::<Header>() <= 64,
+            "task header must fit one cache line"
+        );
         assert_eq!(offset_of!(Cell<Boxed, usize>, header), 0);
-        assert_eq!(offset_of!(Cell<Boxed, usize>, scheduler), size_of::<Header>());
+        assert_eq!(
+            offset_of!(Cell<Boxed, usize>, scheduler),
+            size_of::<Header>()
+        );
     }
 }

@@ -31,9 +31,18 @@ impl OwnedTasks {
     pub(crate) fn new(shards: usize) -> OwnedTasks {
         let n = shards.max(1).next_power_of_two();
         let shards = (0..n)
-            .map(|_| Mutex::new(Shard { head: None, len: 0, closed: false }))
+            .map(|_| {
+                Mutex::new(Shard {
+                    head: None,
+                    len: 0,
+                    closed: false,
+                })
+            })
             .collect();
-        OwnedTasks { shards, closed: AtomicBool::new(false) }
+        OwnedTasks {
+            shards,
+            closed: AtomicBool::new(false),
+        }
     }
 
     fn shard(&self, ptr: NonNull<Header>) -> &Mutex<Shard> {
@@ -117,7 +126,9 @@ impl OwnedTasks {
 unsafe fn with_links<R>(ptr: NonNull<Header>, f: impl FnOnce(&mut super::header::Links) -> R) -> R {
     // SAFETY: the task is alive (the list holds a reference) and the lock
     // serialises access to its links.
-    unsafe { ptr.as_ref() }.owned.with_mut(|links| f(unsafe { &mut *links }))
+    unsafe { ptr.as_ref() }
+        .owned
+        .with_mut(|links| f(unsafe { &mut *links }))
 }
 
 /// # Safety

@@ -73,7 +73,10 @@ impl Snapshot {
     }
 
     fn ref_inc(&mut self) {
-        assert!(self.0 <= isize::MAX as usize, "task reference count overflow");
+        assert!(
+            self.0 <= isize::MAX as usize,
+            "task reference count overflow"
+        );
         self.0 += REF_ONE;
     }
 
@@ -149,7 +152,9 @@ pub(crate) enum TransitionToNotified {
 
 impl State {
     pub(crate) fn new() -> State {
-        State { word: AtomicUsize::new(INITIAL) }
+        State {
+            word: AtomicUsize::new(INITIAL),
+        }
     }
 
     pub(crate) fn load(&self) -> Snapshot {
@@ -180,7 +185,10 @@ impl State {
     /// A queue entry is being run. Clears `NOTIFIED`, sets `RUNNING`.
     pub(crate) fn transition_to_running(&self) -> TransitionToRunning {
         self.fetch_update(|mut s| {
-            debug_assert!(s.is_notified(), "running a task that was not notified: {s:?}");
+            debug_assert!(
+                s.is_notified(),
+                "running a task that was not notified: {s:?}"
+            );
             if !s.is_idle() {
                 // Completed by shutdown while queued: consume the entry's ref.
                 s.ref_dec();
@@ -381,8 +389,14 @@ mod tests {
     fn wake_while_running_requeues_once() {
         let state = State::new();
         assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
-        assert_eq!(state.transition_to_notified_by_ref(), TransitionToNotified::DoNothing);
-        assert_eq!(state.transition_to_notified_by_ref(), TransitionToNotified::DoNothing);
+        assert_eq!(
+            state.transition_to_notified_by_ref(),
+            TransitionToNotified::DoNothing
+        );
+        assert_eq!(
+            state.transition_to_notified_by_ref(),
+            TransitionToNotified::DoNothing
+        );
         assert_eq!(state.transition_to_idle(), TransitionToIdle::OkNotified);
         assert_eq!(state.load().ref_count(), 3);
     }
@@ -392,8 +406,14 @@ mod tests {
         let state = State::new();
         assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
         assert_eq!(state.transition_to_idle(), TransitionToIdle::Ok);
-        assert_eq!(state.transition_to_notified_by_ref(), TransitionToNotified::Submit);
-        assert_eq!(state.transition_to_notified_by_ref(), TransitionToNotified::DoNothing);
+        assert_eq!(
+            state.transition_to_notified_by_ref(),
+            TransitionToNotified::Submit
+        );
+        assert_eq!(
+            state.transition_to_notified_by_ref(),
+            TransitionToNotified::DoNothing
+        );
         assert_eq!(state.load().ref_count(), 3);
     }
 
@@ -402,8 +422,14 @@ mod tests {
         let state = State::new();
         assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
         assert_eq!(state.transition_to_idle(), TransitionToIdle::Ok);
-        assert_eq!(state.transition_to_notified_and_cancel(), TransitionToNotified::Submit);
-        assert_eq!(state.transition_to_running(), TransitionToRunning::Cancelled);
+        assert_eq!(
+            state.transition_to_notified_and_cancel(),
+            TransitionToNotified::Submit
+        );
+        assert_eq!(
+            state.transition_to_running(),
+            TransitionToRunning::Cancelled
+        );
     }
 
     #[test]

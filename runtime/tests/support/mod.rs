@@ -28,7 +28,10 @@ impl Drop for DropToken {
 }
 
 pub fn multi(workers: usize) -> braid::Runtime {
-    braid::Builder::new_multi_thread().worker_threads(workers).build().unwrap()
+    braid::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .build()
+        .unwrap()
 }
 
 pub fn current() -> braid::Runtime {
@@ -37,5 +40,9 @@ pub fn current() -> braid::Runtime {
 
 /// Both flavours, for tests that must hold on each.
 pub fn flavours() -> Vec<(&'static str, braid::Runtime)> {
-    vec![("multi_thread(1)", multi(1)), ("multi_thread(4)", multi(4)), ("current_thread", current())]
+    vec![
+        ("multi_thread(1)", multi(1)),
+        ("multi_thread(4)", multi(4)),
+        ("current_thread", current()),
+    ]
 }
