@@ -12,13 +12,22 @@ pub(crate) use std::sync::Arc;
 pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, fence};
 #[cfg(not(loom))]
 pub(crate) use std::thread;
+#[cfg(not(loom))]
+pub(crate) use std::thread_local;
 
-#[cfg(loom)]
-pub(crate) use loom::sync::Arc;
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, fence};
 #[cfg(loom)]
 pub(crate) use loom::thread;
+/// Loom runs its threads as coroutines on one OS thread, so a std
+/// thread-local would be shared by every modelled worker.
+#[cfg(loom)]
+pub(crate) use loom::thread_local;
+/// std's `Arc` under loom too: the schedulers take `self: &Arc<Self>`, which
+/// only std's `Arc` allows. No modelled protocol lives in an `Arc`'s count;
+/// the task's own reference count is in its state word, which loom sees.
+#[cfg(loom)]
+pub(crate) use std::sync::Arc;
 
 /// `std::task::Wake` needs std's `Arc` whatever the build; only wakers of
 /// threads outside the modelled protocols use it.

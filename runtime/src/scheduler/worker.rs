@@ -17,7 +17,7 @@ use super::driver::DriverCell;
 use super::multi_thread::Shared;
 use super::park::{Parker, Unparker};
 use super::queue::{Local, Stealer};
-use crate::sync::{Arc, Ordering, thread};
+use crate::sync::{Arc, Ordering, thread, thread_local};
 use crate::task::Notified;
 
 /// Ticks between looks at the injector and the driver; prime, so it does
@@ -196,8 +196,16 @@ struct WorkerContext {
     core: RefCell<Core>,
 }
 
+#[cfg(not(loom))]
 thread_local! {
     static CURRENT: Cell<*const WorkerContext> = const { Cell::new(ptr::null()) };
+}
+
+// Loom's `thread_local!` (one value per modelled thread) takes no `const`
+// initialiser.
+#[cfg(loom)]
+thread_local! {
+    static CURRENT: Cell<*const WorkerContext> = Cell::new(ptr::null());
 }
 
 /// Calls `f` with this thread's worker core if the thread is a worker of
