@@ -1,0 +1,164 @@
+//! The TCP workloads over 127.0.0.1: echo round trips and connection setup.
+
+use std::io;
+use std::time::{Duration, Instant};
+
+use futures::channel::{mpsc, oneshot};
+use futures::future::FutureExt;
+use futures::io::{AsyncReadExt, AsyncWriteExt};
+use futures::{SinkExt, StreamExt};
+
+use crate::measure::{Latency, Run};
+use crate::runtime::BenchRuntime;
+
+/// Connections of `tcp_echo`.
+pub const CONNECTIONS: usize = 32;
+/// Size of each echoed message.
+pub const MESSAGE: usize = 64;
+/// Connections set up by one `tcp_accept` run.
+pub const ACCEPTS: usize = 500;
+/// Client tasks of `tcp_accept`, each setting up its share in turn.
+const ACCEPT_CLIENTS: usize = 4;
+
+/// Echoes everything back until the peer closes.
+async fn echo<R: BenchRuntime>(mut stream: R::Stream) -> io::Result<()> {
+    let mut buf = [0; MESSAGE];
+    loop {
+        let read = stream.read(&mut buf).await?;
+        if read == 0 {
+            return Ok(());
+        }
+        stream.write_all(&buf[..read]).await?;
+    }
+}
+
+/// `tcp_echo`: [`CONNECTIONS`] clients each make `round_trips` 64-byte
+/// round trips through an echo server on the same runtime. Timed from the
+/// moment all are connected; latency is per round trip.
+///
+/// # Examples
+///
+/// ```
+/// use braid_benches::{BenchRuntime, Braid, net};
+///
+/// let run = net::tcp_echo(&Braid::with_workers(2), 10);
+/// assert_eq!(run.units, 320);
+/// ```
+pub fn tcp_echo<R: BenchRuntime>(rt: &R, round_trips: usize) -> Run {
+    let (elapsed, mut latencies) = rt.block_on_task(async move {
+        let listener = R::bind_local().await.expect("bind failed");
+        let addr = R::local_addr(&listener);
+        R::detach(R::spawn(async move {
+            for _ in 0..CONNECTIONS {
+                let stream = R::accept(&listener).await.expect("accept failed");
+                R::detach(R::spawn(async move {
+                    echo::<R>(stream).await.expect("echo failed")
+                }));
+            }
+        }));
+        let (go, started) = oneshot::channel::<()>();
+        let started = started.shared();
+        let (connected, mut ready) = mpsc::channel::<()>(CONNECTIONS);
+        let clients: Vec<_> = (0..CONNECTIONS)
+            .map(|client| {
+                let started = started.clone();
+                let mut connected = connected.clone();
+                R::spawn(async move {
+                    let mut stream = R::connect(addr).await.expect("connect failed");
+                    connected.send(()).await.expect("tcp_echo stopped waiting");
+                    started.await.expect("tcp_echo never started");
+                    let mut latencies = Vec::with_capacity(round_trips);
+                    let mut back = [0; MESSAGE];
+                    for round in 0..round_trips {
+                        let message = [(client ^ round) as u8; MESSAGE];
+                        let sent = Instant::now();
+                        stream.write_all(&message).await.expect("write failed");
+                        stream.read_exact(&mut back).await.expect("read failed");
+                        latencies.push(sent.elapsed());
+                        assert_eq!(back, message, "tcp_echo: the echo differs");
+                    }
+                    stream.close().await.expect("close failed");
+                    latencies
+                })
+            })
+            .collect();
+        for _ in 0..CONNECTIONS {
+            ready.next().await.expect("a client went away");
+        }
+        let start = Instant::now();
+        go.send(()).expect("clients went away");
+        let mut latencies: Vec<Duration> = Vec::with_capacity(CONNECTIONS * round_trips);
+        for client in clients {
+            latencies.extend(client.await);
+        }
+        (start.elapsed(), latencies)
+    });
+    assert_eq!(
+        latencies.len(),
+        CONNECTIONS * round_trips,
+        "tcp_echo: lost round trips"
+    );
+    let latency = Latency::from_samples(&mut latencies);
+    Run {
+        elapsed,
+        units: latencies.len() as u64,
+        latency: Some(latency),
+    }
+}
+
+/// `tcp_accept`: [`ACCEPTS`] connection setups. Clients connect and wait
+/// for the server to close the accepted stream (they read EOF), so each
+/// setup counts only once both ends saw it.
+///
+/// # Examples
+///
+/// ```
+/// use braid_benches::{BenchRuntime, Tokio, net};
+///
+/// assert_eq!(net::tcp_accept(&Tokio::with_workers(2)).units, 500);
+/// ```
+pub fn tcp_accept<R: BenchRuntime>(rt: &R) -> Run {
+    let (elapsed, accepted, closed) = rt.block_on_task(async {
+        let listener = R::bind_local().await.expect("bind failed");
+        let addr = R::local_addr(&listener);
+        let start = Instant::now();
+        let server = R::spawn(async move {
+            let mut accepted = 0;
+            for _ in 0..ACCEPTS {
+                drop(R::accept(&listener).await.expect("accept failed"));
+                accepted += 1;
+            }
+            accepted
+        });
+        let clients: Vec<_> = (0..ACCEPT_CLIENTS)
+            .map(|_| {
+                R::spawn(async move {
+                    let mut closed = 0;
+                    for _ in 0..ACCEPTS / ACCEPT_CLIENTS {
+                        let mut stream = R::connect(addr).await.expect("connect failed");
+                        let read = stream.read(&mut [0; 1]).await.expect("read failed");
+                        assert_eq!(read, 0, "tcp_accept: the server sent data");
+                        closed += 1;
+                    }
+                    closed
+                })
+            })
+            .collect();
+        let mut closed = 0;
+        for client in clients {
+            closed += client.await;
+        }
+        let accepted = server.await;
+        (start.elapsed(), accepted, closed)
+    });
+    assert_eq!(
+        (accepted, closed),
+        (ACCEPTS, ACCEPTS),
+        "tcp_accept: lost connections"
+    );
+    Run {
+        elapsed,
+        units: ACCEPTS as u64,
+        latency: None,
+    }
+}
