@@ -5,7 +5,7 @@
 //! to the worker that parks first; that worker calls [`Driver::park`], which
 //! blocks in the OS poller until a socket event, a due timer, its timeout, or
 //! [`Handle::unpark`] from another thread. Busy workers call
-//! `park(Some(Duration::ZERO), false)` now and then so I/O cannot starve.
+//! `park(Some(Duration::ZERO), &|| false)` now and then so I/O cannot starve.
 //!
 //! Everything that is not the blocking poll itself lives behind a [`Handle`]:
 //! sockets register through it, timers are inserted through it, and
@@ -26,9 +26,9 @@
 //! 4. After pushing work while a worker may be parked in the driver:
 //!    `handle.unpark()` (cheap when nobody is parked: one flag swap).
 //! 5. A busy worker, every ~61 ticks, if it can take the driver without
-//!    waiting: `driver.park(Some(Duration::ZERO), false)`.
+//!    waiting: `driver.park(Some(Duration::ZERO), &|| false)`.
 //! 6. A current-thread runtime's `block_on` loops: poll; if pending,
-//!    `driver.park(None, true)`; its waker calls `handle.unpark()`
+//!    `driver.park(None, &|| true)`; its waker calls `handle.unpark()`
 //!    (`block_on` here is that loop, for this crate's own examples).
 //! 7. At shutdown, after the workers stop: `driver.shutdown()` (dropping the
 //!    driver does it too).
@@ -54,12 +54,14 @@ pub use block_on::block_on;
 pub use context::EnterGuard;
 pub(crate) use context::with_current;
 pub(crate) use readiness::Direction;
+#[cfg(loom)]
+pub(crate) use readiness::{Ready, ReadyEvent};
 pub(crate) use registration::Registration;
 
 use crate::sync::{Arc, AtomicBool, Mutex, Ordering};
 use crate::time::{Park, Timers};
-use scheduled_io::ScheduledIo;
-use slab::Slab;
+pub(crate) use scheduled_io::ScheduledIo;
+pub(crate) use slab::Slab;
 use std::fmt;
 use std::io;
 use std::time::Duration;
@@ -84,8 +86,8 @@ pub(crate) fn shutdown_error() -> io::Error {
 /// let mut driver = Driver::new(false)?;
 /// driver.handle().unpark();
 /// // Returns at once: the unpark came first.
-/// driver.park(None, false);
-/// driver.park(Some(Duration::ZERO), false);
+/// driver.park(None, &|| false);
+/// driver.park(Some(Duration::ZERO), &|| false);
 /// driver.shutdown();
 /// # Ok::<(), std::io::Error>(())
 /// ```
@@ -202,19 +204,23 @@ impl Driver {
     /// let start = Instant::now();
     /// let mut nap = pin!(sleep(Duration::from_secs(10)));
     /// assert!(nap.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
-    /// driver.park(None, true); // paused and idle: jumps to the timer
+    /// driver.park(None, &|| true); // paused and idle: jumps to the timer
     /// assert_eq!(start.elapsed(), Duration::from_secs(10));
     /// assert!(nap.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_ready());
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn park(&mut self, timeout: Option<Duration>, auto_advance: bool) {
+    pub fn park(&mut self, timeout: Option<Duration>, auto_advance: &dyn Fn() -> bool) {
         let Driver { shared, poller, .. } = self;
         let timers = &shared.timers;
-        let auto_advance = auto_advance && timers.clock().is_paused();
+        let paused = timers.clock().is_paused();
         // The paused clock may only jump when nothing else is pending, so
         // look for events and unparks first.
-        if !(auto_advance && turn(poller, shared, Some(Duration::ZERO))) {
-            match timers.prepare_park(timeout, auto_advance) {
+        if !(paused && auto_advance() && turn(poller, shared, Some(Duration::ZERO))) {
+            // Asked again under the timer lock, at the moment of the jump:
+            // a thread that was busy when this park began may have
+            // registered a timer since.
+            let auto_advance = || paused && auto_advance();
+            match timers.prepare_park(timeout, &auto_advance) {
                 Park::Advanced => {}
                 Park::Wait(wait) => {
                     turn(poller, shared, wait);
@@ -280,7 +286,7 @@ impl Handle {
     /// ```
     /// let mut driver = braid_reactor::driver::Driver::new(false)?;
     /// driver.handle().unpark();
-    /// driver.park(None, false); // does not block
+    /// driver.park(None, &|| false); // does not block
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn unpark(&self) {
@@ -323,6 +329,19 @@ impl Handle {
     /// Outside a runtime, naming the mistake.
     pub(crate) fn current() -> Handle {
         Handle::try_current().unwrap_or_else(|| no_runtime())
+    }
+
+    /// Whether the driver's clock is the paused test clock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let driver = braid_reactor::driver::Driver::new(true)?;
+    /// assert!(driver.handle().is_paused());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn is_paused(&self) -> bool {
+        self.shared.timers.clock().is_paused()
     }
 
     /// Sockets registered with this driver and not yet dropped.

@@ -35,7 +35,7 @@ fn a_pending_read_is_woken_and_fails_after_shutdown() {
     let mut stream = loop {
         match accept.as_mut().poll(&mut cx) {
             Poll::Ready(result) => break result.unwrap().0,
-            Poll::Pending => driver.park(Some(Duration::from_millis(10)), false),
+            Poll::Pending => driver.park(Some(Duration::from_millis(10)), &|| false),
         }
     };
     let mut buf = [0; 8];

@@ -13,7 +13,7 @@ fn unpark_before_park_makes_the_next_park_return() {
         let mut driver = Driver::new(false).unwrap();
         driver.handle().unpark();
         driver.handle().unpark();
-        driver.park(None, false);
+        driver.park(None, &|| false);
     });
 }
 
@@ -32,7 +32,7 @@ fn unpark_from_another_thread_interrupts_a_blocked_park() {
         // Each park returns only through an unpark (there is no I/O and no
         // timer); at least one of them must land while parked.
         for _ in 0..10 {
-            driver.park(None, false);
+            driver.park(None, &|| false);
         }
         unparker.join().unwrap();
     });
@@ -41,8 +41,8 @@ fn unpark_from_another_thread_interrupts_a_blocked_park() {
 #[test]
 fn a_timed_park_returns_without_an_unpark() {
     let mut driver = Driver::new(false).unwrap();
-    driver.park(Some(Duration::from_millis(1)), false);
-    driver.park(Some(Duration::ZERO), false);
+    driver.park(Some(Duration::from_millis(1)), &|| false);
+    driver.park(Some(Duration::ZERO), &|| false);
 }
 
 #[test]

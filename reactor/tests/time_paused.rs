@@ -128,10 +128,10 @@ fn auto_advance_never_jumps_past_the_timeout() {
     let start = Instant::now();
     let mut nap = sleep(Duration::from_secs(10));
     assert!(!is_ready(&mut nap));
-    driver.park(Some(Duration::from_secs(4)), true);
+    driver.park(Some(Duration::from_secs(4)), &|| true);
     assert_eq!(start.elapsed(), Duration::from_secs(4));
     assert!(!is_ready(&mut nap));
-    driver.park(None, true);
+    driver.park(None, &|| true);
     assert_eq!(start.elapsed(), Duration::from_secs(10));
     assert!(is_ready(&mut nap));
 }
@@ -144,13 +144,13 @@ fn auto_advance_waits_while_an_unpark_is_pending() {
     let mut nap = sleep(Duration::from_secs(10));
     assert!(!is_ready(&mut nap));
     driver.handle().unpark();
-    driver.park(None, true);
+    driver.park(None, &|| true);
     assert_eq!(
         start.elapsed(),
         Duration::ZERO,
         "jumped although work was signalled"
     );
-    driver.park(None, true);
+    driver.park(None, &|| true);
     assert!(is_ready(&mut nap));
 }
 
@@ -161,7 +161,7 @@ fn without_auto_advance_the_paused_clock_stands_still() {
     let start = Instant::now();
     let mut nap = sleep(Duration::from_millis(1));
     assert!(!is_ready(&mut nap));
-    driver.park(Some(Duration::from_millis(5)), false);
+    driver.park(Some(Duration::from_millis(5)), &|| false);
     assert_eq!(start.elapsed(), Duration::ZERO);
     assert!(!is_ready(&mut nap));
 }

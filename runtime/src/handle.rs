@@ -136,7 +136,7 @@ impl Handle {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _guard = context::enter_driving(self, "block_on");
         match &self.inner {
-            Scheduler::MultiThread(_) => crate::park_thread::block_on(future),
+            Scheduler::MultiThread(shared) => shared.block_on(future),
             Scheduler::CurrentThread(shared) => shared.block_on(future),
         }
     }

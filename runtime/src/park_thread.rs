@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Wake, Waker};
 
-use crate::sync::{AtomicBool, Condvar, Mutex, Ordering, StdArc};
+use crate::sync::{AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, StdArc};
 
 /// Wakes the blocked thread.
 struct ThreadWaker {
@@ -66,6 +66,79 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
             {
                 return output;
             }
+            inner.park();
+        }
+    })
+}
+
+/// A waker that also keeps `busy` counting this thread as running from
+/// the moment it is woken until it goes back to sleep.
+struct CountingWaker {
+    thread: StdArc<ThreadWaker>,
+    counted: AtomicBool,
+    busy: StdArc<AtomicUsize>,
+}
+
+impl CountingWaker {
+    fn count(&self) {
+        if !self.counted.swap(true, Ordering::SeqCst) {
+            self.busy.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn uncount(&self) {
+        if self.counted.swap(false, Ordering::SeqCst) {
+            self.busy.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Wake for CountingWaker {
+    fn wake(self: StdArc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &StdArc<Self>) {
+        // Counted before the thread can run, so nobody sees it idle while
+        // it is about to poll.
+        self.count();
+        self.thread.wake_by_ref();
+    }
+}
+
+/// As [`block_on`], counting this thread in `busy` whenever it is not
+/// asleep; `idle` runs each time it is about to sleep (after uncounting).
+/// For paused clocks, which may only jump while nothing runs.
+pub(crate) fn block_on_counted<F: Future>(
+    future: F,
+    busy: &StdArc<AtomicUsize>,
+    idle: impl Fn(),
+) -> F::Output {
+    let mut future = pin!(future);
+    WAKER.with(|(inner, _)| {
+        let counting = StdArc::new(CountingWaker {
+            thread: inner.clone(),
+            counted: AtomicBool::new(false),
+            busy: busy.clone(),
+        });
+        counting.count();
+        struct Uncount<'a>(&'a CountingWaker);
+        impl Drop for Uncount<'_> {
+            fn drop(&mut self) {
+                self.0.uncount();
+            }
+        }
+        let _uncount = Uncount(&counting);
+        let waker = Waker::from(counting.clone());
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if let Poll::Ready(output) =
+                braid_reactor::coop::budget(|| future.as_mut().poll(&mut cx))
+            {
+                return output;
+            }
+            counting.uncount();
+            idle();
             inner.park();
         }
     })

@@ -56,6 +56,6 @@ pub fn block_on<F: Future>(start_paused: bool, future: F) -> F::Output {
         if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
             return output;
         }
-        driver.park(None, true);
+        driver.park(None, &|| true);
     }
 }

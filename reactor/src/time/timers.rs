@@ -109,11 +109,15 @@ impl Timers {
     /// Decides how long a park may block and records it for inserters.
     /// With a paused clock and `auto_advance`, jumps the clock to the next
     /// timer instead (never more than `timeout` ahead) and fires it.
-    pub(crate) fn prepare_park(&self, timeout: Option<Duration>, auto_advance: bool) -> Park {
+    pub(crate) fn prepare_park(
+        &self,
+        timeout: Option<Duration>,
+        auto_advance: &dyn Fn() -> bool,
+    ) -> Park {
         let mut wheel = self.wheel.lock();
         let next = wheel.next_expiration();
         if self.clock.is_paused() {
-            if let (true, Some(next)) = (auto_advance, next) {
+            if let (Some(next), true) = (next, next.is_some() && auto_advance()) {
                 let mut wakers = Vec::new();
                 self.auto_advance(&mut wheel, next, timeout, &mut wakers);
                 drop(wheel);

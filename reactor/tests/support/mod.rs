@@ -42,7 +42,7 @@ impl Harness {
             let stop = stop.clone();
             thread::spawn(move || {
                 while !stop.load(Ordering::Acquire) {
-                    driver.park(None, false);
+                    driver.park(None, &|| false);
                 }
             })
         };

@@ -43,7 +43,7 @@ impl DriverCell {
     /// starved by CPU-bound tasks. Skipped if another worker holds it.
     pub(crate) fn turn_nonblocking(&self) {
         if let Some(mut guard) = self.try_lock() {
-            guard.park(Some(Duration::ZERO), false);
+            guard.park(Some(Duration::ZERO), &|| false);
         }
     }
 
@@ -54,7 +54,9 @@ impl DriverCell {
 }
 
 impl DriverGuard<'_> {
-    pub(crate) fn park(&mut self, timeout: Option<Duration>, auto_advance: bool) {
+    /// Blocks in the driver. `auto_advance` is asked at the moment a paused
+    /// clock would jump: true when nothing else in the runtime is running.
+    pub(crate) fn park(&mut self, timeout: Option<Duration>, auto_advance: &dyn Fn() -> bool) {
         self.driver.park(timeout, auto_advance);
     }
 }

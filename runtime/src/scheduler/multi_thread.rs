@@ -37,7 +37,7 @@ use super::park::Unparker;
 use super::queue::{Injector, Stealer};
 use super::worker::{self, Core};
 use crate::blocking::BlockingPool;
-use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, StdArc};
 use crate::task::{self, JoinHandle, Notified, OwnedTasks, Schedule};
 
 /// State shared by all workers of one runtime.
@@ -49,6 +49,9 @@ pub(crate) struct Shared {
     shutdown: AtomicBool,
     pub(crate) driver: Option<Arc<DriverCell>>,
     pub(crate) blocking: BlockingPool,
+    /// Threads inside `block_on` that are awake (paused clocks only): they
+    /// may still register timers, so the clock must not jump.
+    block_on_busy: StdArc<AtomicUsize>,
 }
 
 /// What other threads may touch of a worker.
@@ -88,8 +91,34 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             driver,
             blocking,
+            block_on_busy: StdArc::new(AtomicUsize::new(0)),
         });
         (shared, cores)
+    }
+
+    /// `block_on` from a thread that is not a worker: the future runs here,
+    /// its tasks on the workers.
+    pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let Some(driver) = self.driver.as_ref().filter(|d| d.handle().is_paused()) else {
+            return crate::park_thread::block_on(future);
+        };
+        // With a paused clock this thread counts as running whenever it is
+        // awake, so the clock never jumps past a timer it is about to set.
+        crate::park_thread::block_on_counted(future, &self.block_on_busy, || {
+            if self.idle.all_others_parked() {
+                // Every worker already sleeps, one of them in the driver
+                // having decided while we ran: have it decide again.
+                driver.unpark();
+            }
+        })
+    }
+
+    /// Whether the paused clock may jump: no worker, blocking call or
+    /// `block_on` poll is running.
+    pub(super) fn is_idle(&self) -> bool {
+        self.idle.all_others_parked()
+            && self.blocking.is_idle()
+            && self.block_on_busy.load(Ordering::SeqCst) == 0
     }
 
     pub(crate) fn num_workers(&self) -> usize {

@@ -96,7 +96,7 @@ impl Parker {
                     }
                     Err(actual) => unreachable!("parker in state {actual} while parking"),
                 }
-                guard.park(None, auto_advance());
+                guard.park(None, &auto_advance);
                 // An unpark may have landed (NOTIFIED) or not (an I/O event
                 // or timer woke us): either way we are awake now.
                 inner.state.swap(EMPTY, Ordering::AcqRel);

@@ -333,7 +333,7 @@ impl WorkerContext {
             (core.index, core.parker.clone_parker())
         };
         if !shared.is_shutdown() {
-            parker.park(|| shared.idle.all_others_parked() && shared.blocking.is_idle());
+            parker.park(|| shared.is_idle());
         }
         if !shared.idle.transition_worker_from_parked(index) {
             // Woken by a producer: it counted us as searching.

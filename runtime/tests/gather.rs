@@ -1,0 +1,164 @@
+//! gather on braid: children are tasks on the runtime, structured as promised.
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use braid::time::sleep;
+use braid::{GatherError, gather, try_gather};
+
+#[test]
+fn results_in_input_order_on_both_flavours() {
+    for (name, rt) in support::flavours() {
+        let out = rt.block_on(gather((0..50u64).map(|i| async move {
+            sleep(Duration::from_millis(50 - i)).await;
+            i
+        })));
+        assert_eq!(out, (0..50).collect::<Vec<_>>(), "{name}");
+    }
+}
+
+#[test]
+fn children_run_in_parallel_on_the_workers() {
+    let rt = support::multi(2);
+    let threads = rt.block_on(gather((0..64).map(|_| async {
+        // Blocking briefly keeps each child on its thread long enough for
+        // the other worker to take some.
+        std::thread::sleep(Duration::from_millis(2));
+        std::thread::current().id()
+    })));
+    let mut distinct = threads.clone();
+    distinct.sort_by_key(|id| format!("{id:?}"));
+    distinct.dedup();
+    assert_eq!(distinct.len(), 2, "children ran on both workers");
+}
+
+#[test]
+fn fail_fast_leaves_no_task_behind() {
+    for (name, rt) in support::flavours() {
+        let drops = support::DropCounter::default();
+        let result = rt.block_on(async {
+            let children = (0..100u32).map(|i| {
+                let token = drops.token();
+                async move {
+                    let _token = token;
+                    if i == 37 {
+                        return Err(format!("child {i} failed"));
+                    }
+                    sleep(Duration::from_secs(3600)).await;
+                    Ok(i)
+                }
+            });
+            try_gather(children).await
+        });
+        match result {
+            Err(GatherError::Failed { index, error }) => {
+                assert_eq!(index, 37, "{name}");
+                assert_eq!(error, "child 37 failed");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+        assert_eq!(
+            drops.count(),
+            100,
+            "{name}: every child gone when try_gather returns"
+        );
+    }
+}
+
+#[test]
+fn cancelling_a_spawned_gather_cancels_nested_groups() {
+    let rt = support::multi(2);
+    let drops = support::DropCounter::default();
+    let started = Arc::new(AtomicUsize::new(0));
+    rt.block_on(async {
+        let outer = braid::spawn({
+            let drops = drops.clone();
+            let started = started.clone();
+            gather((0..4).map(move |_| {
+                let drops = drops.clone();
+                let started = started.clone();
+                async move {
+                    gather((0..4).map(|_| {
+                        let token = drops.token();
+                        let started = started.clone();
+                        async move {
+                            let _token = token;
+                            started.fetch_add(1, Ordering::SeqCst);
+                            std::future::pending::<()>().await
+                        }
+                    }))
+                    .await
+                }
+            }))
+        });
+        while started.load(Ordering::SeqCst) < 16 {
+            braid::yield_now().await;
+        }
+        outer.abort();
+        assert!(outer.await.unwrap_err().is_cancelled());
+        // Nested children are tasks of their own; they drop as soon as the
+        // workers get to them.
+        while drops.count() < 16 {
+            braid::yield_now().await;
+        }
+    });
+    assert_eq!(drops.count(), 16);
+}
+
+#[test]
+fn groups_around_the_cooperative_budget_complete_on_one_worker() {
+    let rt = support::multi(1);
+    let budget = 128usize;
+    for n in [budget - 1, budget, budget + 1] {
+        let out = rt.block_on(gather((0..n).map(|i| async move {
+            for _ in 0..3 {
+                braid::yield_now().await;
+            }
+            i
+        })));
+        assert_eq!(out.len(), n);
+        assert!(out.iter().enumerate().all(|(i, v)| i == *v));
+    }
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn a_hundred_thousand_children() {
+    let rt = support::multi(2);
+    let out = rt.block_on(gather((0..100_000u64).map(|i| async move { i * 2 })));
+    assert_eq!(out.len(), 100_000);
+    assert_eq!(
+        out.iter().sum::<u64>(),
+        (0..100_000u64).map(|i| i * 2).sum()
+    );
+    assert_eq!(rt.handle().num_alive_tasks(), 0);
+}
+
+#[test]
+fn child_panic_resumes_in_the_awaiting_task_after_siblings_are_gone() {
+    for (name, rt) in support::flavours() {
+        let drops = support::DropCounter::default();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(gather((0..10).map(|i| {
+                let token = drops.token();
+                async move {
+                    let _token = token;
+                    if i == 3 {
+                        panic!("child three");
+                    }
+                    sleep(Duration::from_secs(3600)).await;
+                }
+            })))
+        }));
+        let payload = caught.expect_err("the panic must reach the gatherer");
+        assert_eq!(
+            *payload.downcast::<&str>().unwrap(),
+            "child three",
+            "{name}"
+        );
+        assert_eq!(drops.count(), 10, "{name}");
+    }
+}
