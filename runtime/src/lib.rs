@@ -1,10 +1,99 @@
-//! braid: a multi-threaded, work-stealing async runtime (docs being written).
+//! braid: a multi-threaded, work-stealing async runtime with structured,
+//! ordered `gather`.
+//!
+//! # A first program
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! #[braid::main]
+//! async fn main() {
+//!     // Two calls of 100 ms and 200 ms, run in parallel as tasks: the
+//!     // results come back in input order after 200 ms, not 300.
+//!     let answers = braid::gather([fetch(1, 100), fetch(2, 200)]).await;
+//!     assert_eq!(answers, [10, 20]);
+//! }
+//!
+//! async fn fetch(id: u32, millis: u64) -> u32 {
+//!     braid::time::sleep(Duration::from_millis(millis)).await;
+//!     id * 10
+//! }
+//! ```
+//!
+//! # The runtime
+//!
+//! A [`Runtime`] owns worker threads (one per core by default, see
+//! [`Builder`]) that run tasks made by [`spawn`]. Each worker keeps its own
+//! queue and steals from the others when it runs dry; a task woken by
+//! another task on the same worker runs next, while its data is still in
+//! cache. Idle workers sleep; the first to fall idle waits on the I/O and
+//! timer driver, so there is no separate reactor thread. Blocking code goes
+//! to [`spawn_blocking`], which runs it on a pool of threads of its own.
+//!
+//! ```
+//! let rt = braid::Runtime::new().unwrap();
+//! let total = rt.block_on(async {
+//!     let tasks: Vec<_> = (1..=10).map(|i| braid::spawn(async move { i * i })).collect();
+//!     let mut total = 0;
+//!     for task in tasks {
+//!         total += task.await.unwrap();
+//!     }
+//!     total
+//! });
+//! assert_eq!(total, 385);
+//! ```
+//!
+//! A [`JoinHandle`] gives the task's output, or a [`JoinError`] if it
+//! panicked or was aborted; dropping it lets the task run on detached.
+//! Dropping the runtime drops every task that is still pending.
+//!
+//! # gather
+//!
+//! [`gather`] runs many futures as tasks and returns their outputs in input
+//! order; [`try_gather`] returns the first error and cancels the rest;
+//! [`gather_settled`] reports each child's panic or cancellation as a value;
+//! [`as_completed`] yields `(index, output)` as children finish; [`gather!`]
+//! and [`try_gather!`] take futures of different types. Every child runs
+//! inside the group's [`CancellationToken`] scope ([`current_token`]), so
+//! cancelling a group cancels its children and every group nested inside
+//! them, and a group that fails fast returns only after every child is gone.
+//!
+//! ```
+//! # braid::Runtime::new().unwrap().block_on(async {
+//! use braid::GatherError;
+//!
+//! let result = braid::try_gather((0..5).map(|i| async move {
+//!     if i == 3 { Err("three failed") } else { Ok(i) }
+//! }))
+//! .await;
+//! assert!(matches!(result, Err(GatherError::Failed { index: 3, .. })));
+//! # });
+//! ```
+//!
+//! # Time and I/O
+//!
+//! [`time`] has [`sleep`](time::sleep), [`timeout`](time::timeout) and
+//! [`interval`](time::interval), on a hierarchical timer wheel; with
+//! [`Builder::start_paused`] the clock stands still and jumps to the next
+//! timer whenever the runtime is idle, so timer tests run instantly and
+//! exactly. [`net`] has TCP and UDP sockets that implement the `futures-io`
+//! traits.
+//!
+//! # Misuse
+//!
+//! Calling [`spawn`] outside a runtime, [`Runtime::block_on`] inside one, or
+//! building a runtime with zero workers fails with a message (or an
+//! `io::Error`) that names the mistake, never with a hang.
+
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 mod blocking;
 mod builder;
 mod context;
 mod handle;
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod loom;
 mod park_thread;
 mod runtime;
 mod scheduler;

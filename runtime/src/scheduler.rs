@@ -12,7 +12,7 @@ mod worker;
 pub(crate) use current_thread::Shared as CurrentThread;
 pub(crate) use driver::DriverCell;
 pub(crate) use multi_thread::Shared as MultiThread;
-pub(crate) use worker::{Core as WorkerCore, run as run_worker};
+pub(crate) use worker::run as run_worker;
 
 use std::future::Future;
 

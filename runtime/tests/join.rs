@@ -49,7 +49,7 @@ fn output_of_a_detached_task_is_dropped_by_the_task() {
     for (name, rt) in support::flavours() {
         let drops = support::DropCounter::default();
         let token = drops.token();
-        let done = rt.block_on(async move {
+        rt.block_on(async move {
             let (tx, rx) = std::sync::mpsc::channel();
             drop(braid::spawn(async move {
                 tx.send(()).unwrap();
@@ -62,7 +62,6 @@ fn output_of_a_detached_task_is_dropped_by_the_task() {
                 braid::yield_now().await;
             }
         });
-        let () = done;
         drop(rt);
         assert_eq!(drops.count(), 1, "{name}");
     }

@@ -129,7 +129,7 @@ fn interval_first_tick_is_immediate_then_periodic() {
 #[test]
 fn sleep_outside_a_runtime_names_the_mistake() {
     let caught = std::panic::catch_unwind(|| sleep(Duration::from_millis(1)));
-    let payload = caught.err().expect("sleep outside a runtime must panic");
+    let payload = caught.expect_err("sleep outside a runtime must panic");
     let msg = payload
         .downcast_ref::<String>()
         .cloned()

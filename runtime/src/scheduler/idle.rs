@@ -119,11 +119,6 @@ impl Idle {
     pub(crate) fn all_others_parked(&self) -> bool {
         Self::num_unparked(self.state.load(Ordering::SeqCst)) == 0
     }
-
-    /// Whether some worker is searching (for the LIFO rescue).
-    pub(crate) fn num_searching_now(&self) -> usize {
-        Self::num_searching(self.state.load(Ordering::SeqCst))
-    }
 }
 
 #[cfg(all(test, not(loom)))]

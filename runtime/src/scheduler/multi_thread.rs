@@ -147,7 +147,7 @@ impl Shared {
         F: Future<Output = ()> + Send + 'static,
     {
         let mut queued = 0;
-        let pushed_locally = worker::with_current(self, |core| {
+        worker::with_current(self, |core| {
             for future in futures {
                 let (task, notified, join) = task::new(future, self.clone());
                 drop(join);
@@ -163,7 +163,6 @@ impl Shared {
                 queued += 1;
             }
         });
-        let _ = pushed_locally;
         for _ in 0..queued.min(self.num_workers()) {
             if !self.notify_parked() {
                 break;

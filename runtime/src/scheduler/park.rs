@@ -15,8 +15,6 @@
 //! fall between the sleeper's check and its wait) or through the driver's
 //! waker.
 
-use std::time::Duration;
-
 use super::driver::DriverCell;
 use crate::sync::{Arc, AtomicUsize, Condvar, Mutex, Ordering};
 
@@ -109,23 +107,10 @@ impl Parker {
                 driver.unpark();
             }
         }
-        self.park_condvar(None);
+        self.park_condvar();
     }
 
-    /// Sleeps until unparked or until `timeout` passes.
-    pub(crate) fn park_timeout(&self, timeout: Duration) {
-        let inner = &*self.inner;
-        if inner
-            .state
-            .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Acquire)
-            .is_ok()
-        {
-            return;
-        }
-        self.park_condvar(Some(timeout));
-    }
-
-    fn park_condvar(&self, timeout: Option<Duration>) {
+    fn park_condvar(&self) {
         let inner = &*self.inner;
         let mut guard = inner.mutex.lock();
         match inner.state.compare_exchange(
@@ -142,20 +127,13 @@ impl Parker {
             Err(actual) => unreachable!("parker in state {actual} while parking"),
         }
         loop {
-            guard = match timeout {
-                Some(timeout) => inner.condvar.wait_timeout(guard, timeout),
-                None => inner.condvar.wait(guard),
-            };
+            guard = inner.condvar.wait(guard);
+            // A spurious wake-up goes back to sleep.
             if inner
                 .state
                 .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Acquire)
                 .is_ok()
             {
-                return;
-            }
-            if timeout.is_some() {
-                // Timed out (or spurious): stop sleeping either way.
-                inner.state.store(EMPTY, Ordering::Release);
                 return;
             }
         }

@@ -9,7 +9,7 @@
 //! notification) is what the models check, and it is unchanged.
 
 #[cfg(not(loom))]
-pub(crate) use crossbeam_deque::{Injector, Steal, Stealer, Worker as Local};
+pub(crate) use crossbeam_deque::{Injector, Stealer, Worker as Local};
 
 #[cfg(loom)]
 pub(crate) use model::{Injector, Local, Steal, Stealer};

@@ -74,6 +74,8 @@ where
                 // is never moved out of the heap cell, so pinning holds.
                 match unsafe { &mut *stage } {
                     Stage::Running(future) => {
+                        // SAFETY: the future lives in the task's heap cell
+                        // until it is dropped in place: it never moves.
                         unsafe { std::pin::Pin::new_unchecked(future) }.poll(&mut cx)
                     }
                     _ => unreachable!("a running task's stage holds its future"),

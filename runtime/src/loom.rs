@@ -1,0 +1,231 @@
+//! Entry points for the loom models in `loom-tests/` (compiled only under
+//! `--cfg loom`): the task system on a minimal scheduler, and the
+//! work-stealing scheduler with its workers on modelled threads. Both run the
+//! crate's real code; only the harness around it lives here.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::ptr::NonNull;
+use std::time::Duration;
+
+use crate::blocking::BlockingPool;
+use crate::scheduler::{MultiThread as Shared, run_worker};
+use crate::sync::{Arc, AtomicUsize, Mutex, Ordering};
+use crate::task::{self, Header, JoinHandle, Notified, Schedule, Task};
+
+/// A run queue and an owned-task list for tasks built by [`task::new`],
+/// driven by hand: the smallest scheduler the task state machine runs on.
+///
+/// # Examples
+///
+/// ```ignore
+/// let scheduler = braid::loom::TaskScheduler::new();
+/// let join = scheduler.spawn(async { 1 });
+/// assert!(scheduler.tick());
+/// ```
+#[derive(Clone)]
+pub struct TaskScheduler {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    queue: Mutex<VecDeque<Notified>>,
+    /// The owned list: the `Task` reference of every live task.
+    owned: Mutex<Vec<Task>>,
+    /// Tasks whose allocation was freed (their scheduler handle dropped).
+    freed: AtomicUsize,
+}
+
+/// The scheduler handle each task stores; dropped when the task is freed.
+struct Handle(Arc<Inner>);
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.0.freed.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Schedule for Handle {
+    fn schedule(&self, task: Notified) {
+        self.0.queue.lock().push_back(task);
+    }
+
+    fn release(&self, task: NonNull<Header>) -> bool {
+        let mut owned = self.0.owned.lock();
+        match owned.iter().position(|t| t.raw().ptr() == task) {
+            Some(index) => {
+                // The caller drops the list's reference along with the
+                // runner's.
+                std::mem::forget(owned.swap_remove(index));
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl TaskScheduler {
+    /// An empty scheduler.
+    pub fn new() -> TaskScheduler {
+        TaskScheduler {
+            inner: Arc::new(Inner {
+                queue: Mutex::new(VecDeque::new()),
+                owned: Mutex::new(Vec::new()),
+                freed: AtomicUsize::new(0),
+            }),
+        }
+    }
+
+    /// Allocates a task, links it and queues its first poll.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (task, notified, join) = task::new(future, Handle(self.inner.clone()));
+        self.inner.owned.lock().push(task);
+        self.inner.queue.lock().push_back(notified);
+        join
+    }
+
+    /// Runs the oldest queue entry; false if the queue was empty.
+    pub fn tick(&self) -> bool {
+        let next = self.inner.queue.lock().pop_front();
+        match next {
+            Some(task) => {
+                task.run();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Runs queue entries until none is left.
+    pub fn run_until_idle(&self) {
+        while self.tick() {}
+    }
+
+    /// Runtime shutdown: cancels every live task through the owned list,
+    /// then drops the queue entries left.
+    pub fn shutdown(&self) {
+        let owned = std::mem::take(&mut *self.inner.owned.lock());
+        for task in owned {
+            let raw = task.raw();
+            std::mem::forget(task);
+            // SAFETY: the list's reference is handed over and the task is
+            // no longer in the list.
+            unsafe { raw.shutdown() };
+        }
+        let queued = std::mem::take(&mut *self.inner.queue.lock());
+        drop(queued);
+    }
+
+    /// Queue entries waiting to run.
+    pub fn queued(&self) -> usize {
+        self.inner.queue.lock().len()
+    }
+
+    /// Tasks still linked in the owned list.
+    pub fn alive(&self) -> usize {
+        self.inner.owned.lock().len()
+    }
+
+    /// Task allocations freed so far.
+    pub fn freed(&self) -> usize {
+        self.inner.freed.load(Ordering::SeqCst)
+    }
+}
+
+impl Default for TaskScheduler {
+    fn default() -> TaskScheduler {
+        TaskScheduler::new()
+    }
+}
+
+impl fmt::Debug for TaskScheduler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskScheduler").finish_non_exhaustive()
+    }
+}
+
+/// The work-stealing scheduler with `n` workers, no I/O driver and no
+/// blocking threads; its workers are run by the model on its own threads.
+///
+/// # Examples
+///
+/// ```ignore
+/// let (pool, workers) = braid::loom::MultiThread::new(2);
+/// ```
+#[derive(Clone)]
+pub struct MultiThread {
+    shared: Arc<Shared>,
+}
+
+/// One worker of a [`MultiThread`], to be run on a modelled thread.
+pub struct Worker {
+    run: Box<dyn FnOnce() + Send>,
+}
+
+impl MultiThread {
+    /// The shared state and `workers` worker cores.
+    pub fn new(workers: usize) -> (MultiThread, Vec<Worker>) {
+        let blocking = BlockingPool::new(1, "braid-loom-blocking".into(), Duration::ZERO);
+        let (shared, cores) = Shared::new(workers, None, blocking);
+        let workers = cores
+            .into_iter()
+            .map(|core| {
+                let shared = shared.clone();
+                Worker {
+                    run: Box::new(move || run_worker(shared, core)),
+                }
+            })
+            .collect();
+        (MultiThread { shared }, workers)
+    }
+
+    /// Spawns from outside the workers: the injector, then a sleeper is
+    /// woken if nobody searches.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.shared.spawn(future)
+    }
+
+    /// Tells the workers to exit and wakes them.
+    pub fn signal_shutdown(&self) {
+        self.shared.signal_shutdown();
+    }
+
+    /// Once the workers have exited: cancels every task, drops every queue
+    /// entry.
+    pub fn shutdown_tasks(&self) {
+        self.shared.shutdown_tasks();
+    }
+
+    /// Tasks spawned and not yet released.
+    pub fn alive(&self) -> usize {
+        self.shared.owned.len()
+    }
+}
+
+impl Worker {
+    /// The worker loop, until shutdown.
+    pub fn run(self) {
+        (self.run)();
+    }
+}
+
+impl fmt::Debug for MultiThread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MultiThread").finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Worker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Worker").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, unit/integration/doc tests, the
+# loom models, Miri on the unsafe-heavy modules, and a benchmark build.
+# Run from anywhere; exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "rustfmt"
+cargo fmt --all --check
+
+step "clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "tests: unit, integration and doc, whole workspace"
+cargo test --workspace
+
+step "tests: braid-gather without its tokio feature"
+cargo test -p braid-gather
+
+step "loom models"
+bash loom-tests/run.sh
+
+step "miri: task system, slot array, tokens"
+bash loom-tests/miri.sh
+
+step "benchmarks build"
+cargo bench --workspace --no-run
+
+printf '\nall checks passed\n'
