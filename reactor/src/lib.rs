@@ -15,6 +15,9 @@
 pub mod coop;
 #[doc(hidden)]
 pub mod driver;
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod loom;
 pub mod net;
 mod sync;
 pub mod time;

@@ -2,9 +2,9 @@
 //!
 //! Everything else in the crate imports its atomics and `Arc` from here, so
 //! that under `--cfg loom` the loom model checker sees every shared access of
-//! the real code. The locks are `parking_lot`'s; they guard plain data (the
-//! registration slab, the timer wheel, waker slots) rather than a lock-free
-//! protocol, so loom has nothing to gain from replacing them.
+//! the real code. The locks are `parking_lot`'s outside loom; they guard
+//! plain data (the registration slab, the timer wheel, waker slots), and
+//! under loom they become loom's so the models can interleave around them.
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::Arc;
@@ -16,7 +16,33 @@ pub(crate) use loom::sync::Arc;
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
+#[cfg(loom)]
+pub(crate) use lock::Mutex;
+#[cfg(not(loom))]
 pub(crate) use parking_lot::Mutex;
+
+/// Under loom the locks must be loom's: its threads are coroutines on one OS
+/// thread, so a `parking_lot` lock held across a modelled atomic (the
+/// readiness re-check under the waiters lock) would block that thread for
+/// good when another modelled thread contends for it. Same `lock()` as
+/// `parking_lot` (no poisoning).
+#[cfg(loom)]
+mod lock {
+    #[derive(Debug, Default)]
+    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+
+    impl<T> Mutex<T> {
+        pub(crate) fn new(value: T) -> Mutex<T> {
+            Mutex(loom::sync::Mutex::new(value))
+        }
+
+        pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
+            self.0
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        }
+    }
+}
 
 /// `std::task::Wake` takes std's `Arc` whatever the build; wakers made from
 /// it are not part of any modelled protocol.

@@ -41,6 +41,8 @@ mod timers;
 mod wheel;
 
 pub use advance::advance;
+#[cfg(loom)]
+pub(crate) use entry::{EntryState, TimerKey};
 pub use instant::Instant;
 pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
 pub use sleep::{Sleep, sleep, sleep_until};

@@ -1,0 +1,109 @@
+//! The gather slot array (`gather/src/group*`), its children
+//! (`gather/src/child.rs`) and the collector, through the public `gather`
+//! API with a spawner whose children the model runs on its own threads.
+#![cfg(loom)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc as StdArc, Mutex as StdMutex};
+use std::task::{Context, Poll, Waker};
+
+use braid_gather::{BoxedTask, CancellationToken, GatherError, Spawn, enter_spawner};
+use braid_loom_tests::{Drops, Tracked, block_on, check};
+use loom::thread;
+
+/// Keeps the spawned children for the model to run.
+#[derive(Default)]
+struct Children(StdMutex<Vec<BoxedTask>>);
+
+impl Spawn for Children {
+    fn spawn(&self, future: BoxedTask) {
+        self.0.lock().unwrap().push(future);
+    }
+}
+
+/// Polls the gather future once (spawning its children) and returns them.
+fn start<F: Future + Unpin>(gather: &mut F) -> Vec<BoxedTask> {
+    let children = StdArc::new(Children::default());
+    let _guard = enter_spawner(children.clone());
+    let polled = Pin::new(gather).poll(&mut Context::from_waker(Waker::noop()));
+    assert!(polled.is_pending(), "no child has run yet");
+    std::mem::take(&mut *children.0.lock().unwrap())
+}
+
+/// Runs each child on its own modelled thread.
+fn run_children(children: Vec<BoxedTask>) -> Vec<thread::JoinHandle<()>> {
+    children
+        .into_iter()
+        .map(|mut child| {
+            thread::spawn(move || {
+                let polled = child.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+                assert!(polled.is_ready(), "a ready child completes in one poll");
+            })
+        })
+        .collect()
+}
+
+fn values(drops: &Drops, n: u32) -> Vec<std::future::Ready<Tracked<u32>>> {
+    (0..n).map(|i| std::future::ready(drops.track(i))).collect()
+}
+
+#[test]
+fn children_completing_while_the_gatherer_polls() {
+    check("gather::children_racing_gatherer", || {
+        let drops = Drops::new();
+        let mut gather = Box::pin(braid_gather::gather(values(&drops, 2)));
+        let children = start(&mut gather);
+        let threads = run_children(children);
+        // Deadlock (a lost wake-up of the gatherer) fails the model.
+        let out = block_on(gather);
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        let got: Vec<u32> = out.iter().map(|v| v.value).collect();
+        assert_eq!(got, [0, 1], "results in input order");
+        drop(out);
+        assert_eq!(drops.count(), 2, "each value dropped exactly once");
+    });
+}
+
+#[test]
+fn gatherer_dropped_mid_flight_drops_each_value_once() {
+    check("gather::gatherer_dropped", || {
+        let drops = Drops::new();
+        let mut gather = Box::pin(braid_gather::gather(values(&drops, 2)));
+        let children = start(&mut gather);
+        let threads = run_children(children);
+        drop(gather);
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert_eq!(drops.count(), 2, "each value dropped exactly once");
+    });
+}
+
+#[test]
+fn cancellation_racing_a_child_completion() {
+    check("gather::cancel_racing_completion", || {
+        let drops = Drops::new();
+        let token = CancellationToken::new();
+        let futures = (0..2u32).map(|i| std::future::ready(Ok::<_, ()>(drops.track(i))));
+        let mut gather = Box::pin(braid_gather::try_gather(futures).token(&token));
+        let children = start(&mut gather);
+        let canceller = {
+            let token = token.clone();
+            thread::spawn(move || token.cancel())
+        };
+        let threads = run_children(children);
+        match block_on(gather) {
+            Ok(out) => assert_eq!(out.iter().map(|v| v.value).collect::<Vec<_>>(), [0, 1]),
+            Err(GatherError::Cancelled) => {}
+            Err(other) => panic!("unexpected error: {other:?}"),
+        }
+        canceller.join().unwrap();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert_eq!(drops.count(), 2, "each value dropped exactly once");
+    });
+}

@@ -1,0 +1,114 @@
+//! The reactor's readiness word and waiters (`reactor/src/driver/*`), the
+//! registration slab's generations, and the timer wheel behind its lock.
+#![cfg(loom)]
+
+use std::future::poll_fn;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use braid_loom_tests::{CountingWaker, check};
+use braid_reactor::loom::{Io, Registrations, TimerWheel};
+use loom::sync::Arc;
+use loom::thread;
+
+#[test]
+fn readiness_racing_registration_wakes_the_reader() {
+    check("reactor::readiness_racing_registration", || {
+        let io = Io::new();
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || io.dispatch_readable())
+        };
+        // Deadlock (a lost wake-up) fails the model.
+        let event = braid_loom_tests::block_on(poll_fn(|cx| io.poll_read(cx))).unwrap();
+        driver.join().unwrap();
+        let _ = event;
+    });
+}
+
+#[test]
+fn clearing_racing_a_new_event_keeps_it() {
+    check("reactor::clear_racing_event", || {
+        let io = Io::new();
+        io.dispatch_readable();
+        let seen = braid_loom_tests::block_on(poll_fn(|cx| io.poll_read(cx))).unwrap();
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || io.dispatch_readable())
+        };
+        // The read would block: clear what was seen. The event racing in
+        // must survive the clear or wake the next wait.
+        io.clear(seen);
+        braid_loom_tests::block_on(poll_fn(|cx| io.poll_read(cx))).unwrap();
+        driver.join().unwrap();
+    });
+}
+
+#[test]
+fn a_stale_event_never_reaches_the_slot_reuser() {
+    check("reactor::slab_generation", || {
+        let registrations = Arc::new(Registrations::new());
+        let (old, _old_io) = registrations.insert();
+        let driver = {
+            let registrations = registrations.clone();
+            thread::spawn(move || registrations.dispatch_readable(old))
+        };
+        assert!(registrations.remove(old));
+        let (new, new_io) = registrations.insert();
+        assert_eq!(new & 0xFF_FFFF, old & 0xFF_FFFF, "the slot is reused");
+        driver.join().unwrap();
+        let polled = new_io.poll_read(&mut Context::from_waker(Waker::noop()));
+        assert!(
+            polled.is_pending(),
+            "the old socket's event reached the new one"
+        );
+        assert!(registrations.remove(new));
+        assert!(registrations.is_empty());
+    });
+}
+
+#[test]
+fn timer_cancel_racing_fire() {
+    check("reactor::timer_cancel_racing_fire", || {
+        let wheel = Arc::new(TimerWheel::new());
+        let (counter, waker) = CountingWaker::new();
+        let timer = wheel.insert(Duration::from_millis(1), &waker);
+        drop(waker);
+        let clock = {
+            let wheel = wheel.clone();
+            thread::spawn(move || wheel.advance(Duration::from_millis(1)))
+        };
+        wheel.remove(timer);
+        clock.join().unwrap();
+        assert!(wheel.is_empty(), "a cancelled timer's entry leaked");
+        assert!(counter.wakes() <= 1);
+        assert_eq!(
+            std::sync::Arc::strong_count(&counter),
+            1,
+            "a waker clone leaked"
+        );
+    });
+}
+
+#[test]
+fn timer_poll_racing_fire_is_woken() {
+    check("reactor::timer_poll_racing_fire", || {
+        let wheel = Arc::new(TimerWheel::new());
+        let timer = wheel.insert(Duration::from_millis(1), Waker::noop());
+        let clock = {
+            let wheel = wheel.clone();
+            thread::spawn(move || wheel.advance(Duration::from_millis(1)))
+        };
+        // Deadlock (a lost wake-up) fails the model.
+        braid_loom_tests::block_on(poll_fn(|cx| {
+            if wheel.poll(timer, cx.waker()) {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        }));
+        clock.join().unwrap();
+        wheel.remove(timer);
+        assert!(wheel.is_empty());
+    });
+}

@@ -1,0 +1,84 @@
+//! The work-stealing scheduler's idle and park protocol
+//! (`runtime/src/scheduler/{idle,park,worker,multi_thread}.rs`) with its
+//! workers on modelled threads. A push that leaves work behind while every
+//! worker sleeps shows up as a deadlock of the thread awaiting that work.
+#![cfg(loom)]
+
+use braid::loom::MultiThread;
+use braid_loom_tests::{Drops, block_on, check, check_bounded};
+use loom::thread;
+
+/// Starts the workers on their own modelled threads.
+fn start(workers: usize) -> (MultiThread, Vec<thread::JoinHandle<()>>) {
+    let (pool, workers) = MultiThread::new(workers);
+    let threads = workers
+        .into_iter()
+        .map(|worker| thread::spawn(move || worker.run()))
+        .collect();
+    (pool, threads)
+}
+
+fn stop(pool: MultiThread, threads: Vec<thread::JoinHandle<()>>) {
+    pool.signal_shutdown();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    pool.shutdown_tasks();
+    assert_eq!(pool.alive(), 0, "a task outlived shutdown");
+}
+
+#[test]
+fn a_push_racing_a_worker_going_to_sleep_is_run() {
+    check("scheduler::push_racing_park", || {
+        let (pool, threads) = start(1);
+        let drops = Drops::new();
+        let value = drops.track(5u32);
+        let join = pool.spawn(async move {
+            let value = value;
+            value.value
+        });
+        assert_eq!(block_on(join).unwrap(), 5);
+        stop(pool, threads);
+        assert_eq!(drops.count(), 1);
+    });
+}
+
+#[test]
+fn the_last_searcher_hands_off() {
+    // Two workers and a producer: bound 1 keeps it to seconds (bound 2 runs
+    // for many minutes).
+    check_bounded("scheduler::last_searcher_handoff", Some(1), || {
+        let (pool, threads) = start(2);
+        let first = pool.spawn(async { 1u32 });
+        let second = pool.spawn(async { 2u32 });
+        assert_eq!(block_on(second).unwrap(), 2);
+        assert_eq!(block_on(first).unwrap(), 1);
+        stop(pool, threads);
+    });
+}
+
+#[test]
+fn shutdown_racing_a_spawn_drops_the_task_once() {
+    check("scheduler::shutdown_racing_spawn", || {
+        let (pool, threads) = start(1);
+        let drops = Drops::new();
+        let spawner = {
+            let pool = pool.clone();
+            let value = drops.track(());
+            thread::spawn(move || drop(pool.spawn(async move { drop(value) })))
+        };
+        pool.signal_shutdown();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        pool.shutdown_tasks();
+        spawner.join().unwrap();
+        pool.shutdown_tasks();
+        assert_eq!(pool.alive(), 0, "a task outlived shutdown");
+        assert_eq!(
+            drops.count(),
+            1,
+            "the task's future was not dropped exactly once"
+        );
+    });
+}

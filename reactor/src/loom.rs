@@ -1,0 +1,176 @@
+//! Entry points for the loom models in `loom-tests/` (compiled only under
+//! `--cfg loom`): a registration's readiness and wakers, the registration
+//! slab with its generations, and the timer wheel behind its lock. Each
+//! wrapper calls the crate's real code; nothing here re-implements it.
+
+use std::fmt;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use crate::driver::{Direction, Ready, ReadyEvent, ScheduledIo, Slab};
+use crate::sync::{Arc, Mutex};
+use crate::time::{EntryState, TimerKey, Timers};
+
+/// One registration's readiness word and waiter slots.
+#[derive(Clone)]
+pub struct Io {
+    scheduled: Arc<ScheduledIo>,
+}
+
+/// A readiness the owner observed, to clear after `WouldBlock`.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadEvent(ReadyEvent);
+
+impl Io {
+    /// A fresh registration, not ready.
+    pub fn new() -> Io {
+        Io {
+            scheduled: Arc::new(ScheduledIo::new()),
+        }
+    }
+
+    /// The driver delivers a readable event.
+    pub fn dispatch_readable(&self) {
+        self.scheduled.dispatch(Ready::READABLE);
+    }
+
+    /// The driver shuts down.
+    pub fn shutdown(&self) {
+        self.scheduled.shutdown();
+    }
+
+    /// The owner waits for read readiness: `Ok` with the event, `Err(())`
+    /// after shutdown.
+    pub fn poll_read(&self, cx: &mut Context<'_>) -> Poll<Result<ReadEvent, ()>> {
+        self.scheduled
+            .poll_ready(cx, Direction::Read)
+            .map(|result| result.map(ReadEvent).map_err(drop))
+    }
+
+    /// The owner's read would block: clear what it observed.
+    pub fn clear(&self, event: ReadEvent) {
+        self.scheduled.clear_readiness(event.0);
+    }
+}
+
+impl Default for Io {
+    fn default() -> Io {
+        Io::new()
+    }
+}
+
+impl fmt::Debug for Io {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Io").finish_non_exhaustive()
+    }
+}
+
+/// The driver's registration slab under its lock.
+#[derive(Debug, Default)]
+pub struct Registrations {
+    slab: Mutex<Slab>,
+}
+
+impl Registrations {
+    /// An empty slab.
+    pub fn new() -> Registrations {
+        Registrations::default()
+    }
+
+    /// Registers a socket: its token and its readiness.
+    pub fn insert(&self) -> (usize, Io) {
+        let (token, scheduled) = self.slab.lock().insert().expect("slab full");
+        (token, Io { scheduled })
+    }
+
+    /// Deregisters the socket of `token`; false if the token was stale.
+    pub fn remove(&self, token: usize) -> bool {
+        self.slab.lock().remove(token).is_some()
+    }
+
+    /// What the driver's turn does with one OS event: look the token up
+    /// under the lock (the generation check), then dispatch outside it.
+    /// False if the token was stale and the event was dropped.
+    pub fn dispatch_readable(&self, token: usize) -> bool {
+        let scheduled = self.slab.lock().get(token).cloned();
+        match scheduled {
+            Some(scheduled) => {
+                scheduled.dispatch(Ready::READABLE);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Live registrations.
+    pub fn len(&self) -> usize {
+        self.slab.lock().len()
+    }
+
+    /// Whether no registration is live.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The timer wheel with a paused clock.
+pub struct TimerWheel {
+    timers: Timers,
+}
+
+/// A timer in a [`TimerWheel`].
+#[derive(Clone, Copy, Debug)]
+pub struct Timer(TimerKey);
+
+impl TimerWheel {
+    /// An empty wheel whose clock moves only by [`TimerWheel::advance`].
+    pub fn new() -> TimerWheel {
+        TimerWheel {
+            timers: Timers::new(true),
+        }
+    }
+
+    /// Adds a timer due `after` from now, to wake `waker`.
+    pub fn insert(&self, after: Duration, waker: &Waker) -> Timer {
+        let deadline = self.timers.clock().now() + after;
+        let (key, _state, _unpark) = self.timers.insert(deadline, waker);
+        Timer(key)
+    }
+
+    /// Polls a timer: true once it has fired; otherwise stores `waker`.
+    pub fn poll(&self, timer: Timer, waker: &Waker) -> bool {
+        self.timers.poll(timer.0, waker) != EntryState::Pending
+    }
+
+    /// Cancels a timer (a dropped `Sleep`) and frees its entry.
+    pub fn remove(&self, timer: Timer) {
+        self.timers.remove(timer.0);
+    }
+
+    /// Moves the clock and fires what is due.
+    pub fn advance(&self, by: Duration) {
+        self.timers.advance(by);
+    }
+
+    /// Live timer entries.
+    pub fn len(&self) -> usize {
+        self.timers.len()
+    }
+
+    /// Whether no timer is live.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Default for TimerWheel {
+    fn default() -> TimerWheel {
+        TimerWheel::new()
+    }
+}
+
+impl fmt::Debug for TimerWheel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerWheel").finish_non_exhaustive()
+    }
+}
