@@ -8,6 +8,7 @@
 //! that shuts down — it drops the future first and then completes its slot,
 //! so once the group's count reaches zero no child future exists.
 
+use std::cell::OnceCell;
 use std::fmt;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
@@ -25,19 +26,20 @@ pub(crate) struct Child<F: Future> {
     /// `Some` until the slot is completed.
     group: Option<Group<F::Output>>,
     index: usize,
-    token: CancellationToken,
+    /// The child's own token, a child of the group's: made lazily (see
+    /// `current::Lazy`), when the child asks for it or first waits.
+    token: OnceCell<CancellationToken>,
     /// The waker registration with `token`.
     watch_key: Option<usize>,
 }
 
 impl<F: Future> Child<F> {
     pub(crate) fn new(future: F, group: Group<F::Output>, index: usize) -> Child<F> {
-        let token = group.token().child_token();
         Child {
             future: Some(future),
             group: Some(group),
             index,
-            token,
+            token: OnceCell::new(),
             watch_key: None,
         }
     }
@@ -52,8 +54,8 @@ impl<F: Future> Child<F> {
             }
             (outcome, _) => outcome,
         };
-        if let Some(key) = self.watch_key.take() {
-            self.token.unwatch(key);
+        if let (Some(key), Some(token)) = (self.watch_key.take(), self.token.get()) {
+            token.unwatch(key);
         }
         if let Some(group) = self.group.take() {
             group.complete(self.index, outcome);
@@ -72,20 +74,36 @@ impl<F: Future> Future for Child<F> {
         let Some(future) = this.future.as_mut() else {
             return Poll::Ready(());
         };
-        if this.token.is_cancelled() {
+        let Some(group) = this.group.as_ref() else {
+            return Poll::Ready(());
+        };
+        // The group's token covers a cancelled group; the child's own one
+        // (if made) also covers the child cancelling its own scope.
+        if group.token().is_cancelled()
+            || this
+                .token
+                .get()
+                .is_some_and(CancellationToken::is_cancelled)
+        {
             this.finish(Err(JoinError::cancelled()));
             return Poll::Ready(());
         }
         // SAFETY: see above; `future` stays where it is until dropped.
         let future = unsafe { Pin::new_unchecked(future) };
+        let lazy = current::Lazy {
+            parent: group.token(),
+            own: &this.token,
+        };
         let polled = {
-            let _scope = current::enter(&this.token);
+            let _scope = current::enter(&lazy);
             panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx)))
         };
         let outcome = match polled {
             Ok(Poll::Ready(output)) => Ok(output),
             Err(payload) => Err(JoinError::panic(payload)),
-            Ok(Poll::Pending) => match this.token.watch(&mut this.watch_key, cx) {
+            // Waiting: from now on the child watches its own token, which
+            // the group's cancellation reaches.
+            Ok(Poll::Pending) => match lazy.token().watch(&mut this.watch_key, cx) {
                 Watch::Registered => return Poll::Pending,
                 Watch::Cancelled => Err(JoinError::cancelled()),
             },

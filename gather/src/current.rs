@@ -1,12 +1,29 @@
 //! The token of the gather group the running child belongs to.
 
-use std::cell::RefCell;
+use std::cell::{Cell, OnceCell};
+use std::ptr;
 
 use crate::CancellationToken;
 
+/// The scope of one child's poll: its group's token, and its own child
+/// token, made the first time anyone asks for it. Most children never do
+/// (they finish without waiting and never call [`current_token`]), so they
+/// never touch the token tree.
+pub(crate) struct Lazy<'a> {
+    pub(crate) parent: &'a CancellationToken,
+    pub(crate) own: &'a OnceCell<CancellationToken>,
+}
+
+impl Lazy<'_> {
+    pub(crate) fn token(&self) -> &CancellationToken {
+        self.own.get_or_init(|| self.parent.child_token())
+    }
+}
+
 thread_local! {
-    /// Set only while a gather child's own future is being polled.
-    static CURRENT: RefCell<Option<CancellationToken>> = const { RefCell::new(None) };
+    /// Set only while a gather child's own future is being polled: points at
+    /// a `Lazy` on the stack of that poll.
+    static CURRENT: Cell<*const Lazy<'static>> = const { Cell::new(ptr::null()) };
 }
 
 /// The cancellation token of the gather child being polled on this thread, or
@@ -36,27 +53,38 @@ thread_local! {
 /// # fn main() {}
 /// ```
 pub fn current_token() -> Option<CancellationToken> {
-    CURRENT.with(|current| current.borrow().clone())
+    let lazy = CURRENT.with(Cell::get);
+    if lazy.is_null() {
+        return None;
+    }
+    // SAFETY: `CURRENT` points at a `Lazy` only between `enter` and the drop
+    // of its `Scope`, which borrows that `Lazy`, so it is alive here; this is
+    // the thread that set it.
+    let lazy = unsafe { &*lazy };
+    Some(lazy.token().clone())
 }
 
-/// Makes `token` the current token until the guard is dropped, then restores
+/// Makes `lazy` the current scope until the guard is dropped, then restores
 /// the previous one (also when the poll it wraps panics).
-pub(crate) fn enter(token: &CancellationToken) -> Scope {
-    let previous = CURRENT.with(|current| current.replace(Some(token.clone())));
-    Scope { previous }
+pub(crate) fn enter<'a>(lazy: &'a Lazy<'a>) -> Scope<'a> {
+    let erased = (lazy as *const Lazy<'a>).cast::<Lazy<'static>>();
+    let previous = CURRENT.with(|current| current.replace(erased));
+    Scope {
+        previous,
+        _lazy: std::marker::PhantomData,
+    }
 }
 
-/// Restores the token that was current before [`enter`].
+/// Restores the scope that was current before [`enter`].
 #[derive(Debug)]
-pub(crate) struct Scope {
-    previous: Option<CancellationToken>,
+pub(crate) struct Scope<'a> {
+    previous: *const Lazy<'static>,
+    _lazy: std::marker::PhantomData<&'a Lazy<'a>>,
 }
 
-impl Drop for Scope {
+impl Drop for Scope<'_> {
     fn drop(&mut self) {
-        let ours = CURRENT.with(|current| current.replace(self.previous.take()));
-        // Dropped after the borrow ends: dropping a token may take its lock.
-        drop(ours);
+        CURRENT.with(|current| current.set(self.previous));
     }
 }
 
@@ -66,17 +94,40 @@ mod tests {
 
     #[test]
     fn scopes_nest_and_restore() {
-        let outer = CancellationToken::new();
-        let inner = outer.child_token();
+        let group = CancellationToken::new();
+        let (outer_own, inner_own) = (OnceCell::new(), OnceCell::new());
+        let outer = Lazy {
+            parent: &group,
+            own: &outer_own,
+        };
         {
             let _outer = enter(&outer);
+            let outer_token = current_token().unwrap();
+            let inner = Lazy {
+                parent: &outer_token,
+                own: &inner_own,
+            };
             {
                 let _inner = enter(&inner);
-                inner.cancel();
+                current_token().unwrap().cancel();
                 assert!(current_token().unwrap().is_cancelled());
             }
             assert!(!current_token().unwrap().is_cancelled());
         }
         assert!(current_token().is_none());
+        assert_eq!(group.child_count(), 1, "asked for once, made once");
+    }
+
+    #[test]
+    fn a_scope_that_is_never_asked_makes_no_token() {
+        let group = CancellationToken::new();
+        let own = OnceCell::new();
+        let lazy = Lazy {
+            parent: &group,
+            own: &own,
+        };
+        drop(enter(&lazy));
+        assert!(own.get().is_none());
+        assert_eq!(group.child_count(), 0);
     }
 }
