@@ -162,9 +162,7 @@ impl Builder {
         match self.flavor {
             Flavor::CurrentThread => {
                 let shared = CurrentThread::new(driver, blocking.clone());
-                let handle = Handle {
-                    inner: Scheduler::CurrentThread(shared),
-                };
+                let handle = Handle::new(Scheduler::CurrentThread(shared));
                 blocking.set_handle(handle.clone());
                 Ok(Runtime::from_parts(handle, Vec::new()))
             }
@@ -175,9 +173,7 @@ impl Builder {
                     None => std::thread::available_parallelism().map_or(1, usize::from),
                 };
                 let (shared, cores) = MultiThread::new(workers, driver, blocking.clone());
-                let handle = Handle {
-                    inner: Scheduler::MultiThread(shared.clone()),
-                };
+                let handle = Handle::new(Scheduler::MultiThread(shared.clone()));
                 blocking.set_handle(handle.clone());
                 let mut threads = Vec::with_capacity(workers);
                 for core in cores {

@@ -6,6 +6,7 @@ use std::future::Future;
 
 use crate::context;
 use crate::scheduler::Scheduler;
+use crate::sync::StdArc;
 use crate::task::JoinHandle;
 
 /// A reference to a runtime: spawn onto it, or block on it, from any thread.
@@ -26,6 +27,10 @@ use crate::task::JoinHandle;
 #[derive(Clone)]
 pub struct Handle {
     pub(crate) inner: Scheduler,
+    /// What gather spawns its children through on this runtime's threads;
+    /// made once, so entering the runtime (every `block_on`) allocates
+    /// nothing.
+    spawner: StdArc<dyn braid_gather::Spawn>,
 }
 
 /// Returned by [`Handle::try_current`] outside a runtime.
@@ -141,9 +146,14 @@ impl Handle {
         }
     }
 
+    pub(crate) fn new(inner: Scheduler) -> Handle {
+        let spawner = StdArc::new(GatherSpawner(inner.clone()));
+        Handle { inner, spawner }
+    }
+
     /// The spawner gather uses on this runtime's threads.
-    pub(crate) fn spawner(&self) -> crate::sync::StdArc<dyn braid_gather::Spawn> {
-        crate::sync::StdArc::new(self.clone())
+    pub(crate) fn spawner(&self) -> StdArc<dyn braid_gather::Spawn> {
+        self.spawner.clone()
     }
 
     /// Tasks spawned on this runtime that have not completed.
@@ -159,9 +169,13 @@ impl Handle {
     }
 }
 
-impl braid_gather::Spawn for Handle {
+/// Runs gather's children as tasks of the runtime. Holds the scheduler,
+/// not a `Handle`, so a handle's spawner does not keep itself alive.
+struct GatherSpawner(Scheduler);
+
+impl braid_gather::Spawn for GatherSpawner {
     fn spawn(&self, future: std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>) {
-        drop(self.inner.spawn(future));
+        drop(self.0.spawn(future));
     }
 
     fn spawn_batch(
@@ -170,7 +184,7 @@ impl braid_gather::Spawn for Handle {
             Item = std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>,
         >,
     ) {
-        match &self.inner {
+        match &self.0 {
             Scheduler::MultiThread(shared) => shared.spawn_batch(futures),
             Scheduler::CurrentThread(shared) => {
                 for future in futures {
