@@ -88,6 +88,15 @@ fn wake_during_poll_is_not_lost() {
         let signal = Arc::new(Signal::default());
         let mut join = scheduler.spawn(WaitFor::new(&signal, &drops));
         assert!(scheduler.tick(), "the first poll");
+        // A spurious wake queues a second poll, which then runs while the
+        // signal fires.
+        let stored = signal
+            .waker
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("first poll stores its waker");
+        stored.wake();
 
         let waker = {
             let signal = signal.clone();

@@ -255,3 +255,6 @@ where
     let raw = RawTask::from_ptr(ptr);
     (Task { raw }, Notified { raw }, JoinHandle::new(raw))
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests;

@@ -1,0 +1,128 @@
+//! The task system on a minimal scheduler (a locked queue, no owned list),
+//! without any runtime or driver, so Miri can check every pointer it uses.
+
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering as StdOrdering};
+use std::task::{Context, Poll, Waker};
+
+use super::{Notified, Schedule, new};
+use crate::sync::{Arc, Mutex};
+
+#[derive(Default)]
+struct Queue {
+    entries: Mutex<Vec<Notified>>,
+}
+
+impl Schedule for Arc<Queue> {
+    fn schedule(&self, task: Notified) {
+        self.entries.lock().push(task);
+    }
+
+    fn release(&self, _task: std::ptr::NonNull<super::Header>) -> bool {
+        // Not linked in any list: the test holds the list's reference.
+        false
+    }
+}
+
+impl Queue {
+    fn run_all(&self) -> usize {
+        let mut ran = 0;
+        loop {
+            let next = self.entries.lock().pop();
+            match next {
+                Some(task) => task.run(),
+                None => return ran,
+            }
+            ran += 1;
+        }
+    }
+}
+
+/// Counts its drops.
+struct Tracked<'a>(&'a AtomicUsize);
+
+impl Drop for Tracked<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, StdOrdering::SeqCst);
+    }
+}
+
+fn poll_join<T>(join: &mut super::JoinHandle<T>) -> Poll<Result<T, braid_gather::JoinError>> {
+    Pin::new(join).poll(&mut Context::from_waker(Waker::noop()))
+}
+
+#[test]
+fn spawn_yield_complete_join_and_free() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    let queue = Arc::new(Queue::default());
+    let mut yielded = false;
+    let tracked = Tracked(&DROPS);
+    let future = poll_fn(move |cx| {
+        let _keep = &tracked;
+        if yielded {
+            return Poll::Ready(5);
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    });
+    let (task, notified, mut join) = new(future, queue.clone());
+    queue.schedule(notified);
+    assert!(poll_join(&mut join).is_pending());
+    assert_eq!(queue.run_all(), 2, "the self-wake re-queued the task once");
+    assert_eq!(
+        DROPS.load(StdOrdering::SeqCst),
+        1,
+        "the future is dropped at completion"
+    );
+    assert!(matches!(poll_join(&mut join), Poll::Ready(Ok(5))));
+    drop(join);
+    drop(task);
+}
+
+#[test]
+fn abort_cancels_an_idle_task_and_a_stored_waker_is_released() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    let queue = Arc::new(Queue::default());
+    let tracked = Tracked(&DROPS);
+    let stash: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+    let stored = stash.clone();
+    let future = poll_fn(move |cx| {
+        let _keep = &tracked;
+        *stored.lock() = Some(cx.waker().clone());
+        Poll::<()>::Pending
+    });
+    let (task, notified, mut join) = new(future, queue.clone());
+    queue.schedule(notified);
+    assert_eq!(queue.run_all(), 1);
+    join.abort();
+    assert_eq!(queue.run_all(), 1, "abort queues the idle task once");
+    assert_eq!(DROPS.load(StdOrdering::SeqCst), 1);
+    assert!(matches!(poll_join(&mut join), Poll::Ready(Err(e)) if e.is_cancelled()));
+    // A late wake of a completed task queues nothing.
+    stash
+        .lock()
+        .take()
+        .expect("the poll stored its waker")
+        .wake();
+    assert_eq!(queue.run_all(), 0);
+    drop(join);
+    drop(task);
+}
+
+#[test]
+fn dropping_the_join_handle_before_completion_drops_the_output_once() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    let queue = Arc::new(Queue::default());
+    let (task, notified, join) = new(async { Tracked(&DROPS) }, queue.clone());
+    drop(join);
+    queue.schedule(notified);
+    assert_eq!(queue.run_all(), 1);
+    assert_eq!(
+        DROPS.load(StdOrdering::SeqCst),
+        1,
+        "the completer dropped the output"
+    );
+    drop(task);
+}
