@@ -9,10 +9,11 @@
 //! Without `--cfg loom` the crate and its tests compile to nothing.
 #![cfg(loom)]
 
-use std::sync::Arc as StdArc;
-use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering as StdOrdering};
+mod sync;
+
 use std::task::{Wake, Waker};
 use std::time::Instant;
+use sync::{StdArc, StdAtomicUsize, StdOrdering};
 
 /// Runs `f` under loom's model checker with the preemption bound from
 /// `LOOM_MAX_PREEMPTIONS` (2 when unset), and prints how many interleavings

@@ -3,11 +3,10 @@
 
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering as StdOrdering};
 use std::task::{Context, Poll, Waker};
 
 use super::{Notified, Schedule, new};
-use crate::sync::{Arc, Mutex};
+use crate::sync::{Arc, AtomicUsize, Mutex, Ordering as StdOrdering};
 
 #[derive(Default)]
 struct Queue {
