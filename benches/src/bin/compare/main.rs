@@ -1,5 +1,5 @@
 //! `cargo run --release -p braid-benches --bin compare [--workers N|N,M,..]
-//! [--samples K] [--only SUBSTRING] [--no-write]`
+//! [--samples K] [--only NAME[$],..] [--runtime NAME] [--memory-tasks N] [--no-write]`
 //!
 //! Runs a short version of every workload on braid, Tokio and smol,
 //! interleaved (braid, tokio, smol, braid, tokio, smol, …), prints the
@@ -60,18 +60,23 @@ fn main() {
 fn measure(options: &Options, workers: usize) -> Report {
     eprintln!("== {workers} worker(s): building the runtimes");
     let runtimes = Runtimes::new(workers);
+    // The floor is only read by the scheduler rows.
+    let needs_floor = catalog()
+        .iter()
+        .any(|workload| workload.against_floor && options.selects(workload.name));
     let mut floor_ns: Vec<f64> = (0..options.samples)
+        .filter(|_| needs_floor)
         .map(|_| {
             let run = floor::floor(FLOOR_UNITS);
             run.elapsed.as_secs_f64() * 1e9 / run.units as f64
         })
         .collect();
-    let floor_ns = braid_benches::median(&mut floor_ns).expect("at least one sample");
+    let floor_ns = braid_benches::median(&mut floor_ns).unwrap_or(f64::NAN);
     let mut rows = Vec::new();
-    for workload in catalog()
+    let selected = catalog()
         .into_iter()
-        .filter(|workload| options.selects(workload.name))
-    {
+        .filter(|workload| options.selects(workload.name));
+    for workload in selected.map(|workload| options.columns_of(workload)) {
         eprintln!("   {}", workload.name);
         // One unmeasured round warms caches, pools and lazily built drivers.
         runtimes.run_each(&workload);
@@ -88,6 +93,9 @@ fn measure(options: &Options, workers: usize) -> Report {
             options.memory_tasks
         );
         RUNTIME_NAMES.map(|runtime| {
+            if !options.keeps(runtime) {
+                return None;
+            }
             match memory::measure_in_child(runtime, workers, options.memory_tasks) {
                 Ok(bytes) => Some(bytes),
                 Err(error) => {

@@ -85,6 +85,7 @@ pub(crate) fn tables(report: &Report) -> String {
             ratio(over(2)),
         );
     }
+    best_equivalents(report, &mut out);
     let latency_rows: Vec<_> = report
         .rows
         .iter()
@@ -140,6 +141,66 @@ pub(crate) fn tables(report: &Report) -> String {
         }
     }
     out
+}
+
+/// For each row with variants (`gather_1k` and `gather_1k/…`): braid's
+/// own API against the fastest way Tokio and smol have to do the job.
+fn best_equivalents(report: &Report, out: &mut String) {
+    let mut header = false;
+    for headline in report.rows.iter().filter(|row| !row.name.contains('/')) {
+        let Some(braid) = headline.cells[0] else {
+            continue;
+        };
+        let family: Vec<_> = report
+            .rows
+            .iter()
+            .filter(|row| {
+                row.name == headline.name
+                    || (row.name.starts_with(headline.name)
+                        && row.name[headline.name.len()..].starts_with('/')
+                        && !row.name.ends_with("braid_gather_on_tokio"))
+            })
+            .collect();
+        if family.len() < 2 {
+            continue;
+        }
+        if !header {
+            header = true;
+            let _ = writeln!(
+                out,
+                "\nbraid's own API against the fastest equivalent measured on each runtime:\n\n\
+                 | workload | braid | best tokio | braid/tokio | best smol | braid/smol |\n|---|--:|---|--:|---|--:|"
+            );
+        }
+        let best = |column: usize| {
+            family
+                .iter()
+                .filter_map(|row| Some((row.name, row.cells[column]?.seconds)))
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+        };
+        let cell = |column: usize| {
+            best(column).map_or_else(
+                || ("—".to_owned(), "—".to_owned()),
+                |(name, seconds)| {
+                    let variant = name
+                        .split_once('/')
+                        .map_or("same row", |(_, variant)| variant);
+                    (
+                        format!("{} ({variant})", duration(seconds)),
+                        format!("{:.2}", braid.seconds / seconds),
+                    )
+                },
+            )
+        };
+        let (tokio, tokio_ratio) = cell(1);
+        let (smol, smol_ratio) = cell(2);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {tokio} | {tokio_ratio} | {smol} | {smol_ratio} |",
+            headline.name,
+            duration(braid.seconds)
+        );
+    }
 }
 
 /// The line naming machine, compiler, date and command.

@@ -1,7 +1,9 @@
 //! Command-line options of `compare`.
 
+use braid_benches::{RUNTIME_NAMES, Workload};
+
 pub(crate) const USAGE: &str = "usage: compare [--workers N|N,M,..] [--samples K] \
-[--only SUBSTRING] [--memory-tasks N] [--no-write]";
+[--only NAME[$],..] [--runtime braid|tokio|smol] [--memory-tasks N] [--no-write]";
 
 /// What to run and where the results go.
 #[derive(Debug)]
@@ -12,6 +14,8 @@ pub(crate) struct Options {
     pub(crate) samples: usize,
     /// Only the workloads whose name contains this.
     pub(crate) only: Option<String>,
+    /// Only this runtime's column (for profiling one runtime at a time).
+    pub(crate) runtime: Option<String>,
     /// Idle tasks of `memory_per_task`.
     pub(crate) memory_tasks: usize,
     /// Whether to write `BENCHMARKS.md` and `benches/report.svg`.
@@ -26,6 +30,7 @@ impl Options {
             workers: vec![cores],
             samples: 9,
             only: None,
+            runtime: None,
             memory_tasks: braid_benches::memory::TASKS,
             write: true,
         };
@@ -55,6 +60,13 @@ impl Options {
                         .ok_or("--memory-tasks takes a positive number")?;
                 }
                 "--only" => options.only = Some(value()?.clone()),
+                "--runtime" => {
+                    let runtime = value()?;
+                    if !RUNTIME_NAMES.contains(&runtime.as_str()) {
+                        return Err(format!("--runtime takes one of {RUNTIME_NAMES:?}"));
+                    }
+                    options.runtime = Some(runtime.clone());
+                }
                 "--no-write" => options.write = false,
                 other => return Err(format!("unknown argument {other:?}")),
             }
@@ -62,11 +74,36 @@ impl Options {
         Ok(options)
     }
 
-    /// Whether the workload called `name` is to run.
+    /// Whether the workload called `name` is to run: `--only` is a comma
+    /// separated list of name fragments; one ending in `$` must match whole.
     pub(crate) fn selects(&self, name: &str) -> bool {
-        self.only
-            .as_ref()
-            .is_none_or(|only| name.contains(only.as_str()))
+        self.only.as_ref().is_none_or(|only| {
+            only.split(',')
+                .any(|pattern| match pattern.strip_suffix('$') {
+                    Some(whole) => name == whole,
+                    None => name.contains(pattern),
+                })
+        })
+    }
+
+    /// Whether the column of `runtime` is to run.
+    pub(crate) fn keeps(&self, runtime: &str) -> bool {
+        self.runtime.as_deref().is_none_or(|only| only == runtime)
+    }
+
+    /// `workload` with the columns of the runtimes not selected removed.
+    pub(crate) fn columns_of(&self, mut workload: Workload) -> Workload {
+        let keep = |name: &str| self.keeps(name);
+        if !keep(RUNTIME_NAMES[0]) {
+            workload.braid = None;
+        }
+        if !keep(RUNTIME_NAMES[1]) {
+            workload.tokio = None;
+        }
+        if !keep(RUNTIME_NAMES[2]) {
+            workload.smol = None;
+        }
+        workload
     }
 
     /// The command line that reproduces this run.
@@ -79,6 +116,9 @@ impl Options {
         }
         if let Some(only) = &self.only {
             command.push_str(&format!(" --only {only}"));
+        }
+        if let Some(runtime) = &self.runtime {
+            command.push_str(&format!(" --runtime {runtime}"));
         }
         command
     }
