@@ -179,21 +179,29 @@ impl Shared {
             drop(task);
             return;
         }
+        // `self` is often the `Arc` stored in the task's own allocation (a
+        // wake goes through the task's scheduler handle). Once the entry is
+        // queued, another worker may run, complete and free the task, so
+        // nothing may read that `Arc` after the push: use the `Shared` it
+        // points to, which the caller's worker or runtime handle keeps
+        // alive. (Found by ThreadSanitizer: a use after free in
+        // `notify_parked` after a yield.)
+        let shared: &Shared = self;
         let task = match worker::with_current(self, |core| match core {
             Some(core) => {
-                core.push_local(task, is_yield, self);
+                core.push_local(task, is_yield, shared);
                 None
             }
             None => Some(task),
         }) {
             None => {
-                self.notify_parked();
+                shared.notify_parked();
                 return;
             }
             Some(task) => task,
         };
-        self.inject.push(task);
-        self.notify_parked();
+        shared.inject.push(task);
+        shared.notify_parked();
     }
 
     /// Wakes one sleeper if work was added and nobody is searching for it.
