@@ -34,7 +34,7 @@ use std::ptr::{self, NonNull};
 use super::driver::DriverCell;
 use super::idle::Idle;
 use super::park::Unparker;
-use super::queue::{Injector, Stealer};
+use super::queue::{Injector, Steal, Stealer};
 use super::worker::{self, Core};
 use crate::blocking::BlockingPool;
 use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, StdArc};
@@ -257,8 +257,25 @@ impl Shared {
                 drop(unsafe { Notified::from_raw_entry(entry) });
             }
         }
-        while let Some(task) = self.inject.steal().success() {
-            drop(task);
+        // The deques too: each entry holds a task, each task this `Shared`,
+        // which holds the stealers; an entry left there would keep the whole
+        // runtime alive in a cycle. The workers have exited (or, when the
+        // runtime is dropped from a panicking worker, are about to), so
+        // only stealers remain to empty them.
+        for remote in self.remotes.iter() {
+            drain(|| remote.stealer.steal());
+        }
+        drain(|| self.inject.steal());
+    }
+}
+
+/// Drops queue entries until `steal` reports the queue empty.
+fn drain(steal: impl Fn() -> Steal<Notified>) {
+    loop {
+        match steal() {
+            Steal::Success(task) => drop(task),
+            Steal::Retry => continue,
+            Steal::Empty => return,
         }
     }
 }

@@ -9,7 +9,7 @@
 //! notification) is what the models check, and it is unchanged.
 
 #[cfg(not(loom))]
-pub(crate) use crossbeam_deque::{Injector, Stealer, Worker as Local};
+pub(crate) use crossbeam_deque::{Injector, Steal, Stealer, Worker as Local};
 
 #[cfg(loom)]
 pub(crate) use model::{Injector, Local, Steal, Stealer};
@@ -24,7 +24,7 @@ mod model {
     pub(crate) enum Steal<T> {
         Empty,
         Success(T),
-        #[allow(dead_code)]
+        #[allow(dead_code, reason = "the locked queue never asks for a retry")]
         Retry,
     }
 
@@ -80,6 +80,13 @@ mod model {
     }
 
     impl<T> Stealer<T> {
+        pub(crate) fn steal(&self) -> Steal<T> {
+            match self.queue.lock().pop_front() {
+                Some(value) => Steal::Success(value),
+                None => Steal::Empty,
+            }
+        }
+
         pub(crate) fn steal_batch_and_pop(&self, dest: &Local<T>) -> Steal<T> {
             let mut src = self.queue.lock();
             let Some(first) = src.pop_front() else {
