@@ -82,8 +82,11 @@ fn multi(workers: usize) -> braid::Runtime {
         .unwrap()
 }
 
+/// A runtime flavour: its name and how to build it.
+type Flavour = (&'static str, fn() -> braid::Runtime);
+
 fn main() {
-    let flavours: [(&str, fn() -> braid::Runtime); 3] = [
+    let flavours: [Flavour; 3] = [
         ("multi_thread(1)", || multi(1)),
         ("multi_thread(4)", || multi(4)),
         ("current_thread", || {
