@@ -227,3 +227,49 @@ impl BlockingPool {
         self.inner.state.lock().num_threads
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// Polls `seen` until it holds, for at most ten seconds.
+    fn eventually(what: &str, seen: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !seen() {
+            assert!(Instant::now() < deadline, "never happened: {what}");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "waits on the wall clock")]
+    fn idle_threads_exit_after_the_keep_alive_and_new_ones_start_on_demand() {
+        let pool = BlockingPool::new(4, "test-blocking".into(), Duration::from_millis(20));
+        let join = pool.spawn(|| 1);
+        assert_eq!(crate::park_thread::block_on(join).unwrap(), 1);
+        eventually("the idle thread exits", || pool.num_threads() == 0);
+        // The pool is not done for: the next call starts a thread again.
+        let join = pool.spawn(|| 2);
+        assert_eq!(pool.num_threads(), 1);
+        assert_eq!(crate::park_thread::block_on(join).unwrap(), 2);
+        eventually("the second thread exits", || pool.num_threads() == 0);
+        pool.shutdown(Some(Duration::from_secs(1)));
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "waits on the wall clock")]
+    fn shutdown_waits_for_a_running_call_within_its_timeout() {
+        let pool = BlockingPool::new(1, "test-blocking".into(), Duration::from_secs(10));
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let join = pool.spawn(move || {
+            started_tx.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(30));
+        });
+        started_rx.recv().unwrap();
+        pool.shutdown(Some(Duration::from_secs(10)));
+        // The call finished and its thread exited before shutdown returned,
+        // long before the keep-alive would have retired it.
+        assert!(join.is_finished());
+        assert_eq!(pool.num_threads(), 0);
+    }
+}
