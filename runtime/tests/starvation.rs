@@ -44,38 +44,96 @@ fn yield_loop_does_not_starve_current_thread() {
     spinner_does_not_starve(&support::current(), 2);
 }
 
+/// Waits for `rx` on this (non-runtime) thread, so a starved task fails the
+/// test instead of hanging it.
+fn expect_within<T>(rx: &std::sync::mpsc::Receiver<T>, what: &str) -> T {
+    rx.recv_timeout(std::time::Duration::from_secs(30))
+        .unwrap_or_else(|_| panic!("starved: {what}"))
+}
+
 #[test]
 fn tasks_waking_each_other_do_not_starve_the_queue() {
-    // Two tasks ping-ponging through the LIFO slot forever; a third must run.
+    // Two tasks ping-pong through the LIFO slot forever; a third, spawned by
+    // one of them, waits in the same worker's deque behind them (not in the
+    // injector, which the periodic check would reach anyway). Only the cap
+    // on LIFO polls in a row lets it run.
+    use futures::StreamExt;
     let rt = support::multi(1);
     let stop = Arc::new(AtomicBool::new(false));
+    let (third_tx, third_rx) = std::sync::mpsc::channel();
     let (a_tx, mut a_rx) = futures::channel::mpsc::unbounded::<()>();
     let (b_tx, mut b_rx) = futures::channel::mpsc::unbounded::<()>();
     {
-        let stop = stop.clone();
-        let b_tx = b_tx.clone();
+        let (stop, b_tx) = (stop.clone(), b_tx.clone());
         rt.spawn(async move {
-            use futures::StreamExt;
+            let mut third = Some(third_tx);
+            let mut rounds = 0;
             while a_rx.next().await.is_some() && !stop.load(Ordering::Relaxed) {
                 let _ = b_tx.unbounded_send(());
+                rounds += 1;
+                // Once the two wake each other through the slot (both have
+                // been polled, neither waits in the injector any more).
+                if rounds == 10 {
+                    let tx = third.take().unwrap();
+                    drop(braid::spawn(async move { tx.send("third").unwrap() }));
+                }
             }
         });
     }
     {
-        let stop = stop.clone();
-        let a_tx = a_tx.clone();
+        let (stop, a_tx) = (stop.clone(), a_tx.clone());
         rt.spawn(async move {
-            use futures::StreamExt;
             while b_rx.next().await.is_some() && !stop.load(Ordering::Relaxed) {
                 let _ = a_tx.unbounded_send(());
             }
         });
     }
     a_tx.unbounded_send(()).unwrap();
-    let out = rt.block_on(async { braid::spawn(async { "third" }).await.unwrap() });
+    let out = expect_within(
+        &third_rx,
+        "a task queued behind two tasks waking each other",
+    );
     stop.store(true, Ordering::Relaxed);
     drop((a_tx, b_tx));
     assert_eq!(out, "third");
+}
+
+#[test]
+fn a_task_whose_resource_is_always_ready_yields_to_its_queue() {
+    for (name, rt) in [
+        ("multi_thread(1)", support::multi(1)),
+        ("current_thread", support::current()),
+    ] {
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        // On its own thread, so that a runtime stuck in one endless poll
+        // fails the test instead of hanging it.
+        std::thread::spawn(move || {
+            rt.block_on(async {
+                let stop = Arc::new(AtomicBool::new(false));
+                let spinner = {
+                    let stop = stop.clone();
+                    braid::spawn(async move {
+                        // Queued on this worker, behind the loop below.
+                        let stopper = braid::spawn({
+                            let stop = stop.clone();
+                            async move { stop.store(true, Ordering::Relaxed) }
+                        });
+                        // An already-due sleep is ready at every poll, so
+                        // this loop never returns `Pending` by itself: only
+                        // the cooperative budget sends it to the back of
+                        // the queue, where the stopper waits.
+                        while !stop.load(Ordering::Relaxed) {
+                            braid::time::sleep(std::time::Duration::ZERO).await;
+                        }
+                        stopper.await.unwrap();
+                    })
+                };
+                spinner.await.unwrap();
+            });
+            done_tx.send(()).unwrap();
+        });
+        expect_within(&done_rx, name);
+    }
 }
 
 #[test]
