@@ -10,45 +10,93 @@ fn abort_of_an_idle_task_drops_its_future_promptly() {
     for (name, rt) in support::flavours() {
         let drops = support::DropCounter::default();
         let token = drops.token();
-        let handle = rt.spawn(async move {
-            let _token = token;
-            std::future::pending::<()>().await;
+        let polled = Arc::new(AtomicBool::new(false));
+        let handle = rt.spawn({
+            let polled = polled.clone();
+            async move {
+                let _token = token;
+                polled.store(true, Ordering::SeqCst);
+                std::future::pending::<()>().await;
+            }
         });
-        let err = rt.block_on(async {
-            braid::yield_now().await;
+        rt.block_on(async {
+            // Idle: polled once, now waiting on nothing.
+            while !polled.load(Ordering::SeqCst) {
+                braid::yield_now().await;
+            }
             handle.abort();
-            handle.await.unwrap_err()
+            // Dropped by the runtime without anyone awaiting the handle.
+            while drops.count() == 0 {
+                braid::yield_now().await;
+            }
         });
-        assert!(err.is_cancelled(), "{name}: {err:?}");
         assert_eq!(drops.count(), 1, "{name}: future dropped exactly once");
+        let err = rt.block_on(handle).unwrap_err();
+        assert!(err.is_cancelled(), "{name}: {err:?}");
+    }
+}
+
+/// What a task saw of its own abort: whether the poll that was running at
+/// the abort went on to its end, and whether the task got past its next
+/// yield.
+#[derive(Default)]
+struct Seen {
+    finished_the_poll: AtomicBool,
+    past_the_next_yield: AtomicBool,
+}
+
+#[test]
+fn a_task_aborting_itself_stops_at_its_next_yield() {
+    for (name, rt) in support::flavours() {
+        let seen = Arc::new(Seen::default());
+        let (abort_tx, abort_rx) = std::sync::mpsc::channel::<braid::AbortHandle>();
+        let handle = rt.spawn({
+            let seen = seen.clone();
+            async move {
+                braid::yield_now().await;
+                abort_rx.recv().unwrap().abort();
+                // The abort does not cut the running poll short ...
+                seen.finished_the_poll.store(true, Ordering::SeqCst);
+                braid::yield_now().await;
+                // ... but the task is never polled again.
+                seen.past_the_next_yield.store(true, Ordering::SeqCst);
+            }
+        });
+        abort_tx.send(handle.abort_handle()).unwrap();
+        let err = rt.block_on(handle).unwrap_err();
+        assert!(err.is_cancelled(), "{name}");
+        assert!(seen.finished_the_poll.load(Ordering::SeqCst), "{name}");
+        assert!(!seen.past_the_next_yield.load(Ordering::SeqCst), "{name}");
     }
 }
 
 #[test]
-fn abort_of_a_running_task_takes_effect_at_its_next_yield() {
-    for (name, rt) in support::flavours() {
-        let started = Arc::new(AtomicBool::new(false));
-        let past_yield = Arc::new(AtomicBool::new(false));
+fn abort_from_another_thread_of_a_running_task_takes_effect_at_its_next_yield() {
+    for workers in [1, 2] {
+        let rt = support::multi(workers);
+        let seen = Arc::new(Seen::default());
+        let (running_tx, running_rx) = std::sync::mpsc::channel();
+        let aborted = Arc::new(AtomicBool::new(false));
         let handle = rt.spawn({
-            let started = started.clone();
-            let past_yield = past_yield.clone();
+            let (seen, aborted) = (seen.clone(), aborted.clone());
             async move {
-                started.store(true, Ordering::SeqCst);
-                loop {
-                    braid::yield_now().await;
-                    past_yield.store(true, Ordering::SeqCst);
+                running_tx.send(()).unwrap();
+                // Inside this poll until the abort has been made.
+                while !aborted.load(Ordering::SeqCst) {
+                    std::hint::spin_loop();
                 }
-            }
-        });
-        let abort = handle.abort_handle();
-        let err = rt.block_on(async move {
-            while !started.load(Ordering::SeqCst) {
+                seen.finished_the_poll.store(true, Ordering::SeqCst);
                 braid::yield_now().await;
+                seen.past_the_next_yield.store(true, Ordering::SeqCst);
             }
-            abort.abort();
-            handle.await.unwrap_err()
         });
-        assert!(err.is_cancelled(), "{name}");
+        running_rx.recv().unwrap();
+        handle.abort();
+        aborted.store(true, Ordering::SeqCst);
+        let err = rt.block_on(handle).unwrap_err();
+        assert!(err.is_cancelled(), "{workers} workers");
+        assert!(seen.finished_the_poll.load(Ordering::SeqCst));
+        assert!(!seen.past_the_next_yield.load(Ordering::SeqCst));
     }
 }
 
