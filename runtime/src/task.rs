@@ -208,6 +208,12 @@ impl Notified {
         unsafe { raw.shutdown() }
     }
 
+    /// Which task this entry is for (tests tell entries apart by it).
+    #[cfg(test)]
+    pub(crate) fn ptr(&self) -> NonNull<Header> {
+        self.raw.ptr
+    }
+
     /// For queues that store raw pointers (the LIFO slot).
     pub(crate) fn into_raw(self) -> NonNull<Header> {
         let ptr = self.raw.ptr;

@@ -341,3 +341,6 @@ impl WorkerContext {
         }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests;

@@ -1,0 +1,125 @@
+//! The LIFO slot and the queues on hand-driven worker cores, without worker
+//! threads or a driver, so that Miri checks the slot's raw-pointer hand-offs
+//! and shutdown's draining.
+
+use std::sync::atomic::{AtomicUsize, Ordering as StdOrdering};
+use std::time::Duration;
+
+use super::Core;
+use crate::blocking::BlockingPool;
+use crate::scheduler::multi_thread::Shared;
+use crate::sync::{Arc, Ordering};
+use crate::task::{self, Notified};
+
+/// Counts its drops.
+struct Tracked(&'static AtomicUsize);
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, StdOrdering::SeqCst);
+    }
+}
+
+fn shared(workers: usize) -> (Arc<Shared>, Vec<Core>) {
+    let blocking = BlockingPool::new(1, "braid-test-blocking".into(), Duration::ZERO);
+    Shared::new(workers, None, blocking)
+}
+
+/// A task bound to `shared`'s owned list whose future never completes and
+/// counts its drop.
+fn pending_task(shared: &Arc<Shared>, drops: &'static AtomicUsize) -> Notified {
+    let tracked = Tracked(drops);
+    let (task, notified, join) = task::new(
+        async move {
+            let _tracked = tracked;
+            std::future::pending::<()>().await
+        },
+        shared.clone(),
+    );
+    drop(join);
+    assert!(shared.owned.bind(task).is_ok());
+    notified
+}
+
+/// Pushes `task` on `core` as a wake during a poll does.
+fn wake_while_running(core: &mut Core, shared: &Shared, task: Notified) {
+    core.running = true;
+    core.push_local(task, false, shared);
+    core.running = false;
+}
+
+#[test]
+fn a_wake_during_a_poll_takes_the_slot_and_displaces_its_occupant() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    let (shared, mut cores) = shared(1);
+    let first = pending_task(&shared, &DROPS);
+    let second = pending_task(&shared, &DROPS);
+    let (first_ptr, second_ptr) = (first.ptr(), second.ptr());
+    wake_while_running(&mut cores[0], &shared, first);
+    wake_while_running(&mut cores[0], &shared, second);
+    let core = &mut cores[0];
+    // The newest wake runs next; the one it displaced waits in the deque.
+    assert_eq!(core.next_task(&shared).map(|t| t.ptr()), Some(second_ptr));
+    assert_eq!(core.next_task(&shared).map(|t| t.ptr()), Some(first_ptr));
+    assert!(core.next_task(&shared).is_none());
+    shared.signal_shutdown();
+    shared.shutdown_tasks();
+    assert_eq!(DROPS.load(StdOrdering::SeqCst), 2);
+}
+
+#[test]
+fn a_searcher_takes_a_peer_slot_only_once_it_is_stale() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    let (shared, mut cores) = shared(2);
+    let (owner, searcher) = match &mut cores[..] {
+        [owner, searcher] => (owner, searcher),
+        _ => unreachable!(),
+    };
+    let woken = pending_task(&shared, &DROPS);
+    let woken_ptr = woken.ptr();
+    wake_while_running(owner, &shared, woken);
+
+    // First sight of the entry: fresh, so the searcher only watches it.
+    let (task, watching) = searcher.steal_pass(&shared);
+    assert!(task.is_none() && watching);
+    // The owner starts another poll: the entry is fresh again.
+    shared.remotes[0].epoch.fetch_add(1, Ordering::Release);
+    let (task, watching) = searcher.steal_pass(&shared);
+    assert!(task.is_none() && watching);
+    // Same entry under the same poll as the last pass: the owner is stuck
+    // in that poll, and the searcher takes the task.
+    let (task, _) = searcher.steal_pass(&shared);
+    assert_eq!(task.as_ref().map(|t| t.ptr()), Some(woken_ptr));
+    assert!(owner.take_lifo(&shared).is_none(), "taken exactly once");
+    drop(task);
+    shared.signal_shutdown();
+    shared.shutdown_tasks();
+    assert_eq!(DROPS.load(StdOrdering::SeqCst), 1);
+}
+
+#[test]
+fn shutdown_frees_the_tasks_in_slots_deques_and_the_injector() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    let (shared, mut cores) = shared(2);
+    for _ in 0..3 {
+        let task = pending_task(&shared, &DROPS);
+        wake_while_running(&mut cores[0], &shared, task);
+    }
+    let task = pending_task(&shared, &DROPS);
+    cores[1].push_back(task);
+    let task = pending_task(&shared, &DROPS);
+    shared.inject.push(task);
+
+    shared.signal_shutdown();
+    shared.shutdown_tasks();
+    assert_eq!(
+        DROPS.load(StdOrdering::SeqCst),
+        5,
+        "each future dropped once"
+    );
+    assert_eq!(shared.owned.len(), 0);
+    // Every task held a reference to the scheduler: all of them are freed,
+    // though the worker cores (and their deques) still exist.
+    assert_eq!(Arc::strong_count(&shared), 1);
+    drop(cores);
+}
