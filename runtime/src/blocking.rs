@@ -15,7 +15,7 @@ use std::ptr::NonNull;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use crate::sync::{Arc, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::sync::{Arc, AtomicUsize, Condvar, Mutex, Ordering, os_thread};
 use crate::task::{self, Header, JoinHandle, Notified, Schedule};
 
 /// How long an idle blocking thread waits for work before it exits.
@@ -140,7 +140,7 @@ impl BlockingPool {
         } else if state.num_threads < inner.max_threads {
             state.num_threads += 1;
             let pool = self.clone();
-            let started = std::thread::Builder::new()
+            let started = os_thread::Builder::new()
                 .name(inner.thread_name.clone())
                 .spawn(move || pool.run_thread());
             if let Err(error) = started {

@@ -8,7 +8,7 @@ use crate::context;
 use crate::handle::Handle;
 use crate::runtime::Runtime;
 use crate::scheduler::{CurrentThread, DriverCell, MultiThread, Scheduler, run_worker};
-use crate::sync::Arc;
+use crate::sync::{Arc, os_thread};
 
 /// Configures a runtime. Setters take `&mut self` and chain.
 ///
@@ -170,7 +170,7 @@ impl Builder {
                 let workers = match self.worker_threads {
                     Some(0) => return Err(invalid("worker_threads must be at least 1, got 0")),
                     Some(n) => n,
-                    None => std::thread::available_parallelism().map_or(1, usize::from),
+                    None => os_thread::available_parallelism().map_or(1, usize::from),
                 };
                 let (shared, cores) = MultiThread::new(workers, driver, blocking.clone());
                 let handle = Handle::new(Scheduler::MultiThread(shared.clone()));
@@ -179,7 +179,7 @@ impl Builder {
                 for core in cores {
                     let shared = shared.clone();
                     let thread_handle = handle.clone();
-                    let started = std::thread::Builder::new()
+                    let started = os_thread::Builder::new()
                         .name(self.thread_name.clone())
                         .spawn(move || {
                             let _driving = context::enter_driving(&thread_handle, "worker");

@@ -4,6 +4,7 @@
 use std::cell::{Cell, RefCell};
 
 use crate::handle::Handle;
+use crate::sync::thread_local;
 
 thread_local! {
     static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };

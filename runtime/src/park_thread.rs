@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Wake, Waker};
 
-use crate::sync::{AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, StdArc};
+use crate::sync::{AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, StdArc, thread_local};
 
 /// Wakes the blocked thread.
 struct ThreadWaker {

@@ -9,6 +9,7 @@ use crate::builder::Builder;
 use crate::context;
 use crate::handle::Handle;
 use crate::scheduler::Scheduler;
+use crate::sync::os_thread;
 use crate::task::JoinHandle;
 
 /// A braid runtime: worker threads that run tasks, an I/O and timer driver,
@@ -32,7 +33,7 @@ use crate::task::JoinHandle;
 /// ```
 pub struct Runtime {
     handle: Handle,
-    workers: Vec<std::thread::JoinHandle<()>>,
+    workers: Vec<os_thread::JoinHandle<()>>,
     shut_down: bool,
 }
 
@@ -49,7 +50,7 @@ impl Runtime {
         Builder::new_multi_thread().build()
     }
 
-    pub(crate) fn from_parts(handle: Handle, workers: Vec<std::thread::JoinHandle<()>>) -> Runtime {
+    pub(crate) fn from_parts(handle: Handle, workers: Vec<os_thread::JoinHandle<()>>) -> Runtime {
         Runtime {
             handle,
             workers,
@@ -131,7 +132,7 @@ impl Runtime {
         if std::mem::replace(&mut self.shut_down, true) {
             return;
         }
-        if context::is_driving() && std::thread::panicking() {
+        if context::is_driving() && os_thread::panicking() {
             // Dropped while unwinding out of a task: joining the workers from
             // one of them would deadlock; leave the threads to exit.
             self.workers.clear();

@@ -12,6 +12,11 @@ pub(crate) use std::sync::Arc;
 pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, fence};
 #[cfg(not(loom))]
 pub(crate) use std::thread;
+/// Real OS threads, std's whatever the build: the worker threads that
+/// `Builder::build` starts and the blocking pool's. No model runs those
+/// paths (the models start their workers on `thread`, which is loom's), so
+/// they stay outside the checker.
+pub(crate) use std::thread as os_thread;
 #[cfg(not(loom))]
 pub(crate) use std::thread_local;
 
@@ -20,9 +25,25 @@ pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering
 #[cfg(loom)]
 pub(crate) use loom::thread;
 /// Loom runs its threads as coroutines on one OS thread, so a std
-/// thread-local would be shared by every modelled worker.
+/// thread-local would be shared by every modelled worker: under loom the
+/// declarations go to loom's `thread_local!`, which takes no `const { }`
+/// initialiser; this strips it (the value is the same, made lazily).
 #[cfg(loom)]
-pub(crate) use loom::thread_local;
+macro_rules! loom_thread_local {
+    () => {};
+    ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const { $init:expr }; $($rest:tt)*) => {
+        loom::thread_local!($(#[$attr])* $vis static $name: $t = $init);
+        $crate::sync::loom_thread_local!($($rest)*);
+    };
+    ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr; $($rest:tt)*) => {
+        loom::thread_local!($(#[$attr])* $vis static $name: $t = $init);
+        $crate::sync::loom_thread_local!($($rest)*);
+    };
+}
+#[cfg(loom)]
+pub(crate) use loom_thread_local as thread_local;
+#[cfg(loom)]
+pub(crate) use loom_thread_local;
 /// std's `Arc` under loom too: the schedulers take `self: &Arc<Self>`, which
 /// only std's `Arc` allows. No modelled protocol lives in an `Arc`'s count;
 /// the task's own reference count is in its state word, which loom sees.

@@ -12,7 +12,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use super::driver::DriverCell;
 use super::park::{Parker, Unparker};
 use crate::blocking::BlockingPool;
-use crate::sync::{Arc, AtomicBool, Mutex, Ordering, StdArc};
+use crate::sync::{Arc, AtomicBool, Mutex, Ordering, StdArc, thread_local};
 use crate::task::{self, Header, JoinHandle, Notified, OwnedTasks, Schedule};
 
 /// Tasks run between two polls of the `block_on` future and two looks at

@@ -69,14 +69,6 @@ mod model {
         pub(crate) fn pop(&self) -> Option<T> {
             self.queue.lock().pop_front()
         }
-
-        pub(crate) fn is_empty(&self) -> bool {
-            self.queue.lock().is_empty()
-        }
-
-        pub(crate) fn len(&self) -> usize {
-            self.queue.lock().len()
-        }
     }
 
     impl<T> Stealer<T> {

@@ -196,16 +196,9 @@ struct WorkerContext {
     core: RefCell<Core>,
 }
 
-#[cfg(not(loom))]
+// The seam's `thread_local!`: one value per modelled thread under loom.
 thread_local! {
     static CURRENT: Cell<*const WorkerContext> = const { Cell::new(ptr::null()) };
-}
-
-// Loom's `thread_local!` (one value per modelled thread) takes no `const`
-// initialiser.
-#[cfg(loom)]
-thread_local! {
-    static CURRENT: Cell<*const WorkerContext> = Cell::new(ptr::null());
 }
 
 /// Calls `f` with this thread's worker core if the thread is a worker of

@@ -10,6 +10,7 @@ use super::header::{Cell, Header, Stage, Vtable};
 use super::state::{TransitionToIdle, TransitionToRunning};
 use super::waker::waker_ref;
 use super::{Notified, Schedule};
+use crate::sync::os_thread;
 use braid_gather::JoinError;
 
 /// The vtable of tasks running future `F` on scheduler `S`.
@@ -119,7 +120,7 @@ where
     ///
     /// The caller owns the stage (holds `RUNNING`, or is its sole owner
     /// after completion).
-    unsafe fn drop_stage(cell: &Cell<F, S>) -> std::thread::Result<()> {
+    unsafe fn drop_stage(cell: &Cell<F, S>) -> os_thread::Result<()> {
         catch_unwind(AssertUnwindSafe(|| {
             cell.stage.with_mut(|stage| {
                 // SAFETY: the caller owns the stage.
