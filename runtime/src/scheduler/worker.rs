@@ -42,13 +42,13 @@ pub(crate) struct Core {
     local: Local<Notified>,
     parker: Parker,
     rng: u32,
-    /// The LIFO entry this worker saw on its last search pass: (peer,
-    /// entry, that peer's epoch).
-    seen_lifo: Option<(usize, usize, usize)>,
+    /// Per peer, the LIFO entry this worker saw there on its last search
+    /// pass and that peer's epoch then: (entry, epoch).
+    seen_lifo: Box<[Option<(usize, usize)>]>,
 }
 
 impl Core {
-    pub(super) fn new(index: usize, driver: Option<Arc<DriverCell>>) -> Core {
+    pub(super) fn new(index: usize, workers: usize, driver: Option<Arc<DriverCell>>) -> Core {
         Core {
             index,
             tick: 0,
@@ -59,7 +59,7 @@ impl Core {
             parker: Parker::new(driver),
             // Any odd seed works for xorshift; spread them per worker.
             rng: (index as u32).wrapping_mul(0x9E37_79B9) | 1,
-            seen_lifo: None,
+            seen_lifo: vec![None; workers].into_boxed_slice(),
         }
     }
 
@@ -155,24 +155,25 @@ impl Core {
             }
             let entry = remote.lifo.load(Ordering::Acquire);
             if entry.is_null() {
+                self.seen_lifo[peer] = None;
                 continue;
             }
             let epoch = remote.epoch.load(Ordering::Acquire);
-            let seen = (peer, entry as usize, epoch);
-            if self.seen_lifo == Some(seen) {
+            let seen = (entry as usize, epoch);
+            if self.seen_lifo[peer] == Some(seen) {
                 // Same entry, same poll as last pass: the owner is stuck.
                 if remote
                     .lifo
                     .compare_exchange(entry, ptr::null_mut(), Ordering::AcqRel, Ordering::Relaxed)
                     .is_ok()
                 {
-                    self.seen_lifo = None;
+                    self.seen_lifo[peer] = None;
                     // SAFETY: the CAS moved the slot's reference to us.
                     let task = unsafe { Notified::from_raw_entry(NonNull::new_unchecked(entry)) };
                     return (Some(task), false);
                 }
             } else {
-                self.seen_lifo = Some(seen);
+                self.seen_lifo[peer] = Some(seen);
                 watching = true;
             }
         }

@@ -123,3 +123,32 @@ fn shutdown_frees_the_tasks_in_slots_deques_and_the_injector() {
     assert_eq!(Arc::strong_count(&shared), 1);
     drop(cores);
 }
+
+#[test]
+fn a_searcher_watches_every_peer_slot_at_once() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    let (shared, mut cores) = shared(3);
+    let mut woken = Vec::new();
+    for owner in 0..2 {
+        let task = pending_task(&shared, &DROPS);
+        woken.push(task.ptr());
+        wake_while_running(&mut cores[owner], &shared, task);
+    }
+    let searcher = &mut cores[2];
+    // One pass to see both fresh entries, then one pass per stale entry:
+    // remembering only the last entry seen would make the two peers
+    // overwrite each other's sighting.
+    let (task, watching) = searcher.steal_pass(&shared);
+    assert!(task.is_none() && watching);
+    let mut stolen: Vec<_> = (0..2)
+        .map(|_| searcher.steal_pass(&shared).0.expect("a stale entry"))
+        .collect();
+    let mut ptrs: Vec<_> = stolen.iter().map(Notified::ptr).collect();
+    ptrs.sort();
+    woken.sort();
+    assert_eq!(ptrs, woken);
+    stolen.clear();
+    shared.signal_shutdown();
+    shared.shutdown_tasks();
+    assert_eq!(DROPS.load(StdOrdering::SeqCst), 2);
+}
