@@ -15,6 +15,10 @@
 //!    hand-off), so work pushed while it searched is not left behind.
 //! 4. At most half the workers search at once, so a burst of work does not
 //!    wake every thread to fight over one queue.
+//! 5. A batch of tasks pushed at once (a gather's children) is the
+//!    exception: one searcher could only hand the search on one sleeper at
+//!    a time, so the pusher wakes up to one sleeper per task itself, each
+//!    counted as a searcher, whether or not someone already searches.
 
 use crate::sync::{AtomicUsize, Mutex, Ordering, fence};
 
@@ -62,6 +66,21 @@ impl Idle {
         // producers do not wake a second worker for the same work.
         self.state.fetch_add(UNPARK_ONE | 1, Ordering::SeqCst);
         sleepers.pop()
+    }
+
+    /// Rule 5: after pushing a batch, a sleeper to wake even though others
+    /// may be searching already. Returns the worker to unpark, counted as
+    /// unparked and searching.
+    pub(crate) fn sleeper_for_batch(&self) -> Option<usize> {
+        // SeqCst: as in `worker_to_notify` (rule 2).
+        fence(Ordering::SeqCst);
+        if Self::num_unparked(self.state.load(Ordering::SeqCst)) == self.num_workers {
+            return None;
+        }
+        let mut sleepers = self.sleepers.lock();
+        let worker = sleepers.pop()?;
+        self.state.fetch_add(UNPARK_ONE | 1, Ordering::SeqCst);
+        Some(worker)
     }
 
     fn notify_should_wake(&self) -> bool {
@@ -136,6 +155,24 @@ mod tests {
         assert_eq!(idle.worker_to_notify(), None);
         assert!(idle.transition_worker_from_searching());
         assert_eq!(idle.worker_to_notify(), Some(2));
+    }
+
+    #[test]
+    fn a_batch_wakes_a_sleeper_per_task_while_others_search() {
+        let idle = Idle::new(4);
+        for w in 0..4 {
+            assert!(!idle.transition_worker_to_parked(w, false));
+        }
+        assert_eq!(idle.worker_to_notify(), Some(3));
+        // A searcher is out, yet a batch still gets the other sleepers.
+        assert_eq!(idle.sleeper_for_batch(), Some(2));
+        assert_eq!(idle.sleeper_for_batch(), Some(1));
+        assert_eq!(idle.sleeper_for_batch(), Some(0));
+        assert_eq!(idle.sleeper_for_batch(), None, "everyone is awake");
+        // All four count as searching: each one that finds work steps down.
+        for last in [false, false, false, true] {
+            assert_eq!(idle.transition_worker_from_searching(), last);
+        }
     }
 
     #[test]

@@ -141,7 +141,8 @@ impl Shared {
         join
     }
 
-    /// Spawns many tasks, then wakes as many sleepers as they can use.
+    /// Spawns many tasks, then wakes as many sleepers as they can use (up to
+    /// one per task).
     pub(crate) fn spawn_batch<F>(self: &Arc<Self>, futures: impl Iterator<Item = F>)
     where
         F: Future<Output = ()> + Send + 'static,
@@ -163,9 +164,12 @@ impl Shared {
                 queued += 1;
             }
         });
+        // Rule 5 of idle.rs: a sleeper per task, so the batch runs in
+        // parallel at once instead of one hand-off at a time.
         for _ in 0..queued.min(self.num_workers()) {
-            if !self.notify_parked() {
-                break;
+            match self.idle.sleeper_for_batch() {
+                Some(index) => self.remotes[index].unparker.unpark(),
+                None => break,
             }
         }
     }
