@@ -82,3 +82,38 @@ fn shutdown_racing_a_spawn_drops_the_task_once() {
         );
     });
 }
+
+#[test]
+fn a_batch_racing_workers_going_to_sleep_is_run() {
+    use loom::sync::{Arc, Mutex};
+    use std::task::{Poll, Waker};
+
+    /// Tasks finished so far, and the waker of whoever waits for them.
+    type Done = Arc<Mutex<(usize, Option<Waker>)>>;
+
+    // Bound 1 as for the hand-off model: two workers and a producer.
+    check_bounded("scheduler::batch_racing_park", Some(1), || {
+        let (pool, threads) = start(2);
+        let done: Done = Arc::new(Mutex::new((0, None)));
+        pool.spawn_batch((0..2).map(|_| {
+            let done = done.clone();
+            async move {
+                let mut done = done.lock().unwrap();
+                done.0 += 1;
+                if let Some(waker) = done.1.take() {
+                    waker.wake();
+                }
+            }
+        }));
+        // A task left behind with every worker asleep deadlocks here.
+        block_on(std::future::poll_fn(|cx| {
+            let mut done = done.lock().unwrap();
+            if done.0 == 2 {
+                return Poll::Ready(());
+            }
+            done.1 = Some(cx.waker().clone());
+            Poll::Pending
+        }));
+        stop(pool, threads);
+    });
+}

@@ -194,6 +194,15 @@ impl MultiThread {
         self.shared.spawn(future)
     }
 
+    /// Spawns a batch from outside the workers (as a gather does): the
+    /// injector, then up to one sleeper woken per task.
+    pub fn spawn_batch<F>(&self, futures: impl IntoIterator<Item = F>)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.shared.spawn_batch(futures.into_iter());
+    }
+
     /// Tells the workers to exit and wakes them.
     pub fn signal_shutdown(&self) {
         self.shared.signal_shutdown();
