@@ -91,8 +91,9 @@ fn a_batch_racing_workers_going_to_sleep_is_run() {
     /// Tasks finished so far, and the waker of whoever waits for them.
     type Done = Arc<Mutex<(usize, Option<Waker>)>>;
 
-    // Bound 1 as for the hand-off model: two workers and a producer.
-    check_bounded("scheduler::batch_racing_park", Some(1), || {
+    // Both workers must be asleep when the batch lands for the case that
+    // needs rule 5: that takes two preemptions of the producer.
+    check("scheduler::batch_racing_park", || {
         let (pool, threads) = start(2);
         let done: Done = Arc::new(Mutex::new((0, None)));
         pool.spawn_batch((0..2).map(|_| {
