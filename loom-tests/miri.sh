@@ -12,8 +12,18 @@ if ! rustup component add --toolchain nightly miri rust-src; then
     exit 0
 fi
 set -e
-export MIRIFLAGS="-Zmiri-strict-provenance ${MIRIFLAGS:-}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target-miri}"
 cargo +nightly miri setup
-cargo +nightly miri test -p braid --lib
-cargo +nightly miri test -p braid-gather --lib
+
+strict="-Zmiri-strict-provenance ${MIRIFLAGS:-}"
+MIRIFLAGS="$strict" cargo +nightly miri test -p braid --lib -- --skip scheduler::worker::
+MIRIFLAGS="$strict" cargo +nightly miri test -p braid-gather --lib
+
+# The scheduler's LIFO-slot and shutdown tests go through crossbeam's
+# deques, whose epoch collector casts integers to pointers (refused under
+# strict provenance), reborrows in a way only Tree Borrows accepts, and
+# keeps its global garbage lists alive for the life of the process. The
+# tests assert themselves that every task is freed (the scheduler's
+# reference count returns to one), so ignoring leaks hides none of ours.
+MIRIFLAGS="-Zmiri-permissive-provenance -Zmiri-tree-borrows -Zmiri-ignore-leaks ${MIRIFLAGS:-}" \
+    cargo +nightly miri test -p braid --lib scheduler::worker::

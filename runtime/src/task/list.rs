@@ -172,3 +172,119 @@ unsafe fn unlink(shard: &mut Shard, ptr: NonNull<Header>) -> bool {
     shard.len -= 1;
     true
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::future::Future;
+    use std::sync::atomic::{AtomicUsize, Ordering as StdOrdering};
+
+    use super::*;
+    use crate::sync::{Arc, Mutex};
+    use crate::task::{self, Notified, Schedule};
+
+    /// A scheduler that keeps its tasks in an owned list, as the runtimes
+    /// do, and its queue entries in a vector.
+    struct Listed {
+        owned: OwnedTasks,
+        queue: Mutex<Vec<Notified>>,
+    }
+
+    impl Schedule for Arc<Listed> {
+        fn schedule(&self, task: Notified) {
+            self.queue.lock().push(task);
+        }
+
+        fn release(&self, task: NonNull<Header>) -> bool {
+            self.owned.remove(task)
+        }
+    }
+
+    fn listed(shards: usize) -> Arc<Listed> {
+        Arc::new(Listed {
+            owned: OwnedTasks::new(shards),
+            queue: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Counts its drops.
+    struct Tracked(&'static AtomicUsize);
+
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, StdOrdering::SeqCst);
+        }
+    }
+
+    /// Spawns `future` onto `sched`: bound to its list, queued once.
+    fn spawn<F>(sched: &Arc<Listed>, future: F) -> Result<(), ()>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let (task, notified, join) = task::new(future, sched.clone());
+        drop(join);
+        match sched.owned.bind(task) {
+            Ok(()) => {
+                sched.schedule(notified);
+                Ok(())
+            }
+            Err(task) => {
+                drop(notified);
+                task.shutdown();
+                Err(())
+            }
+        }
+    }
+
+    fn run_queued(sched: &Listed) {
+        let queued = std::mem::take(&mut *sched.queue.lock());
+        for task in queued {
+            task.run();
+        }
+    }
+
+    #[test]
+    fn completed_tasks_unlink_themselves_from_any_position() {
+        static DROPS: AtomicUsize = AtomicUsize::new(0);
+        // Two shards, so both single-shard and cross-shard order occur.
+        let sched = listed(2);
+        for _ in 0..5 {
+            let tracked = Tracked(&DROPS);
+            spawn(&sched, async move { drop(tracked) }).unwrap();
+        }
+        assert_eq!(sched.owned.len(), 5);
+        // Entries run in the reverse of spawn order: heads, middles and
+        // tails of the shard lists unlink in turn.
+        sched.queue.lock().reverse();
+        run_queued(&sched);
+        assert_eq!(sched.owned.len(), 0);
+        assert_eq!(DROPS.load(StdOrdering::SeqCst), 5);
+        // No task holds the scheduler any more: every one was freed.
+        assert_eq!(Arc::strong_count(&sched), 1);
+    }
+
+    #[test]
+    fn closing_shuts_down_what_is_left_and_refuses_new_tasks() {
+        static DROPS: AtomicUsize = AtomicUsize::new(0);
+        let sched = listed(4);
+        for _ in 0..6 {
+            let tracked = Tracked(&DROPS);
+            spawn(&sched, async move {
+                let _tracked = tracked;
+                std::future::pending::<()>().await
+            })
+            .unwrap();
+        }
+        // Polled once: now idle, held by the list (and by no waker).
+        run_queued(&sched);
+        assert_eq!(DROPS.load(StdOrdering::SeqCst), 0);
+        assert_eq!(sched.owned.close_and_shutdown_all(), 6);
+        assert_eq!(DROPS.load(StdOrdering::SeqCst), 6);
+        assert_eq!(sched.owned.len(), 0);
+
+        let tracked = Tracked(&DROPS);
+        assert!(spawn(&sched, async move { drop(tracked) }).is_err());
+        assert_eq!(DROPS.load(StdOrdering::SeqCst), 7, "refused, dropped at once");
+        assert!(sched.queue.lock().is_empty());
+        assert_eq!(Arc::strong_count(&sched), 1);
+    }
+}
