@@ -283,7 +283,11 @@ mod tests {
 
         let tracked = Tracked(&DROPS);
         assert!(spawn(&sched, async move { drop(tracked) }).is_err());
-        assert_eq!(DROPS.load(StdOrdering::SeqCst), 7, "refused, dropped at once");
+        assert_eq!(
+            DROPS.load(StdOrdering::SeqCst),
+            7,
+            "refused, dropped at once"
+        );
         assert!(sched.queue.lock().is_empty());
         assert_eq!(Arc::strong_count(&sched), 1);
     }
