@@ -132,16 +132,13 @@ impl Runtime {
         if std::mem::replace(&mut self.shut_down, true) {
             return;
         }
-        if context::is_driving() && os_thread::panicking() {
-            // Dropped while unwinding out of a task: joining the workers from
-            // one of them would deadlock; leave the threads to exit.
+        // Dropped on one of its own workers: joining them from there would
+        // wait for itself. The runtime still shuts down, without waiting
+        // for its threads (they exit at their next check), and then says
+        // what went wrong, unless a panic is already unwinding.
+        let on_own_worker = worker_of(&self.handle);
+        if on_own_worker || (context::is_driving() && os_thread::panicking()) {
             self.workers.clear();
-        } else {
-            assert!(
-                !worker_of(&self.handle),
-                "a braid runtime was dropped (or shut down) from one of its own worker \
-                 threads, which would wait for itself; drop it outside the runtime"
-            );
         }
         match &self.handle.inner {
             Scheduler::MultiThread(shared) => {
@@ -161,6 +158,12 @@ impl Runtime {
             }
         }
         self.handle.inner.blocking().shutdown(blocking_timeout);
+        if on_own_worker && !os_thread::panicking() {
+            panic!(
+                "a braid runtime was dropped (or shut down) from one of its own worker \
+                 threads, which would wait for itself; drop it outside the runtime"
+            );
+        }
     }
 }
 

@@ -121,3 +121,44 @@ fn dropping_the_runtime_inside_itself_names_the_mistake() {
         "{msg}"
     );
 }
+
+#[test]
+fn a_runtime_dropped_inside_itself_still_shuts_down() {
+    let drops = support::DropCounter::default();
+    let inner_rt = support::multi(2);
+    let handle = inner_rt.handle().clone();
+    let token = drops.token();
+    drop(handle.spawn(async move {
+        let _token = token;
+        std::future::pending::<()>().await
+    }));
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    drop(handle.spawn(async move {
+        let _tell = Tell(done_tx);
+        drop(inner_rt);
+    }));
+    // Told by the dropping task's unwinding.
+    done_rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the dropping task ended");
+    // The waiting task is cancelled (by the shutdown, or at the end of the
+    // poll it may be in on the other worker), and new tasks are refused.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while drops.count() == 0 {
+        assert!(std::time::Instant::now() < deadline, "never dropped");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert_eq!(drops.count(), 1);
+    let late = handle.spawn(async { "never runs" });
+    let other = support::current();
+    assert!(other.block_on(late).unwrap_err().is_cancelled());
+}
+
+/// Sends on drop, also while unwinding.
+struct Tell(std::sync::mpsc::Sender<()>);
+
+impl Drop for Tell {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
