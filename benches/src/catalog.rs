@@ -108,6 +108,10 @@ pub fn catalog() -> Vec<Workload> {
         everywhere!("chained_spawn", Scheduler, true, scheduler::chained_spawn),
         everywhere!("block_on_ready", Scheduler, true, scheduler::block_on_ready),
         Workload {
+            note: "time: total delay from a wake until the woken task runs, while the waker blocks its worker",
+            ..everywhere!("lifo_stranded", Scheduler, false, scheduler::lifo_stranded)
+        },
+        Workload {
             name: "gather_1k",
             area: Area::Gather,
             note: "braid: gather · tokio: JoinSet, sorted by index · smol: spawn, await each",

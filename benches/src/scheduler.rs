@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use futures::channel::oneshot;
 
 use crate::latch::Latch;
-use crate::measure::Run;
+use crate::measure::{Latency, Run};
 use crate::runtime::BenchRuntime;
 use crate::sync::{Arc, AtomicBool, Ordering};
 
@@ -25,6 +25,10 @@ pub const YIELDS: usize = 1_000;
 pub const CHAIN: usize = 1_000;
 /// `block_on` calls per `block_on_ready` run.
 pub const BLOCK_ONS: usize = 10_000;
+/// Rounds of `lifo_stranded`.
+pub const STRANDED_ROUNDS: usize = 20;
+/// How long the waking task blocks its worker in each `lifo_stranded` round.
+pub const STRANDED_BLOCK: Duration = Duration::from_millis(2);
 
 /// Sum of `0..n`, the checked result of the numbered workloads.
 pub(crate) fn sum_below(n: usize) -> u64 {
@@ -292,5 +296,58 @@ pub fn block_on_ready<R: BenchRuntime>(rt: &R) -> Run {
         elapsed,
         units: BLOCK_ONS as u64,
         latency: None,
+    }
+}
+
+/// `lifo_stranded`: in each of [`STRANDED_ROUNDS`] rounds a task wakes
+/// another, then blocks its worker thread for [`STRANDED_BLOCK`] (blocking
+/// code in async, the case of tokio#4941). The woken task sits in the
+/// waker's LIFO slot, if the runtime has one; the run's time is the total
+/// delay from the wake until the woken task runs, and the latency its
+/// percentiles. A slot that nobody else may take strands the task for the
+/// whole block. (With one worker every runtime must wait for the block.)
+///
+/// # Examples
+///
+/// ```
+/// use braid_benches::{BenchRuntime, Braid, scheduler};
+///
+/// let run = scheduler::lifo_stranded(&Braid::with_workers(2));
+/// assert_eq!(run.units, 20);
+/// assert!(run.latency.unwrap().p50 < scheduler::STRANDED_BLOCK);
+/// ```
+pub fn lifo_stranded<R: BenchRuntime>(rt: &R) -> Run {
+    let mut delays = rt.block_on_task(async {
+        let mut delays = Vec::with_capacity(STRANDED_ROUNDS);
+        for _ in 0..STRANDED_ROUNDS {
+            let (ready_tx, ready_rx) = oneshot::channel::<()>();
+            let (wake_tx, wake_rx) = oneshot::channel::<Instant>();
+            let woken = R::spawn(async move {
+                ready_tx.send(()).expect("the waker went away");
+                let woken_at = wake_rx.await.expect("the waker went away");
+                woken_at.elapsed()
+            });
+            let waker = R::spawn(async move {
+                ready_rx.await.expect("the woken task went away");
+                // Give the woken task time to reach its await, so the
+                // send below wakes it rather than finding it running.
+                for _ in 0..3 {
+                    R::yield_now().await;
+                }
+                wake_tx
+                    .send(Instant::now())
+                    .expect("the woken task went away");
+                std::thread::sleep(STRANDED_BLOCK);
+            });
+            delays.push(woken.await);
+            waker.await;
+        }
+        delays
+    });
+    let elapsed = delays.iter().sum();
+    Run {
+        elapsed,
+        units: STRANDED_ROUNDS as u64,
+        latency: Some(Latency::from_samples(&mut delays)),
     }
 }

@@ -97,15 +97,12 @@ pub(crate) fn tables(report: &Report) -> String {
             "\n| workload | metric | braid | tokio | smol |\n|---|---|--:|--:|--:|"
         );
         for row in latency_rows {
-            let first = if row.name.starts_with("tcp") {
-                "p50 round trip"
+            let (first, second) = if row.name.starts_with("tcp") {
+                ("p50 round trip", "p99 round trip")
+            } else if row.name == "lifo_stranded" {
+                ("wake to run p50", "wake to run p99")
             } else {
-                "lateness p50"
-            };
-            let second = if row.name.starts_with("tcp") {
-                "p99 round trip"
-            } else {
-                "lateness p99"
+                ("lateness p50", "lateness p99")
             };
             let pick = |column: usize, p99: bool| {
                 row.cells[column].and_then(|cell| cell.latency).map_or_else(
