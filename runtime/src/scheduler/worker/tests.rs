@@ -129,10 +129,10 @@ fn a_searcher_watches_every_peer_slot_at_once() {
     static DROPS: AtomicUsize = AtomicUsize::new(0);
     let (shared, mut cores) = shared(3);
     let mut woken = Vec::new();
-    for owner in 0..2 {
+    for owner in &mut cores[..2] {
         let task = pending_task(&shared, &DROPS);
         woken.push(task.ptr());
-        wake_while_running(&mut cores[owner], &shared, task);
+        wake_while_running(owner, &shared, task);
     }
     let searcher = &mut cores[2];
     // One pass to see both fresh entries, then one pass per stale entry:
