@@ -40,22 +40,24 @@ async fn round_trip(addr: std::net::SocketAddr, message: Vec<u8>) -> Vec<u8> {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn echo_with_a_hundred_concurrent_clients() {
-    for (name, rt) in support::flavours() {
-        rt.block_on(async {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            let server = braid::spawn(echo_server(listener));
-            let replies = braid::gather((0..100u32).map(|i| {
-                let message = format!("client {i} says hello").into_bytes();
-                async move { (round_trip(addr, message.clone()).await, message) }
-            }))
-            .await;
-            for (back, sent) in replies {
-                assert_eq!(back, sent, "{name}");
-            }
-            server.abort();
-        });
-    }
+    support::eventually(|| {
+        for (name, rt) in support::flavours() {
+            rt.block_on(async {
+                let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let addr = listener.local_addr().unwrap();
+                let server = braid::spawn(echo_server(listener));
+                let replies = braid::gather((0..100u32).map(|i| {
+                    let message = format!("client {i} says hello").into_bytes();
+                    async move { (round_trip(addr, message.clone()).await, message) }
+                }))
+                .await;
+                for (back, sent) in replies {
+                    assert_eq!(back, sent, "{name}");
+                }
+                server.abort();
+            });
+        }
+    });
 }
 
 #[test]
@@ -63,46 +65,51 @@ fn echo_with_a_hundred_concurrent_clients() {
 fn io_keeps_flowing_while_every_worker_is_busy() {
     // One worker, kept busy by a task that is always ready: the driver is
     // only turned by the worker's periodic maintenance, and must be.
-    let rt = support::multi(1);
-    let stop = Arc::new(AtomicBool::new(false));
-    rt.block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = braid::spawn(echo_server(listener));
-        let spinner = braid::spawn({
-            let stop = stop.clone();
-            async move {
-                while !stop.load(Ordering::Relaxed) {
-                    braid::yield_now().await;
+    support::eventually(|| {
+        let rt = support::multi(1);
+        let stop = Arc::new(AtomicBool::new(false));
+        rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = braid::spawn(echo_server(listener));
+            let spinner = braid::spawn({
+                let stop = stop.clone();
+                async move {
+                    while !stop.load(Ordering::Relaxed) {
+                        braid::yield_now().await;
+                    }
                 }
+            });
+            for i in 0..20u8 {
+                let back = braid::spawn(round_trip(addr, vec![i; 100])).await.unwrap();
+                assert_eq!(back, vec![i; 100]);
             }
+            stop.store(true, Ordering::Relaxed);
+            spinner.await.unwrap();
+            server.abort();
         });
-        for i in 0..20u8 {
-            let back = braid::spawn(round_trip(addr, vec![i; 100])).await.unwrap();
-            assert_eq!(back, vec![i; 100]);
-        }
-        stop.store(true, Ordering::Relaxed);
-        spinner.await.unwrap();
-        server.abort();
     });
 }
 
 #[test]
 #[cfg_attr(miri, ignore)]
 fn sockets_fail_cleanly_after_their_runtime_shut_down() {
-    let rt = support::multi(1);
-    let stream = rt.block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let accept = braid::spawn(async move { listener.accept().await.map(|(stream, _)| stream) });
-        let client = TcpStream::connect(addr).await.unwrap();
-        drop(accept.await.unwrap().unwrap());
-        client
+    support::eventually(|| {
+        let rt = support::multi(1);
+        let stream = rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let accept =
+                braid::spawn(async move { listener.accept().await.map(|(stream, _)| stream) });
+            let client = TcpStream::connect(addr).await.unwrap();
+            drop(accept.await.unwrap().unwrap());
+            client
+        });
+        drop(rt);
+        let other = support::current();
+        let mut stream = stream;
+        let result = other.block_on(async { stream.write_all(b"late").await });
+        let err = result.expect_err("the old runtime's socket must not work");
+        assert!(err.to_string().contains("shut down"), "{err}");
     });
-    drop(rt);
-    let other = support::current();
-    let mut stream = stream;
-    let result = other.block_on(async { stream.write_all(b"late").await });
-    let err = result.expect_err("the old runtime's socket must not work");
-    assert!(err.to_string().contains("shut down"), "{err}");
 }

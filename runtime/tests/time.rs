@@ -8,121 +8,131 @@ use braid::time::{Instant, interval, sleep, timeout};
 
 #[test]
 fn sleep_is_never_early_and_eventually_ends() {
-    for (name, rt) in support::flavours() {
-        let (asked, slept) = rt.block_on(async {
-            let start = std::time::Instant::now();
-            sleep(Duration::from_millis(30)).await;
-            (Duration::from_millis(30), start.elapsed())
-        });
-        assert!(
-            slept >= asked,
-            "{name}: woke after {slept:?}, before {asked:?}"
-        );
-    }
+    support::eventually(|| {
+        for (name, rt) in support::flavours() {
+            let (asked, slept) = rt.block_on(async {
+                let start = std::time::Instant::now();
+                sleep(Duration::from_millis(30)).await;
+                (Duration::from_millis(30), start.elapsed())
+            });
+            assert!(
+                slept >= asked,
+                "{name}: woke after {slept:?}, before {asked:?}"
+            );
+        }
+    });
 }
 
 #[test]
 fn paused_clock_jumps_to_the_next_timer_when_every_worker_is_idle() {
-    for flavour in ["multi_thread", "current_thread"] {
-        let rt = match flavour {
-            "multi_thread" => braid::Builder::new_multi_thread()
-                .worker_threads(3)
-                .start_paused(true)
-                .build(),
-            _ => braid::Builder::new_current_thread()
-                .start_paused(true)
-                .build(),
-        }
-        .unwrap();
-        let order = rt.block_on(async {
-            let start = Instant::now();
-            let tasks: Vec<_> = [3u64, 1, 2]
-                .into_iter()
-                .map(|hours| {
-                    braid::spawn(async move {
-                        sleep(Duration::from_secs(hours * 3600)).await;
-                        (hours, start.elapsed())
-                    })
-                })
-                .collect();
-            let mut done = Vec::new();
-            for t in tasks {
-                done.push(t.await.unwrap());
+    support::eventually(|| {
+        for flavour in ["multi_thread", "current_thread"] {
+            let rt = match flavour {
+                "multi_thread" => braid::Builder::new_multi_thread()
+                    .worker_threads(3)
+                    .start_paused(true)
+                    .build(),
+                _ => braid::Builder::new_current_thread()
+                    .start_paused(true)
+                    .build(),
             }
-            done
-        });
-        for (hours, elapsed) in order {
-            assert!(
-                elapsed >= Duration::from_secs(hours * 3600),
-                "{flavour}: early"
-            );
-            assert!(
-                elapsed < Duration::from_secs(hours * 3600 + 1),
-                "{flavour}: jumped too far"
-            );
+            .unwrap();
+            let order = rt.block_on(async {
+                let start = Instant::now();
+                let tasks: Vec<_> = [3u64, 1, 2]
+                    .into_iter()
+                    .map(|hours| {
+                        braid::spawn(async move {
+                            sleep(Duration::from_secs(hours * 3600)).await;
+                            (hours, start.elapsed())
+                        })
+                    })
+                    .collect();
+                let mut done = Vec::new();
+                for t in tasks {
+                    done.push(t.await.unwrap());
+                }
+                done
+            });
+            for (hours, elapsed) in order {
+                assert!(
+                    elapsed >= Duration::from_secs(hours * 3600),
+                    "{flavour}: early"
+                );
+                assert!(
+                    elapsed < Duration::from_secs(hours * 3600 + 1),
+                    "{flavour}: jumped too far"
+                );
+            }
         }
-    }
+    });
 }
 
 #[test]
 fn paused_clock_does_not_jump_while_blocking_work_runs() {
-    let rt = braid::Builder::new_current_thread()
-        .start_paused(true)
-        .build()
-        .unwrap();
-    let virtual_elapsed = rt.block_on(async {
-        let start = Instant::now();
-        let blocking = braid::spawn_blocking(|| std::thread::sleep(Duration::from_millis(50)));
-        let timer = braid::spawn(sleep(Duration::from_secs(10)));
-        blocking.await.unwrap();
-        // The blocking call is done; only now may the clock jump.
-        let at_blocking_end = start.elapsed();
-        timer.await.unwrap();
-        at_blocking_end
+    support::eventually(|| {
+        let rt = braid::Builder::new_current_thread()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let virtual_elapsed = rt.block_on(async {
+            let start = Instant::now();
+            let blocking = braid::spawn_blocking(|| std::thread::sleep(Duration::from_millis(50)));
+            let timer = braid::spawn(sleep(Duration::from_secs(10)));
+            blocking.await.unwrap();
+            // The blocking call is done; only now may the clock jump.
+            let at_blocking_end = start.elapsed();
+            timer.await.unwrap();
+            at_blocking_end
+        });
+        assert!(
+            virtual_elapsed < Duration::from_secs(10),
+            "jumped while blocking work ran"
+        );
     });
-    assert!(
-        virtual_elapsed < Duration::from_secs(10),
-        "jumped while blocking work ran"
-    );
 }
 
 #[test]
 fn timeout_both_ways_through_the_runtime() {
-    let rt = braid::Builder::new_multi_thread()
-        .worker_threads(2)
-        .start_paused(true)
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        assert_eq!(
-            timeout(Duration::from_secs(5), async { 1 }).await.unwrap(),
-            1
-        );
-        let drops = support::DropCounter::default();
-        let token = drops.token();
-        let slow = async move {
-            let _token = token;
-            sleep(Duration::from_secs(60)).await;
-        };
-        assert!(timeout(Duration::from_secs(5), slow).await.is_err());
-        assert_eq!(drops.count(), 1, "the timed-out future is dropped");
+    support::eventually(|| {
+        let rt = braid::Builder::new_multi_thread()
+            .worker_threads(2)
+            .start_paused(true)
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            assert_eq!(
+                timeout(Duration::from_secs(5), async { 1 }).await.unwrap(),
+                1
+            );
+            let drops = support::DropCounter::default();
+            let token = drops.token();
+            let slow = async move {
+                let _token = token;
+                sleep(Duration::from_secs(60)).await;
+            };
+            assert!(timeout(Duration::from_secs(5), slow).await.is_err());
+            assert_eq!(drops.count(), 1, "the timed-out future is dropped");
+        });
     });
 }
 
 #[test]
 fn interval_first_tick_is_immediate_then_periodic() {
-    let rt = braid::Builder::new_current_thread()
-        .start_paused(true)
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let start = Instant::now();
-        let mut ticks = interval(Duration::from_millis(100));
-        ticks.tick().await;
-        assert_eq!(start.elapsed(), Duration::ZERO);
-        ticks.tick().await;
-        ticks.tick().await;
-        assert_eq!(start.elapsed(), Duration::from_millis(200));
+    support::eventually(|| {
+        let rt = braid::Builder::new_current_thread()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let start = Instant::now();
+            let mut ticks = interval(Duration::from_millis(100));
+            ticks.tick().await;
+            assert_eq!(start.elapsed(), Duration::ZERO);
+            ticks.tick().await;
+            ticks.tick().await;
+            assert_eq!(start.elapsed(), Duration::from_millis(200));
+        });
     });
 }
 

@@ -8,13 +8,12 @@ use braid_reactor::driver::{Driver, Handle};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
 
-/// Generous bound for "eventually": a broken wake-up fails the test here
-/// instead of hanging it. It is not a timing assertion.
-pub(crate) const EVENTUALLY: Duration = Duration::from_secs(60);
+mod watchdog;
+
+#[allow(unused_imports)]
+pub(crate) use watchdog::{eventually, within};
 
 /// A driver turned by a background thread.
 pub(crate) struct Harness {
@@ -88,16 +87,4 @@ impl Drop for Harness {
             }
         }
     }
-}
-
-/// Runs `f` on another thread and returns its result, failing the test if
-/// it does not finish within [`EVENTUALLY`].
-pub(crate) fn eventually<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (sender, receiver) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = sender.send(f());
-    });
-    receiver
-        .recv_timeout(EVENTUALLY)
-        .expect("did not finish: a wake-up was lost")
 }

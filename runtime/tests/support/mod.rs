@@ -4,6 +4,13 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// The hang guard, shared with the reactor's tests.
+#[path = "../../../reactor/tests/support/watchdog.rs"]
+mod watchdog;
+
+#[allow(unused_imports)]
+pub(crate) use watchdog::{eventually, within};
+
 /// Counts how many times values made from it were dropped.
 #[derive(Clone, Default)]
 pub struct DropCounter(Arc<AtomicUsize>);
