@@ -81,6 +81,17 @@ impl Schedule for NoSchedule {
     }
 }
 
+/// The pool just fell idle. The call woke its awaiting task before it was
+/// counted as finished, so a driver that parked in between decided that a
+/// paused clock may not jump, and nothing else would make it decide again.
+fn wake_paused_driver(handle: Option<&crate::Handle>) {
+    if let Some(driver) = handle.and_then(|handle| handle.inner.driver()) {
+        if driver.handle().is_paused() {
+            driver.unpark();
+        }
+    }
+}
+
 impl BlockingPool {
     pub(crate) fn new(
         max_threads: usize,
@@ -165,7 +176,9 @@ impl BlockingPool {
             while let Some(task) = state.queue.pop_front() {
                 drop(state);
                 task.run();
-                inner.pending.fetch_sub(1, Ordering::AcqRel);
+                if inner.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
+                    wake_paused_driver(handle.as_ref());
+                }
                 state = inner.state.lock();
             }
             if state.shutdown {

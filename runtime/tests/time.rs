@@ -150,3 +150,59 @@ fn sleep_outside_a_runtime_names_the_mistake() {
         "{msg}"
     );
 }
+
+/// Returned by a blocking call whose `JoinHandle` was dropped, so it is
+/// dropped on the blocking thread just after the call completes: it wakes
+/// the waiting task, then holds the thread in the gap before the pool counts
+/// the call as finished.
+struct WakeThenLinger(Option<futures::channel::oneshot::Sender<()>>);
+
+impl Drop for WakeThenLinger {
+    fn drop(&mut self) {
+        if let Some(woke) = self.0.take() {
+            let _ = woke.send(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn paused_clock_jumps_once_a_blocking_call_has_finished() {
+    support::eventually(|| {
+        for (name, rt) in [
+            (
+                "current_thread",
+                braid::Builder::new_current_thread()
+                    .start_paused(true)
+                    .build(),
+            ),
+            (
+                "multi_thread(2)",
+                braid::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .start_paused(true)
+                    .build(),
+            ),
+        ] {
+            let rt = rt.unwrap();
+            let elapsed = rt.block_on(async {
+                let start = Instant::now();
+                let timer = braid::spawn(sleep(Duration::from_secs(1)));
+                let (go, wait_for_go) = std::sync::mpsc::channel::<()>();
+                let (woke, on_wake) = futures::channel::oneshot::channel();
+                drop(braid::spawn_blocking(move || {
+                    wait_for_go.recv().unwrap();
+                    WakeThenLinger(Some(woke))
+                }));
+                go.send(()).unwrap();
+                on_wake.await.unwrap();
+                // Every thread of the runtime now waits: only the clock
+                // jumping can end the timer, once the pool counts itself idle.
+                timer.await.unwrap();
+                start.elapsed()
+            });
+            assert_eq!(elapsed, Duration::from_secs(1), "{name}");
+        }
+    });
+}
