@@ -15,8 +15,9 @@ use crate::blocking::BlockingPool;
 use crate::sync::{Arc, AtomicBool, Mutex, Ordering, StdArc, thread_local};
 use crate::task::{self, Header, JoinHandle, Notified, OwnedTasks, Schedule};
 
-/// Tasks run between two polls of the `block_on` future and two looks at
-/// the driver.
+/// Tasks run between two polls of the `block_on` future, and ticks (polls
+/// of the `block_on` future or of a task) between two looks at the injector
+/// and two non-blocking driver turns.
 const EVENT_INTERVAL: u32 = 61;
 
 pub(crate) struct Shared {
@@ -33,6 +34,9 @@ pub(crate) struct Shared {
 struct Core {
     local: VecDeque<Notified>,
     parker: Parker,
+    /// Polls made, of the `block_on` future and of tasks, across loops and
+    /// across `block_on` calls: the driver is turned every
+    /// `EVENT_INTERVAL` of them, however the polls fall into batches.
     tick: u32,
 }
 
@@ -190,6 +194,7 @@ impl CoreContext {
                 {
                     return output;
                 }
+                self.tick();
             }
             // A batch of tasks between two polls of the main future, even
             // when it is already woken again: a `block_on` future that
@@ -199,12 +204,9 @@ impl CoreContext {
                 let Some(task) = self.next_task() else { break };
                 braid_reactor::coop::budget(|| task.run());
                 ran += 1;
+                self.tick();
             }
-            if ran == EVENT_INTERVAL {
-                if let Some(driver) = &shared.driver {
-                    driver.turn_nonblocking();
-                }
-            } else if ran == 0 && !main.woken.load(Ordering::Acquire) {
+            if ran == 0 && !main.woken.load(Ordering::Acquire) {
                 let parker = self.core.borrow().as_ref().map(|c| c.parker.clone_parker());
                 if let Some(parker) = parker {
                     parker.park(|| shared.blocking.is_idle());
@@ -213,10 +215,29 @@ impl CoreContext {
         }
     }
 
+    /// Counts one poll; every `EVENT_INTERVAL` polls, turns the driver
+    /// without blocking. Counting every poll, not batch sizes, is what
+    /// keeps a thread that never parks (a `block_on` future that keeps
+    /// waking itself, or that ping-pongs with one task) turning it.
+    fn tick(&self) {
+        let due = {
+            let mut core = self.core.borrow_mut();
+            let Some(core) = core.as_mut() else { return };
+            core.tick = core.tick.wrapping_add(1);
+            core.tick % EVENT_INTERVAL == 0
+        };
+        // Not borrowed across the turn: the tasks it wakes are queued on
+        // the core.
+        if due {
+            if let Some(driver) = &self.shared.driver {
+                driver.turn_nonblocking();
+            }
+        }
+    }
+
     fn next_task(&self) -> Option<Notified> {
         let mut core = self.core.borrow_mut();
         let core = core.as_mut()?;
-        core.tick = core.tick.wrapping_add(1);
         if core.tick % EVENT_INTERVAL == 0 {
             if let Some(task) = self.shared.inject.lock().pop_front() {
                 return Some(task);
