@@ -1,18 +1,47 @@
 //! The I/O and timer driver as the scheduler sees it: one per runtime,
 //! polled by whichever worker goes idle first, interrupted by a waker.
+//!
+//! # Handing the driver over
+//!
+//! An idle worker that finds the driver taken sleeps on its condvar. The
+//! holder may be another idle worker parked in it (which will poll for
+//! both), but it may also be a busy worker making its non-blocking turn, or
+//! a parked one just woken to run a task; either may then run a long task
+//! that never yields, and nobody would poll the OS though a worker is idle.
+//! So every release of the driver hands it over:
+//!
+//! 1. A worker that fails to take the driver for a park records its
+//!    unparker in `waiting`, under the `waiting` lock, in the same critical
+//!    section as its `try_lock`.
+//! 2. Whoever releases the driver does so first, then takes `waiting` and
+//!    unparks every worker recorded there.
+//!
+//! No hand-over is lost: if the waiter's critical section comes first, the
+//! releaser finds it recorded; if the releaser's comes first, its release
+//! happened before the waiter's `try_lock`, which then succeeds (or fails
+//! because a third worker took the driver, and that one releases it in
+//! turn). An unparked waiter simply parks again and takes the driver. A
+//! waiter woken some other way keeps its entry, which costs it at most one
+//! spurious return from a later park.
 
 use std::time::Duration;
 
+use super::park::Unparker;
 use crate::sync::{Mutex, MutexGuard};
 
 /// The runtime's driver, shared by its workers.
 pub(crate) struct DriverCell {
     driver: Mutex<braid_reactor::driver::Driver>,
     handle: braid_reactor::driver::Handle,
+    /// Idle workers that found the driver taken and sleep on their condvar.
+    waiting: Mutex<Vec<Unparker>>,
 }
 
+/// The driver, held by one worker; releasing it hands it over.
 pub(crate) struct DriverGuard<'a> {
-    driver: MutexGuard<'a, braid_reactor::driver::Driver>,
+    /// `Some` until the guard drops: released before the hand-over.
+    driver: Option<MutexGuard<'a, braid_reactor::driver::Driver>>,
+    cell: &'a DriverCell,
 }
 
 impl DriverCell {
@@ -22,6 +51,7 @@ impl DriverCell {
         Ok(DriverCell {
             driver: Mutex::new(driver),
             handle,
+            waiting: Mutex::new(Vec::new()),
         })
     }
 
@@ -29,9 +59,22 @@ impl DriverCell {
         &self.handle
     }
 
-    /// The driver, unless another worker is already polling it.
-    pub(crate) fn try_lock(&self) -> Option<DriverGuard<'_>> {
-        self.driver.try_lock().map(|driver| DriverGuard { driver })
+    fn try_lock(&self) -> Option<DriverGuard<'_>> {
+        self.driver.try_lock().map(|driver| DriverGuard {
+            driver: Some(driver),
+            cell: self,
+        })
+    }
+
+    /// The driver for a park; if another worker holds it, `waiter` is
+    /// recorded and unparked when the driver is released (rule 1).
+    pub(crate) fn try_lock_or_wait(&self, waiter: &Unparker) -> Option<DriverGuard<'_>> {
+        let mut waiting = self.waiting.lock();
+        let guard = self.try_lock();
+        if guard.is_none() && !waiting.iter().any(|w| w.same_parker(waiter)) {
+            waiting.push(waiter.clone());
+        }
+        guard
     }
 
     /// Interrupts a worker blocked in the driver's poll.
@@ -51,12 +94,29 @@ impl DriverCell {
     pub(crate) fn shutdown(&self) {
         self.driver.lock().shutdown();
     }
+
+    /// Rule 2, after the driver was released.
+    fn hand_over(&self) {
+        let waiting = std::mem::take(&mut *self.waiting.lock());
+        for waiter in waiting {
+            waiter.unpark();
+        }
+    }
 }
 
 impl DriverGuard<'_> {
     /// Blocks in the driver. `auto_advance` is asked at the moment a paused
     /// clock would jump: true when nothing else in the runtime is running.
     pub(crate) fn park(&mut self, timeout: Option<Duration>, auto_advance: &dyn Fn() -> bool) {
-        self.driver.park(timeout, auto_advance);
+        if let Some(driver) = &mut self.driver {
+            driver.park(timeout, auto_advance);
+        }
+    }
+}
+
+impl Drop for DriverGuard<'_> {
+    fn drop(&mut self) {
+        drop(self.driver.take());
+        self.cell.hand_over();
     }
 }

@@ -10,6 +10,10 @@
 //! | `PARKED_DRIVER`  | asleep inside the driver's poll               |
 //! | `NOTIFIED`       | an unpark arrived; the next park returns at once |
 //!
+//! A worker that finds the driver taken sleeps on its condvar, and is
+//! unparked when the driver is released so that it can take it over (see
+//! `driver.rs`): the holder may be about to run a task that never yields.
+//!
 //! `unpark` swaps in `NOTIFIED` and then wakes the sleeper the way it sleeps:
 //! through the condvar (taking the mutex first, so the notification cannot
 //! fall between the sleeper's check and its wait) or through the driver's
@@ -80,7 +84,9 @@ impl Parker {
             return;
         }
         if let Some(driver) = &inner.driver {
-            if let Some(mut guard) = driver.try_lock() {
+            // Taken, or this worker is handed it when it is released (see
+            // "Handing the driver over" in `driver.rs`).
+            if let Some(mut guard) = driver.try_lock_or_wait(&self.unparker()) {
                 match inner.state.compare_exchange(
                     EMPTY,
                     PARKED_DRIVER,
@@ -141,6 +147,11 @@ impl Parker {
 }
 
 impl Unparker {
+    /// Whether both wake the same worker.
+    pub(crate) fn same_parker(&self, other: &Unparker) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     pub(crate) fn unpark(&self) {
         let inner = &*self.inner;
         // Release: publishes the work the caller queued before waking.
