@@ -1,5 +1,6 @@
-//! The reactor's readiness word and waiters (`reactor/src/driver/*`), the
-//! registration slab's generations, and the timer wheel behind its lock.
+//! The reactor's readiness word, waiter slots and waiter list
+//! (`reactor/src/driver/*`), the registration slab's generations, and the
+//! timer wheel behind its lock.
 #![cfg(loom)]
 
 use std::future::poll_fn;
@@ -23,6 +24,56 @@ fn readiness_racing_registration_wakes_the_reader() {
         let event = braid_loom_tests::block_on(poll_fn(|cx| io.poll_read(cx))).unwrap();
         driver.join().unwrap();
         let _ = event;
+    });
+}
+
+#[test]
+fn two_waiters_racing_one_event_are_both_woken() {
+    check("reactor::two_waiters_one_event", || {
+        let io = Io::new();
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let io = io.clone();
+                thread::spawn(move || {
+                    // Deadlock (a waiter whose wake was lost) fails the model.
+                    braid_loom_tests::block_on(io.wait_readable()).unwrap();
+                })
+            })
+            .collect();
+        io.dispatch_readable();
+        for waiter in waiters {
+            waiter.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn a_waiter_dropped_racing_an_event_leaves_nothing_behind() {
+    check("reactor::waiter_dropped_racing_event", || {
+        let io = Io::new();
+        let (counter, waker) = CountingWaker::new();
+        let mut waiting = Box::pin(io.wait_readable());
+        let polled = waiting.as_mut().poll(&mut Context::from_waker(&waker));
+        assert!(polled.is_pending());
+        drop(waker);
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || io.dispatch_readable())
+        };
+        drop(waiting);
+        driver.join().unwrap();
+        assert!(counter.wakes() <= 1);
+        assert_eq!(io.waiter_count(), 0, "the dropped waiter's entry leaked");
+        assert_eq!(
+            std::sync::Arc::strong_count(&counter),
+            1,
+            "the dropped waiter's waker leaked"
+        );
+        // A later waiter still sees the event.
+        let polled = Box::pin(io.wait_readable())
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()));
+        assert!(polled.is_ready());
     });
 }
 

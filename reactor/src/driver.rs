@@ -49,6 +49,7 @@ mod registration;
 mod scheduled_io;
 mod slab;
 mod sys;
+mod waiters;
 
 pub use block_on::block_on;
 pub use context::EnterGuard;

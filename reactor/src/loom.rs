@@ -4,6 +4,7 @@
 //! wrapper calls the crate's real code; nothing here re-implements it.
 
 use std::fmt;
+use std::future::poll_fn;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use crate::driver::{Direction, Ready, ReadyEvent, ScheduledIo, Slab};
 use crate::sync::{Arc, Mutex};
 use crate::time::{EntryState, TimerKey, Timers};
 
-/// One registration's readiness word and waiter slots.
+/// One registration's readiness word, waiter slots and waiter list.
 #[derive(Clone)]
 pub struct Io {
     scheduled: Arc<ScheduledIo>,
@@ -45,6 +46,22 @@ impl Io {
         self.scheduled
             .poll_ready(cx, Direction::Read)
             .map(|result| result.map(ReadEvent).map_err(drop))
+    }
+
+    /// An async-fn operation (`recv_from`, `accept`) waits for read
+    /// readiness through a waiter of its own, as the real ones do; dropping
+    /// the future removes the waiter. `Err(())` after shutdown.
+    pub async fn wait_readable(&self) -> Result<ReadEvent, ()> {
+        let mut waiter = self.scheduled.waiter(Direction::Read);
+        poll_fn(|cx| waiter.poll_ready(cx))
+            .await
+            .map(ReadEvent)
+            .map_err(drop)
+    }
+
+    /// Waiters of async-fn operations still registered.
+    pub fn waiter_count(&self) -> usize {
+        self.scheduled.waiter_count()
     }
 
     /// The owner's read would block: clear what it observed.

@@ -113,3 +113,41 @@ fn sockets_fail_cleanly_after_their_runtime_shut_down() {
         assert!(err.to_string().contains("shut down"), "{err}");
     });
 }
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn tasks_sharing_one_udp_socket_each_get_a_datagram() {
+    support::eventually(|| {
+        for (name, rt) in support::flavours() {
+            let mut received = rt.block_on(async {
+                let socket = Arc::new(braid::net::UdpSocket::bind("127.0.0.1:0").await.unwrap());
+                let addr = socket.local_addr().unwrap();
+                let receivers: Vec<_> = (0..8)
+                    .map(|_| {
+                        let socket = socket.clone();
+                        braid::spawn(async move {
+                            let mut buf = [0; 8];
+                            let (len, _) = socket.recv_from(&mut buf).await.unwrap();
+                            buf[..len].to_vec()
+                        })
+                    })
+                    .collect();
+                // On the current-thread runtime this lets every receiver
+                // run up to its wait before the datagrams go out.
+                braid::yield_now().await;
+                let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+                for n in 0..8u8 {
+                    sender.send_to(&[n], addr).unwrap();
+                }
+                let mut received = Vec::new();
+                for receiver in receivers {
+                    received.push(receiver.await.unwrap());
+                }
+                received
+            });
+            received.sort();
+            let sent: Vec<Vec<u8>> = (0..8u8).map(|n| vec![n]).collect();
+            assert_eq!(received, sent, "{name}");
+        }
+    });
+}

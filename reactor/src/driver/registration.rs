@@ -2,7 +2,7 @@
 
 use super::Handle;
 use super::readiness::{Direction, ReadyEvent};
-use super::scheduled_io::ScheduledIo;
+use super::scheduled_io::{ScheduledIo, Waiter};
 use crate::coop;
 use crate::sync::Arc;
 use mio::Interest;
@@ -41,7 +41,9 @@ impl Registration {
     }
 
     /// Ready once the OS has reported readiness in `direction` since it was
-    /// last cleared. Spends one unit of the cooperative budget.
+    /// last cleared; on `Pending`, the task is woken through the
+    /// direction's one slot, where the last task to poll wins (for the
+    /// `poll_*` methods). Spends one unit of the cooperative budget.
     pub(crate) fn poll_ready(
         &self,
         cx: &mut Context<'_>,
@@ -51,6 +53,22 @@ impl Registration {
         self.io.poll_ready(cx, direction)
     }
 
+    /// A waiter of its own for one async-fn operation in `direction`, so
+    /// that any number of them can wait at once.
+    pub(crate) fn waiter(&self, direction: Direction) -> Waiter<'_> {
+        self.io.waiter(direction)
+    }
+
+    /// As [`poll_ready`](Registration::poll_ready), through `waiter`.
+    pub(crate) fn poll_waiter(
+        &self,
+        cx: &mut Context<'_>,
+        waiter: &mut Waiter<'_>,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        ready!(coop::poll_proceed(cx));
+        waiter.poll_ready(cx)
+    }
+
     /// Forgets readiness that an operation found stale.
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
         self.io.clear_readiness(event);
@@ -58,14 +76,37 @@ impl Registration {
 
     /// Runs the non-blocking `operation` once the socket is ready in
     /// `direction`; on `WouldBlock` clears the readiness and waits again.
+    /// Waits in the direction's slot: for the `poll_*` methods.
     pub(crate) fn poll_io<R>(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
+        operation: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.retry(operation, |this| this.poll_ready(cx, direction))
+    }
+
+    /// [`poll_io`](Registration::poll_io) as a future with a waiter of its
+    /// own, removed when the future completes or is dropped: for the
+    /// async-fn operations.
+    pub(crate) async fn io<R>(
+        &self,
+        direction: Direction,
         mut operation: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        let mut waiter = self.waiter(direction);
+        poll_fn(|cx| self.retry(&mut operation, |this| this.poll_waiter(cx, &mut waiter))).await
+    }
+
+    /// The loop of `poll_io` and `io`: wait with `poll_ready`, try the
+    /// operation, and on `WouldBlock` clear what was seen and wait again.
+    fn retry<R>(
+        &self,
+        mut operation: impl FnMut() -> io::Result<R>,
+        mut poll_ready: impl FnMut(&Self) -> Poll<io::Result<ReadyEvent>>,
     ) -> Poll<io::Result<R>> {
         loop {
-            let event = ready!(self.poll_ready(cx, direction))?;
+            let event = ready!(poll_ready(self))?;
             match operation() {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                     self.clear_readiness(event);
@@ -73,15 +114,6 @@ impl Registration {
                 result => return Poll::Ready(result),
             }
         }
-    }
-
-    /// [`poll_io`](Registration::poll_io) as a future.
-    pub(crate) async fn io<R>(
-        &self,
-        direction: Direction,
-        mut operation: impl FnMut() -> io::Result<R>,
-    ) -> io::Result<R> {
-        poll_fn(|cx| self.poll_io(cx, direction, &mut operation)).await
     }
 
     /// Stops OS events for `source`; call before dropping the socket.

@@ -63,6 +63,9 @@ impl TcpListener {
 
     /// Waits for the next connection and returns it with the peer's address.
     ///
+    /// Any number of tasks may wait in `accept` on one listener (through an
+    /// `Arc` or a shared reference); each connection goes to one of them.
+    ///
     /// # Errors
     ///
     /// What the OS reports for the accept, or a shutdown error once the
@@ -82,11 +85,20 @@ impl TcpListener {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        std::future::poll_fn(|cx| self.poll_accept(cx)).await
+        let (stream, peer) = self
+            .io
+            .io(Direction::Read, |listener| listener.accept())
+            .await?;
+        Ok((TcpStream::from_mio(stream)?, peer))
     }
 
     /// Polls for the next connection; on `Pending` the task is woken when one
     /// may be waiting.
+    ///
+    /// The listener keeps one waker for `poll_accept`: when several tasks
+    /// poll it at once, only the last one to do so is woken. Tasks that
+    /// share a listener should call [`accept`](TcpListener::accept), which
+    /// wakes each of them.
     ///
     /// # Errors
     ///

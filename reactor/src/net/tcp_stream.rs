@@ -17,10 +17,12 @@ use std::task::{Context, Poll};
 ///
 /// Both `TcpStream` and `&TcpStream` implement [`AsyncRead`] and
 /// [`AsyncWrite`], so one task can read while another writes through a
-/// shared reference. Each direction remembers one waiting task: two tasks
-/// reading the same stream at once keep waking each other out, so give each
-/// direction one reader and one writer. `poll_close` shuts down the write
-/// half; the peer then reads end-of-file.
+/// shared reference. As those traits expect, each direction keeps one
+/// waker: the last task to poll a direction is the one woken when it turns
+/// ready, and a task it displaced waits until it is polled again (another
+/// poll by that task, say). So give each direction one reader and one
+/// writer. `poll_close` shuts down the write half; the peer then reads
+/// end-of-file.
 ///
 /// # Examples
 ///
@@ -85,14 +87,20 @@ impl TcpStream {
     /// ends, either way; the socket error then says which way.
     async fn connect_one(addr: SocketAddr) -> io::Result<TcpStream> {
         let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
-        let registration = stream.io.registration();
+        stream.wait_connected().await?;
+        Ok(stream)
+    }
+
+    async fn wait_connected(&self) -> io::Result<()> {
+        let registration = self.io.registration();
+        let mut waiter = registration.waiter(Direction::Write);
         loop {
-            let event = poll_fn(|cx| registration.poll_ready(cx, Direction::Write)).await?;
-            if let Some(error) = stream.io.get().take_error()? {
+            let event = poll_fn(|cx| registration.poll_waiter(cx, &mut waiter)).await?;
+            if let Some(error) = self.io.get().take_error()? {
                 return Err(error);
             }
-            match stream.io.get().peer_addr() {
-                Ok(_) => return Ok(stream),
+            match self.io.get().peer_addr() {
+                Ok(_) => return Ok(()),
                 // Still connecting: the OS reports `NotConnected` until the
                 // handshake ends.
                 Err(error) if error.kind() == io::ErrorKind::NotConnected => {

@@ -10,7 +10,10 @@ use std::net::{SocketAddr, ToSocketAddrs};
 
 /// A UDP socket.
 ///
-/// All methods take `&self`, so one task can send while another receives.
+/// All methods take `&self`, so one task can send while another receives,
+/// and any number of tasks can share one socket (through an `Arc`): each
+/// task waiting in `recv_from`, `send_to` and the rest is woken when the
+/// socket turns ready, and each datagram goes to one of them.
 ///
 /// # Examples
 ///
