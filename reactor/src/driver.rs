@@ -328,8 +328,15 @@ impl Handle {
     /// # Panics
     ///
     /// Outside a runtime, naming the mistake.
+    #[track_caller]
     pub(crate) fn current() -> Handle {
-        Handle::try_current().unwrap_or_else(|| no_runtime())
+        // A `match`, not `unwrap_or_else`: a closure would end the chain of
+        // `#[track_caller]` frames, and the panic would point here instead
+        // of at the user's call to `sleep`, `interval` or `timeout`.
+        match Handle::try_current() {
+            Some(handle) => handle,
+            None => no_runtime(),
+        }
     }
 
     /// Whether the driver's clock is the paused test clock.
@@ -410,10 +417,27 @@ fn turn(poller: &mut sys::Poller, shared: &Shared, timeout: Option<Duration>) ->
     saw_event
 }
 
+/// What a braid function called outside any runtime panics with; the
+/// runtime's own functions (`spawn`, `Handle::current`) say the same.
+///
+/// # Examples
+///
+/// ```
+/// use braid_reactor::driver::NO_RUNTIME;
+///
+/// let panicked = std::panic::catch_unwind(|| braid_reactor::time::sleep(Default::default()));
+/// let message = *panicked.unwrap_err().downcast::<String>().unwrap();
+/// assert_eq!(message, NO_RUNTIME);
+/// ```
+#[doc(hidden)]
+pub const NO_RUNTIME: &str = "must be called from the context of a braid runtime: \
+     inside `Runtime::block_on`, a task spawned on a runtime, or a thread \
+     that entered one";
+
 /// The panic for net and time types used outside a runtime.
 #[track_caller]
 pub(crate) fn no_runtime() -> ! {
-    panic!("must be called from the context of a braid runtime")
+    panic!("{NO_RUNTIME}")
 }
 
 impl Shared {

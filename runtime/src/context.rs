@@ -74,7 +74,6 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
     CURRENT.with(|c| f(c.borrow().as_ref()))
 }
 
-/// The message for runtime functions called outside any runtime.
-pub(crate) const NO_RUNTIME: &str = "must be called from the context of a braid runtime: \
-     inside `Runtime::block_on`, a task spawned on a runtime, or a thread \
-     that entered one";
+/// The message for runtime functions called outside any runtime: the
+/// reactor's, so that `spawn` and `sleep` say the same.
+pub(crate) const NO_RUNTIME: &str = braid_reactor::driver::NO_RUNTIME;
