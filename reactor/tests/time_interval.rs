@@ -3,7 +3,9 @@
 mod support;
 
 use braid_reactor::driver::block_on;
-use braid_reactor::time::{Duration, Instant, MissedTickBehavior, advance, interval, sleep};
+use braid_reactor::time::{
+    Duration, Instant, MissedTickBehavior, advance, interval, sleep, timeout,
+};
 
 const PERIOD: Duration = Duration::from_millis(100);
 
@@ -98,5 +100,17 @@ fn a_tick_late_by_less_than_a_period_keeps_the_schedule() {
 fn a_zero_period_panics() {
     block_on(true, async {
         let _ = interval(Duration::ZERO);
+    });
+}
+
+#[test]
+fn a_period_too_long_for_the_clock_never_ticks_again() {
+    block_on(true, async {
+        let mut ticks = interval(Duration::MAX);
+        ticks.tick().await;
+        let hour = Duration::from_secs(3600);
+        assert!(timeout(hour, ticks.tick()).await.is_err());
+        ticks.reset();
+        assert!(timeout(hour, ticks.tick()).await.is_err());
     });
 }

@@ -95,16 +95,29 @@ impl MissedTickBehavior {
     /// `now`, at least one whole period late.
     fn next_after_miss(self, scheduled: Instant, now: Instant, period: Duration) -> Instant {
         match self {
-            MissedTickBehavior::Burst => scheduled + period,
-            MissedTickBehavior::Delay => now + period,
+            MissedTickBehavior::Burst => after(scheduled, period),
+            MissedTickBehavior::Delay => after(now, period),
             MissedTickBehavior::Skip => {
                 let late = now.duration_since(scheduled).as_nanos();
-                let period_nanos = period.as_nanos();
-                let behind = late % period_nanos;
-                now + Duration::from_nanos((period_nanos - behind) as u64)
+                let behind = late % period.as_nanos();
+                // `behind` is under `period`, so it fits a `Duration`.
+                let behind = Duration::new(
+                    (behind / 1_000_000_000) as u64,
+                    (behind % 1_000_000_000) as u32,
+                );
+                after(now, period - behind)
             }
         }
     }
+}
+
+/// `instant + period`, or the far future that stands for "never" when that
+/// overflows, as for a `sleep` that long: a huge period means the next tick
+/// never comes, not a panic.
+fn after(instant: Instant, period: Duration) -> Instant {
+    instant
+        .checked_add(period)
+        .unwrap_or_else(Instant::far_future)
 }
 
 /// Ticks at a fixed period; made by [`interval`] and [`interval_at`].
@@ -166,7 +179,7 @@ impl Interval {
         ready!(Pin::new(&mut self.sleep).poll(cx));
         let scheduled = self.sleep.deadline();
         let now = Instant::now();
-        let on_schedule = scheduled + self.period;
+        let on_schedule = after(scheduled, self.period);
         let next = if now >= on_schedule {
             self.missed_tick_behavior
                 .next_after_miss(scheduled, now, self.period)
@@ -194,7 +207,7 @@ impl Interval {
     /// });
     /// ```
     pub fn reset(&mut self) {
-        self.sleep.reset(Instant::now() + self.period);
+        self.sleep.reset(after(Instant::now(), self.period));
     }
 
     /// The period.
@@ -253,5 +266,35 @@ impl fmt::Debug for Interval {
             .field("period", &self.period)
             .field("missed_tick_behavior", &self.missed_tick_behavior)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const YEAR: Duration = Duration::from_secs(365 * 86_400);
+
+    #[test]
+    fn skip_keeps_the_schedule_for_periods_past_u64_nanoseconds() {
+        // 600 years is more nanoseconds than a `u64` holds.
+        let period = YEAR * 600;
+        let scheduled = Instant::now();
+        let now = scheduled + period + Duration::from_secs(1);
+        let next = MissedTickBehavior::Skip.next_after_miss(scheduled, now, period);
+        assert_eq!(next, scheduled + period * 2);
+    }
+
+    #[test]
+    fn an_overflowing_next_tick_is_the_far_future() {
+        let now = Instant::now();
+        for behavior in [
+            MissedTickBehavior::Burst,
+            MissedTickBehavior::Delay,
+            MissedTickBehavior::Skip,
+        ] {
+            let next = behavior.next_after_miss(now, now, Duration::MAX);
+            assert!(next >= now + YEAR * 29, "{behavior:?}");
+        }
     }
 }
