@@ -24,6 +24,17 @@
 //! runtime jumps it straight to the next timer (auto-advance), so timer
 //! tests run instantly and exactly.
 //!
+//! "Idle" means that no worker is running a task, no `spawn_blocking` call
+//! is running, and no `block_on` future is being polled. Auto-advance does
+//! **not** wait for I/O in flight: a task waiting on a socket is idle, so
+//! while a reply is still on its way (from another process, a thread
+//! outside the runtime, or just through the loopback stack) the clock may
+//! jump to the next timer first. A `timeout` around a network call can then
+//! elapse in paused time however fast the peer answers. The driver only
+//! defers a jump for I/O events it has already received. So a paused-clock
+//! test that waits on real sockets should not race a timer against them,
+//! or should move the clock itself with [`advance`].
+//!
 //! # Shutdown
 //!
 //! When the runtime shuts down, every task waiting on a timer is woken;
