@@ -190,6 +190,21 @@ fn sleep_outside_a_runtime_panics() {
 }
 
 #[test]
+fn a_never_polled_sleep_past_its_deadline_is_elapsed() {
+    let harness = Harness::paused();
+    harness.block_on(async {
+        let nap = sleep(Duration::from_millis(5));
+        let long = sleep(Duration::from_secs(5));
+        assert!(!nap.is_elapsed());
+        advance(Duration::from_millis(5)).await;
+        assert!(nap.is_elapsed(), "the deadline has passed");
+        assert!(!long.is_elapsed());
+        // Asking did not put them in the wheel.
+        assert_eq!(harness.handle().timer_entry_count(), 0);
+    });
+}
+
+#[test]
 fn a_sleep_already_past_its_deadline_completes_at_once() {
     let harness = Harness::paused();
     harness.block_on(async {

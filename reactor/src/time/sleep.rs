@@ -111,23 +111,32 @@ impl Sleep {
         self.deadline
     }
 
-    /// Whether the sleep's timer has fired.
+    /// Whether the sleep is over: its timer has fired, or, for a sleep never
+    /// polled (so not yet in the timer wheel), its deadline has passed on its
+    /// runtime's clock. Either way the next poll completes at once.
     ///
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::time::{Duration, sleep};
+    /// use braid_reactor::time::{Duration, advance, sleep};
     ///
     /// braid_reactor::driver::block_on(true, async {
     ///     let mut sleep = sleep(Duration::from_millis(5));
     ///     assert!(!sleep.is_elapsed());
     ///     (&mut sleep).await;
     ///     assert!(sleep.is_elapsed());
+    ///
+    ///     let never_polled = braid_reactor::time::sleep(Duration::from_millis(5));
+    ///     advance(Duration::from_millis(5)).await;
+    ///     assert!(never_polled.is_elapsed());
     /// });
     /// ```
     pub fn is_elapsed(&self) -> bool {
-        self.key
-            .is_some_and(|key| self.handle.timers().state(key) == EntryState::Fired)
+        let timers = self.handle.timers();
+        match self.key {
+            Some(key) => timers.state(key) == EntryState::Fired,
+            None => self.deadline.into_std() <= timers.clock().now(),
+        }
     }
 
     /// Moves the deadline; the sleep becomes pending again if it had
