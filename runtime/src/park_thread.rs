@@ -107,8 +107,9 @@ impl Wake for CountingWaker {
 }
 
 /// As [`block_on`], counting this thread in `busy` whenever it is not
-/// asleep; `idle` runs each time it is about to sleep (after uncounting).
-/// For paused clocks, which may only jump while nothing runs.
+/// asleep; `idle` runs each time it stops counting (about to sleep, or
+/// done, also by a panic), after uncounting. For paused clocks, which may
+/// only jump while nothing runs.
 pub(crate) fn block_on_counted<F: Future>(
     future: F,
     busy: &StdArc<AtomicUsize>,
@@ -122,13 +123,16 @@ pub(crate) fn block_on_counted<F: Future>(
             busy: busy.clone(),
         });
         counting.count();
-        struct Uncount<'a>(&'a CountingWaker);
-        impl Drop for Uncount<'_> {
+        // Leaving, even by a panic, is falling idle too: a driver that
+        // decided not to jump while this thread ran must decide again.
+        struct Uncount<'a, I: Fn()>(&'a CountingWaker, &'a I);
+        impl<I: Fn()> Drop for Uncount<'_, I> {
             fn drop(&mut self) {
                 self.0.uncount();
+                (self.1)();
             }
         }
-        let _uncount = Uncount(&counting);
+        let _uncount = Uncount(&counting, &idle);
         let waker = Waker::from(counting.clone());
         let mut cx = Context::from_waker(&waker);
         loop {

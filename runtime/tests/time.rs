@@ -2,6 +2,7 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use braid::time::{Instant, interval, sleep, timeout};
@@ -203,6 +204,61 @@ fn paused_clock_jumps_once_a_blocking_call_has_finished() {
                 start.elapsed()
             });
             assert_eq!(elapsed, Duration::from_secs(1), "{name}");
+        }
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn paused_clock_does_not_jump_while_a_second_block_on_runs() {
+    // Two threads in `block_on`: while the second polls its future, the
+    // clock must not jump under it, and once it is done the first one's
+    // timer must still fire. On the current-thread runtime the first one
+    // drives the tasks and the second only polls its own future.
+    support::eventually(|| {
+        for (name, rt) in [
+            (
+                "current_thread",
+                braid::Builder::new_current_thread()
+                    .start_paused(true)
+                    .build(),
+            ),
+            (
+                "multi_thread(2)",
+                braid::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .start_paused(true)
+                    .build(),
+            ),
+        ] {
+            let rt = Arc::new(rt.unwrap());
+            let (inside, wait_inside) = std::sync::mpsc::channel();
+            let (go, on_go) = futures::channel::oneshot::channel::<()>();
+            let first = std::thread::spawn({
+                let rt = rt.clone();
+                move || {
+                    rt.block_on(async move {
+                        inside.send(()).unwrap();
+                        on_go.await.unwrap();
+                        // Pending, with every thread but the second asleep.
+                        sleep(Duration::from_secs(10)).await;
+                    })
+                }
+            });
+            wait_inside.recv().unwrap();
+            let seen = rt.block_on(async move {
+                let start = Instant::now();
+                go.send(()).unwrap();
+                // Awake and running: nothing may move the clock meanwhile.
+                std::thread::sleep(Duration::from_millis(100));
+                start.elapsed()
+            });
+            assert_eq!(
+                seen,
+                Duration::ZERO,
+                "{name}: the clock jumped during a poll"
+            );
+            first.join().unwrap();
         }
     });
 }

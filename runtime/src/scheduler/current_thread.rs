@@ -12,7 +12,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use super::driver::DriverCell;
 use super::park::{Parker, Unparker};
 use crate::blocking::BlockingPool;
-use crate::sync::{Arc, AtomicBool, Mutex, Ordering, StdArc, thread_local};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Mutex, Ordering, StdArc, thread_local};
 use crate::task::{self, Header, JoinHandle, Notified, OwnedTasks, Schedule};
 
 /// Tasks run between two polls of the `block_on` future, and ticks (polls
@@ -29,6 +29,9 @@ pub(crate) struct Shared {
     shutdown: AtomicBool,
     pub(crate) driver: Option<Arc<DriverCell>>,
     pub(crate) blocking: BlockingPool,
+    /// Other threads inside `block_on` that are awake (paused clocks only):
+    /// they may still register timers, so the clock must not jump.
+    block_on_busy: StdArc<AtomicUsize>,
 }
 
 struct Core {
@@ -81,6 +84,7 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             driver,
             blocking,
+            block_on_busy: StdArc::new(AtomicUsize::new(0)),
         })
     }
 
@@ -106,7 +110,7 @@ impl Shared {
         let Some(core) = self.core.lock().take() else {
             // Another thread is inside `block_on` and runs the tasks; this
             // one only waits for its own future.
-            return crate::park_thread::block_on(future);
+            return self.block_on_beside(future);
         };
         let cx = CoreContext {
             shared: self.clone(),
@@ -125,6 +129,26 @@ impl Shared {
         }
         let _restore = Restore(&cx, prev);
         cx.run(future)
+    }
+
+    /// `block_on` on a thread other than the one running the tasks. With a
+    /// paused clock this thread counts as running whenever it is awake, so
+    /// the clock never jumps past a timer it is about to set.
+    fn block_on_beside<F: Future>(&self, future: F) -> F::Output {
+        let Some(driver) = self.driver.as_ref().filter(|d| d.handle().is_paused()) else {
+            return crate::park_thread::block_on(future);
+        };
+        crate::park_thread::block_on_counted(future, &self.block_on_busy, || {
+            // The running thread may have parked in the driver while this
+            // one ran, deciding then not to jump: have it decide again.
+            driver.unpark();
+        })
+    }
+
+    /// Whether the paused clock may jump: besides the thread asking, no
+    /// blocking call and no other `block_on` poll is running.
+    fn is_idle(&self) -> bool {
+        self.blocking.is_idle() && self.block_on_busy.load(Ordering::SeqCst) == 0
     }
 
     fn schedule_task(&self, task: Notified) {
@@ -209,7 +233,7 @@ impl CoreContext {
             if ran == 0 && !main.woken.load(Ordering::Acquire) {
                 let parker = self.core.borrow().as_ref().map(|c| c.parker.clone_parker());
                 if let Some(parker) = parker {
-                    parker.park(|| shared.blocking.is_idle());
+                    parker.park(|| shared.is_idle());
                 }
             }
         }
