@@ -1,0 +1,215 @@
+//! The shareable half of the driver: the [`Handle`] that registers sockets
+//! and timers and interrupts a park from any thread, and the state behind
+//! it (see the [driver docs](super) for the rules it keeps).
+
+use super::scheduled_io::ScheduledIo;
+use super::slab::Slab;
+use super::{EnterGuard, context, shutdown_error, sys, with_current};
+use crate::sync::{Arc, AtomicBool, Mutex, Ordering};
+use crate::time::Timers;
+use std::fmt;
+use std::io;
+
+/// A cheap, shareable reference to a [`Driver`](super::Driver): registers sockets and
+/// timers and interrupts a park from any thread.
+///
+/// # Examples
+///
+/// ```
+/// use braid_reactor::driver::{Driver, Handle};
+///
+/// let driver = Driver::new(false)?;
+/// let handle = driver.handle();
+/// std::thread::spawn(move || handle.unpark()).join().unwrap();
+/// assert!(Handle::try_current().is_none());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(super) shared: Arc<Shared>,
+}
+
+/// State reachable from every handle.
+pub(super) struct Shared {
+    pub(super) registry: sys::Registry,
+    pub(super) io: Mutex<IoState>,
+    /// A wake of the mio waker is pending (rule 3).
+    pub(super) notified: AtomicBool,
+    pub(super) timers: Timers,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct IoState {
+    pub(super) slab: Slab,
+    pub(super) is_shutdown: bool,
+}
+
+impl Handle {
+    /// Interrupts a [`Driver::park`](super::Driver::park) in progress on any thread; if none is in
+    /// progress, the next park returns at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut driver = braid_reactor::driver::Driver::new(false)?;
+    /// driver.handle().unpark();
+    /// driver.park(None, &|| false); // does not block
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn unpark(&self) {
+        self.shared.unpark();
+    }
+
+    /// Makes this the current driver of the thread (for the `net` and `time`
+    /// types) until the guard drops; guards nest and restore the previous
+    /// one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use braid_reactor::driver::{Driver, Handle};
+    ///
+    /// let driver = Driver::new(false)?;
+    /// let _guard = driver.handle().enter();
+    /// assert!(Handle::try_current().is_some());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn enter(&self) -> EnterGuard {
+        context::enter(self.clone())
+    }
+
+    /// The current driver, or `None` outside a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(braid_reactor::driver::Handle::try_current().is_none());
+    /// ```
+    pub fn try_current() -> Option<Handle> {
+        with_current(|current| current.cloned())
+    }
+
+    /// The current driver.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, naming the mistake.
+    #[track_caller]
+    pub(crate) fn current() -> Handle {
+        // A `match`, not `unwrap_or_else`: a closure would end the chain of
+        // `#[track_caller]` frames, and the panic would point here instead
+        // of at the user's call to `sleep`, `interval` or `timeout`.
+        match Handle::try_current() {
+            Some(handle) => handle,
+            None => no_runtime(),
+        }
+    }
+
+    /// Whether the driver's clock is the paused test clock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let driver = braid_reactor::driver::Driver::new(true)?;
+    /// assert!(driver.handle().is_paused());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn is_paused(&self) -> bool {
+        self.shared.timers.clock().is_paused()
+    }
+
+    /// Sockets registered with this driver and not yet dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let driver = braid_reactor::driver::Driver::new(false)?;
+    /// assert_eq!(driver.handle().io_registration_count(), 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(hidden)]
+    pub fn io_registration_count(&self) -> usize {
+        self.shared.io.lock().slab.len()
+    }
+
+    /// Timers waiting in the wheel (not fired, not cancelled).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let driver = braid_reactor::driver::Driver::new(true)?;
+    /// assert_eq!(driver.handle().timer_entry_count(), 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(hidden)]
+    pub fn timer_entry_count(&self) -> usize {
+        self.shared.timers.len()
+    }
+
+    pub(crate) fn timers(&self) -> &Timers {
+        &self.shared.timers
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle").finish_non_exhaustive()
+    }
+}
+
+/// What a braid function called outside any runtime panics with; the
+/// runtime's own functions (`spawn`, `Handle::current`) say the same.
+///
+/// # Examples
+///
+/// ```
+/// use braid_reactor::driver::NO_RUNTIME;
+///
+/// let panicked = std::panic::catch_unwind(|| braid_reactor::time::sleep(Default::default()));
+/// let message = *panicked.unwrap_err().downcast::<String>().unwrap();
+/// assert_eq!(message, NO_RUNTIME);
+/// ```
+#[doc(hidden)]
+pub const NO_RUNTIME: &str = "must be called from the context of a braid runtime: \
+     inside `Runtime::block_on`, a task spawned on a runtime, or a thread \
+     that entered one";
+
+/// The panic for net and time types used outside a runtime.
+#[track_caller]
+fn no_runtime() -> ! {
+    panic!("{NO_RUNTIME}")
+}
+
+impl Shared {
+    pub(super) fn new(registry: sys::Registry, start_paused: bool) -> Shared {
+        Shared {
+            registry,
+            io: Mutex::new(IoState::default()),
+            notified: AtomicBool::new(false),
+            timers: Timers::new(start_paused),
+        }
+    }
+
+    pub(super) fn unpark(&self) {
+        // Rule 3: one waker write per park is enough.
+        if !self.notified.swap(true, Ordering::AcqRel) {
+            if let Err(error) = self.registry.wake() {
+                panic!("the braid I/O driver failed to wake its poller: {error}");
+            }
+        }
+    }
+
+    pub(super) fn insert_registration(&self) -> io::Result<(usize, Arc<ScheduledIo>)> {
+        let mut io = self.io.lock();
+        if io.is_shutdown {
+            return Err(shutdown_error());
+        }
+        io.slab
+            .insert()
+            .map_err(|_| io::Error::other("the braid I/O driver has no free registration slot"))
+    }
+
+    pub(super) fn remove_registration(&self, token: usize) {
+        let _ = self.io.lock().slab.remove(token);
+    }
+}
