@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
 
+pub(crate) mod linger;
 mod watchdog;
 
 #[allow(unused_imports)]
