@@ -21,3 +21,31 @@ mod udp_socket;
 pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;
 pub use udp_socket::UdpSocket;
+
+// What DESIGN promises of the sockets, checked at every build: they move
+// between tasks and are shared by them (`Arc<UdpSocket>`), `TcpStream` is
+// `Unpin` (so `AsyncReadExt` needs no pinning), and the futures of their
+// async fns can be spawned.
+const _: () = {
+    const fn shareable<T: Send + Sync + Unpin>() {}
+    shareable::<TcpListener>();
+    shareable::<TcpStream>();
+    shareable::<UdpSocket>();
+
+    fn spawnable<T: Send + 'static>(_: T) {}
+    #[allow(dead_code)] // type-checked, never run
+    async fn futures_are_send(listener: TcpListener, socket: UdpSocket) {
+        spawnable(TcpListener::bind("127.0.0.1:0"));
+        spawnable(TcpStream::connect("127.0.0.1:0"));
+        spawnable(UdpSocket::bind("127.0.0.1:0"));
+        spawnable(async move { listener.accept().await });
+        spawnable(async move {
+            let mut buf = [0; 8];
+            let _ = socket.recv_from(&mut buf).await;
+            let _ = socket.recv(&mut buf).await;
+            let _ = socket.send_to(&buf, "127.0.0.1:0").await;
+            let _ = socket.send(&buf).await;
+            socket.connect("127.0.0.1:0").await
+        });
+    }
+};

@@ -60,3 +60,22 @@ pub use sleep::{Sleep, sleep, sleep_until};
 pub use std::time::Duration;
 pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
 pub(crate) use timers::{Park, Timers};
+
+// The time types move between tasks and threads, and the futures built on
+// them can be spawned; checked at every build.
+const _: () = {
+    const fn shareable<T: Send + Sync + Unpin>() {}
+    shareable::<Sleep>();
+    shareable::<Interval>();
+    shareable::<Timeout<Sleep>>();
+    shareable::<Instant>();
+    shareable::<Elapsed>();
+    shareable::<MissedTickBehavior>();
+
+    fn spawnable<T: Send + 'static>(_: T) {}
+    #[allow(dead_code)] // type-checked, never run
+    fn futures_are_send(mut ticks: Interval) {
+        spawnable(advance(Duration::from_secs(1)));
+        spawnable(async move { ticks.tick().await });
+    }
+};
