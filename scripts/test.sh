@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, unit/integration/doc tests, the
+# The whole test suite: formatting, lints, docs, unit/integration/doc tests, the
 # loom models, Miri on the unsafe-heavy modules, and a benchmark build.
 # Run from anywhere; exits non-zero on the first failure.
 set -euo pipefail
@@ -12,6 +12,9 @@ cargo fmt --all --check
 
 step "clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
+
+step "docs (broken or ambiguous links are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 
 step "tests: unit, integration and doc, whole workspace"
 cargo test --workspace

@@ -49,8 +49,8 @@
 //!
 //! # gather
 //!
-//! [`gather`] runs many futures as tasks and returns their outputs in input
-//! order; [`try_gather`] returns the first error and cancels the rest;
+//! [`gather`](gather()) runs many futures as tasks and returns their outputs in input
+//! order; [`try_gather`](try_gather()) returns the first error and cancels the rest;
 //! [`gather_settled`] reports each child's panic or cancellation as a value;
 //! [`as_completed`] yields `(index, output)` as children finish; [`gather!`]
 //! and [`try_gather!`] take futures of different types. Every child runs
