@@ -118,3 +118,59 @@ fn a_batch_racing_workers_going_to_sleep_is_run() {
         stop(pool, threads);
     });
 }
+
+#[test]
+fn a_task_woken_by_a_worker_that_then_blocks_is_taken_by_the_other() {
+    use loom::sync::{Arc, Condvar, Mutex};
+    use std::task::{Poll, Waker};
+
+    /// Whether the waker task has sent its wake, and the woken task's waker.
+    type Go = Arc<Mutex<(bool, Option<Waker>)>>;
+    /// Whether the woken task ran; the waker task blocks its thread on it.
+    type Ran = Arc<(Mutex<bool>, Condvar)>;
+
+    // The waker wakes its peer into its LIFO slot, then blocks its worker
+    // thread until the peer has run: only the other worker can run it, by
+    // stealing the entry once stale, while it searches or as the watcher
+    // (rule 6 of idle.rs), or after being woken by the push. An entry
+    // nobody looks at again deadlocks the model.
+    check_bounded("scheduler::lifo_stuck_owner", Some(1), || {
+        let (pool, threads) = start(2);
+        let go: Go = Arc::new(Mutex::new((false, None)));
+        let ran: Ran = Arc::new((Mutex::new(false), Condvar::new()));
+        let woken = {
+            let (go, ran) = (go.clone(), ran.clone());
+            pool.spawn(async move {
+                std::future::poll_fn(|cx| {
+                    let mut go = go.lock().unwrap();
+                    if go.0 {
+                        return Poll::Ready(());
+                    }
+                    go.1 = Some(cx.waker().clone());
+                    Poll::Pending
+                })
+                .await;
+                *ran.0.lock().unwrap() = true;
+                ran.1.notify_one();
+            })
+        };
+        let waker = pool.spawn(async move {
+            let peer = {
+                let mut go = go.lock().unwrap();
+                go.0 = true;
+                go.1.take()
+            };
+            if let Some(peer) = peer {
+                peer.wake();
+            }
+            // Blocking code in async: the thread waits for the peer.
+            let mut ran_yet = ran.0.lock().unwrap();
+            while !*ran_yet {
+                ran_yet = ran.1.wait(ran_yet).unwrap();
+            }
+        });
+        block_on(woken).unwrap();
+        block_on(waker).unwrap();
+        stop(pool, threads);
+    });
+}

@@ -233,7 +233,7 @@ impl CoreContext {
             if ran == 0 && !main.woken.load(Ordering::Acquire) {
                 let parker = self.core.borrow().as_ref().map(|c| c.parker.clone_parker());
                 if let Some(parker) = parker {
-                    parker.park(|| shared.is_idle());
+                    parker.park(None, || shared.is_idle());
                 }
             }
         }

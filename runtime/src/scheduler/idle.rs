@@ -19,6 +19,19 @@
 //!    exception: one searcher could only hand the search on one sleeper at
 //!    a time, so the pusher wakes up to one sleeper per task itself, each
 //!    counted as a searcher, whether or not someone already searches.
+//! 6. A fresh LIFO entry is no work for a sleeper (a searcher may only take
+//!    it once it is stale, see `multi_thread.rs`), but someone must look at
+//!    it again in case its owner stays in its poll. So the last searcher to
+//!    park while a peer holds one becomes the *watcher*: it sleeps with a
+//!    timeout, and when that expires it gives the role up, looks at every
+//!    slot once more, and takes the role again if one still holds an
+//!    entry. A push into a LIFO slot wakes a sleeper as in rule 1, except
+//!    that a watcher, like a searcher, makes the wake unnecessary. Giving
+//!    the role up is a `SeqCst` store before the last look, and the pusher
+//!    reads the role after its fence: either the pusher sees no watcher and
+//!    wakes a sleeper, or the watcher's last look sees the entry. (Without
+//!    a watcher, an idle worker would wake for every message two busy tasks
+//!    pass through a slot, or spin while they do.)
 
 use crate::sync::{AtomicUsize, Mutex, Ordering, fence};
 
@@ -29,6 +42,8 @@ const SEARCH_MASK: usize = UNPARK_ONE - 1;
 
 pub(crate) struct Idle {
     state: AtomicUsize,
+    /// 1 while a worker holds the watcher role of rule 6, else 0.
+    watcher: AtomicUsize,
     sleepers: Mutex<Vec<usize>>,
     num_workers: usize,
 }
@@ -37,6 +52,7 @@ impl Idle {
     pub(crate) fn new(num_workers: usize) -> Idle {
         Idle {
             state: AtomicUsize::new(num_workers << UNPARK_SHIFT),
+            watcher: AtomicUsize::new(0),
             sleepers: Mutex::new(Vec::with_capacity(num_workers)),
             num_workers,
         }
@@ -55,6 +71,38 @@ impl Idle {
     pub(crate) fn worker_to_notify(&self) -> Option<usize> {
         // SeqCst: pairs with the fence in `transition_worker_to_parked` (rule 2).
         fence(Ordering::SeqCst);
+        self.sleeper_to_wake()
+    }
+
+    /// Rule 6: as [`worker_to_notify`](Self::worker_to_notify), after a
+    /// push into a LIFO slot, which a watcher also covers.
+    pub(crate) fn worker_to_notify_for_lifo(&self) -> Option<usize> {
+        // SeqCst: pairs with `stop_watching` (rule 6) as with rule 2.
+        fence(Ordering::SeqCst);
+        if self.watcher.load(Ordering::SeqCst) != 0 {
+            return None;
+        }
+        self.sleeper_to_wake()
+    }
+
+    /// Rule 6: takes the watcher role if nobody holds it.
+    #[must_use]
+    pub(crate) fn try_start_watching(&self) -> bool {
+        self.watcher
+            .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+    }
+
+    /// Rule 6: gives the watcher role up; the caller then looks at every
+    /// LIFO slot once more.
+    pub(crate) fn stop_watching(&self) {
+        self.watcher.store(0, Ordering::SeqCst);
+        // The last look that follows reads the slots with `Acquire`: keep it
+        // after the store.
+        fence(Ordering::SeqCst);
+    }
+
+    fn sleeper_to_wake(&self) -> Option<usize> {
         if !self.notify_should_wake() {
             return None;
         }
@@ -173,6 +221,22 @@ mod tests {
         for last in [false, false, false, true] {
             assert_eq!(idle.transition_worker_from_searching(), last);
         }
+    }
+
+    #[test]
+    fn a_watcher_makes_lifo_pushes_wake_nobody() {
+        let idle = Idle::new(2);
+        assert!(!idle.transition_worker_to_parked(1, false));
+        assert!(idle.try_start_watching());
+        assert!(!idle.try_start_watching(), "one watcher at a time");
+        assert_eq!(idle.worker_to_notify_for_lifo(), None);
+        // A push into a deque still wakes the sleeper, watcher or not.
+        assert_eq!(idle.worker_to_notify(), Some(1));
+        assert!(idle.transition_worker_from_searching());
+        idle.stop_watching();
+        assert!(!idle.transition_worker_to_parked(1, false));
+        // With the role given up, a LIFO push wakes the sleeper again.
+        assert_eq!(idle.worker_to_notify_for_lifo(), Some(1));
     }
 
     #[test]

@@ -35,9 +35,9 @@ use super::driver::DriverCell;
 use super::idle::Idle;
 use super::park::Unparker;
 use super::queue::{Injector, Steal, Stealer};
-use super::worker::{self, Core};
+use super::worker::{self, Core, Pushed};
 use crate::blocking::BlockingPool;
-use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, StdArc};
+use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, StdArc, fence};
 use crate::task::{self, JoinHandle, Notified, OwnedTasks, Schedule};
 
 /// State shared by all workers of one runtime.
@@ -192,17 +192,21 @@ impl Shared {
         // `notify_parked` after a yield.)
         let shared: &Shared = self;
         let task = match worker::with_current(self, |core| match core {
-            Some(core) => {
-                core.push_local(task, is_yield, shared);
-                None
-            }
-            None => Some(task),
+            Some(core) => Ok(core.push_local(task, is_yield, shared)),
+            None => Err(task),
         }) {
-            None => {
+            Ok(Pushed::Deque) => {
                 shared.notify_parked();
                 return;
             }
-            Some(task) => task,
+            Ok(Pushed::LifoOnly) => {
+                // Rule 6 of idle.rs: a watcher will look at the slot.
+                if let Some(index) = shared.idle.worker_to_notify_for_lifo() {
+                    shared.remotes[index].unparker.unpark();
+                }
+                return;
+            }
+            Err(task) => task,
         };
         shared.inject.push(task);
         shared.notify_parked();
@@ -220,13 +224,20 @@ impl Shared {
         }
     }
 
-    /// Whether any queue other than a worker's private state holds work.
-    pub(super) fn has_remote_work(&self) -> bool {
-        !self.inject.is_empty()
-            || self
-                .remotes
-                .iter()
-                .any(|r| !r.stealer.is_empty() || !r.lifo.load(Ordering::Acquire).is_null())
+    /// Whether the injector or a deque holds work a searcher may take.
+    pub(super) fn has_stealable_work(&self) -> bool {
+        !self.inject.is_empty() || self.remotes.iter().any(|r| !r.stealer.is_empty())
+    }
+
+    /// Whether a LIFO slot holds an entry (rule 6 of idle.rs).
+    pub(super) fn has_lifo_entry(&self) -> bool {
+        // Pairs with the pusher's fence in `Idle::worker_to_notify_for_lifo`
+        // (rule 6): either it sees this worker parked, or this load sees its
+        // entry.
+        fence(Ordering::SeqCst);
+        self.remotes
+            .iter()
+            .any(|r| !r.lifo.load(Ordering::Acquire).is_null())
     }
 
     pub(crate) fn is_shutdown(&self) -> bool {

@@ -19,6 +19,8 @@
 //! fall between the sleeper's check and its wait) or through the driver's
 //! waker.
 
+use std::time::{Duration, Instant};
+
 use super::driver::DriverCell;
 use crate::sync::{Arc, AtomicUsize, Condvar, Mutex, Ordering};
 
@@ -71,9 +73,10 @@ impl Parker {
         }
     }
 
-    /// Sleeps until unparked. `auto_advance` is passed to the driver (every
-    /// other worker is asleep and no blocking work runs).
-    pub(crate) fn park(&self, auto_advance: impl Fn() -> bool) {
+    /// Sleeps until unparked, or until `timeout` has passed. `auto_advance`
+    /// is passed to the driver (every other worker is asleep and no
+    /// blocking work runs).
+    pub(crate) fn park(&self, timeout: Option<Duration>, auto_advance: impl Fn() -> bool) {
         let inner = &*self.inner;
         // Acquire: what the unparker did before notifying is visible.
         if inner
@@ -81,6 +84,14 @@ impl Parker {
             .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Acquire)
             .is_ok()
         {
+            return;
+        }
+        // Loom has no clock, and a timed sleep may end at any moment: under
+        // loom it ends at once, after letting the other threads run, so the
+        // models cover what the timeout is for.
+        #[cfg(loom)]
+        if timeout.is_some() {
+            crate::sync::thread::yield_now();
             return;
         }
         if let Some(driver) = &inner.driver {
@@ -100,7 +111,7 @@ impl Parker {
                     }
                     Err(actual) => unreachable!("parker in state {actual} while parking"),
                 }
-                guard.park(None, &auto_advance);
+                guard.park(timeout, &auto_advance);
                 // An unpark may have landed (NOTIFIED) or not (an I/O event
                 // or timer woke us): either way we are awake now.
                 inner.state.swap(EMPTY, Ordering::AcqRel);
@@ -113,10 +124,10 @@ impl Parker {
                 driver.unpark();
             }
         }
-        self.park_condvar();
+        self.park_condvar(timeout.map(|timeout| Instant::now() + timeout));
     }
 
-    fn park_condvar(&self) {
+    fn park_condvar(&self, deadline: Option<Instant>) {
         let inner = &*self.inner;
         let mut guard = inner.mutex.lock();
         match inner.state.compare_exchange(
@@ -133,13 +144,25 @@ impl Parker {
             Err(actual) => unreachable!("parker in state {actual} while parking"),
         }
         loop {
-            guard = inner.condvar.wait(guard);
-            // A spurious wake-up goes back to sleep.
+            guard = match deadline {
+                None => inner.condvar.wait(guard),
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    inner.condvar.wait_timeout(guard, left)
+                }
+            };
+            // A spurious wake-up goes back to sleep, unless it is time.
             if inner
                 .state
                 .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Acquire)
                 .is_ok()
             {
+                return;
+            }
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                // Timed out; an unpark racing this swap is consumed with it
+                // (the caller is awake and looks at the queues anyway).
+                inner.state.swap(EMPTY, Ordering::Acquire);
                 return;
             }
         }

@@ -31,6 +31,21 @@ const MAX_LIFO_POLLS: u32 = 3;
 /// task that may go stale.
 const LIFO_WATCH: Duration = Duration::from_micros(50);
 
+/// How long the watcher (rule 6 of `idle.rs`) sleeps between two looks at
+/// the LIFO slots: the longest a task woken just before its waker blocked
+/// may wait once the first search round has missed it.
+const LIFO_RECHECK: Duration = Duration::from_millis(1);
+
+/// Where [`Core::push_local`] put the new work, which decides whom the
+/// pusher must wake (rules 1 and 6 of `idle.rs`).
+#[must_use]
+pub(super) enum Pushed {
+    /// An entry went to the deque, where any searcher may steal it.
+    Deque,
+    /// The only new entry sits in the LIFO slot.
+    LifoOnly,
+}
+
 /// A worker's private state.
 pub(crate) struct Core {
     index: usize,
@@ -39,6 +54,9 @@ pub(crate) struct Core {
     /// True while a task is being polled: only then do wakes use the slot.
     running: bool,
     is_searching: bool,
+    /// Set when this worker woke up from watching the LIFO slots: its next
+    /// search makes one pass whether or not it may search (rule 6).
+    was_watching: bool,
     local: Local<Notified>,
     parker: Parker,
     rng: u32,
@@ -55,6 +73,7 @@ impl Core {
             lifo_polls: 0,
             running: false,
             is_searching: false,
+            was_watching: false,
             local: Local::new_fifo(),
             parker: Parker::new(driver),
             // Any odd seed works for xorshift; spread them per worker.
@@ -76,18 +95,25 @@ impl Core {
     }
 
     /// Queues a task on this worker (see `multi_thread.rs`, "Where a task
-    /// goes").
-    pub(super) fn push_local(&mut self, task: Notified, is_yield: bool, shared: &Shared) {
+    /// goes"). Returns where the push left stealable work: `Deque` when an
+    /// entry went to the deque, `LifoOnly` when the only new entry is in
+    /// the LIFO slot.
+    pub(super) fn push_local(&mut self, task: Notified, is_yield: bool, shared: &Shared) -> Pushed {
         if is_yield || !self.running {
             self.local.push(task);
-            return;
+            return Pushed::Deque;
         }
         let slot = &shared.remotes[self.index].lifo;
-        // AcqRel: publishes the entry to a stealer; acquires the displaced one.
+        // AcqRel: publishes the entry to a stealer; acquires the displaced
+        // one. (The pusher's fence orders it with the idle state.)
         let prev = slot.swap(task.into_raw().as_ptr(), Ordering::AcqRel);
-        if let Some(prev) = NonNull::new(prev) {
-            // SAFETY: the slot owned this entry's reference.
-            self.local.push(unsafe { Notified::from_raw_entry(prev) });
+        match NonNull::new(prev) {
+            Some(prev) => {
+                // SAFETY: the slot owned this entry's reference.
+                self.local.push(unsafe { Notified::from_raw_entry(prev) });
+                Pushed::Deque
+            }
+            None => Pushed::LifoOnly,
         }
     }
 
@@ -191,6 +217,39 @@ fn steal_from_injector(shared: &Shared, local: &Local<Notified>) -> Option<Notif
     }
 }
 
+/// How long a searcher has watched a fresh LIFO entry. Under loom, which
+/// must replay every execution exactly, it counts passes instead of reading
+/// the wall clock: one more pass after the first sighting, enough for the
+/// entry to be seen stale when its owner is stuck.
+struct WatchClock {
+    #[cfg(not(loom))]
+    started: Instant,
+    #[cfg(loom)]
+    passes: std::cell::Cell<u32>,
+}
+
+impl WatchClock {
+    fn start() -> WatchClock {
+        WatchClock {
+            #[cfg(not(loom))]
+            started: Instant::now(),
+            #[cfg(loom)]
+            passes: std::cell::Cell::new(0),
+        }
+    }
+
+    #[cfg(not(loom))]
+    fn expired(&self) -> bool {
+        self.started.elapsed() > LIFO_WATCH
+    }
+
+    #[cfg(loom)]
+    fn expired(&self) -> bool {
+        self.passes.set(self.passes.get() + 1);
+        self.passes.get() > 1
+    }
+}
+
 /// The running worker of this thread, if any.
 struct WorkerContext {
     shared: Arc<Shared>,
@@ -288,19 +347,26 @@ impl WorkerContext {
     fn search(&self) -> Option<Notified> {
         let shared = &*self.shared;
         let mut core = self.core.borrow_mut();
+        if core.was_watching && !core.is_searching {
+            // The watcher's last look (rule 6): one pass, which also records
+            // what it sees for the next look. `was_watching` stays set, so
+            // that `park` takes the role again if a slot still holds an
+            // entry.
+            return core.steal_pass(shared).0;
+        }
         if !core.is_searching {
             core.is_searching = shared.idle.transition_worker_to_searching();
             if !core.is_searching {
                 return None;
             }
         }
-        let started = Instant::now();
+        let watch = WatchClock::start();
         loop {
             let (task, watching) = core.steal_pass(shared);
             if task.is_some() || !watching || shared.is_shutdown() {
                 return task;
             }
-            if started.elapsed() > LIFO_WATCH {
+            if watch.expired() {
                 return None;
             }
             drop(core);
@@ -311,27 +377,40 @@ impl WorkerContext {
 
     fn park(&self) {
         let shared = &*self.shared;
-        let (index, parker) = {
+        let (index, parker, watch) = {
             let mut core = self.core.borrow_mut();
             let was_searching = std::mem::replace(&mut core.is_searching, false);
-            if shared
+            let was_watching = std::mem::replace(&mut core.was_watching, false);
+            let last_searcher = shared
                 .idle
-                .transition_worker_to_parked(core.index, was_searching)
-                && shared.has_remote_work()
-            {
-                // Rule 2 of idle.rs: work arrived while we were giving up.
-                shared.notify_parked();
+                .transition_worker_to_parked(core.index, was_searching);
+            let mut watch = false;
+            if last_searcher || was_watching {
+                if shared.has_stealable_work() {
+                    // Rule 2 of idle.rs: work arrived while we were giving up.
+                    shared.notify_parked();
+                } else if shared.has_lifo_entry() {
+                    // Rule 6: watch the slots, unless someone already does.
+                    watch = shared.idle.try_start_watching();
+                }
             }
             // Parked without the core borrowed: the driver wakes tasks from
             // inside `park`, and they are queued on this core.
-            (core.index, core.parker.clone_parker())
+            (core.index, core.parker.clone_parker(), watch)
         };
         if !shared.is_shutdown() {
-            parker.park(|| shared.is_idle());
+            parker.park(watch.then_some(LIFO_RECHECK), || shared.is_idle());
         }
+        if watch {
+            shared.idle.stop_watching();
+        }
+        let mut core = self.core.borrow_mut();
         if !shared.idle.transition_worker_from_parked(index) {
-            // Woken by a producer: it counted us as searching.
-            self.core.borrow_mut().is_searching = true;
+            // Woken by a producer: it counted us as searching (and the
+            // search looks at the slots anyway).
+            core.is_searching = true;
+        } else {
+            core.was_watching = watch;
         }
     }
 }

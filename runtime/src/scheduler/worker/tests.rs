@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering as StdOrdering};
 use std::time::Duration;
 
-use super::Core;
+use super::{Core, Pushed};
 use crate::blocking::BlockingPool;
 use crate::scheduler::multi_thread::Shared;
 use crate::sync::{Arc, Ordering};
@@ -42,10 +42,11 @@ fn pending_task(shared: &Arc<Shared>, drops: &'static AtomicUsize) -> Notified {
 }
 
 /// Pushes `task` on `core` as a wake during a poll does.
-fn wake_while_running(core: &mut Core, shared: &Shared, task: Notified) {
+fn wake_while_running(core: &mut Core, shared: &Shared, task: Notified) -> Pushed {
     core.running = true;
-    core.push_local(task, false, shared);
+    let pushed = core.push_local(task, false, shared);
     core.running = false;
+    pushed
 }
 
 #[test]
@@ -55,8 +56,12 @@ fn a_wake_during_a_poll_takes_the_slot_and_displaces_its_occupant() {
     let first = pending_task(&shared, &DROPS);
     let second = pending_task(&shared, &DROPS);
     let (first_ptr, second_ptr) = (first.ptr(), second.ptr());
-    wake_while_running(&mut cores[0], &shared, first);
-    wake_while_running(&mut cores[0], &shared, second);
+    // Only the slot holds new work, which no sleeper may take yet; then
+    // the displaced entry is in the deque, where any searcher may.
+    let pushed = wake_while_running(&mut cores[0], &shared, first);
+    assert!(matches!(pushed, Pushed::LifoOnly));
+    let pushed = wake_while_running(&mut cores[0], &shared, second);
+    assert!(matches!(pushed, Pushed::Deque));
     let core = &mut cores[0];
     // The newest wake runs next; the one it displaced waits in the deque.
     assert_eq!(core.next_task(&shared).map(|t| t.ptr()), Some(second_ptr));
@@ -77,7 +82,7 @@ fn a_searcher_takes_a_peer_slot_only_once_it_is_stale() {
     };
     let woken = pending_task(&shared, &DROPS);
     let woken_ptr = woken.ptr();
-    wake_while_running(owner, &shared, woken);
+    let _ = wake_while_running(owner, &shared, woken);
 
     // First sight of the entry: fresh, so the searcher only watches it.
     let (task, watching) = searcher.steal_pass(&shared);
@@ -103,7 +108,7 @@ fn shutdown_frees_the_tasks_in_slots_deques_and_the_injector() {
     let (shared, mut cores) = shared(2);
     for _ in 0..3 {
         let task = pending_task(&shared, &DROPS);
-        wake_while_running(&mut cores[0], &shared, task);
+        let _ = wake_while_running(&mut cores[0], &shared, task);
     }
     let task = pending_task(&shared, &DROPS);
     cores[1].push_back(task);
@@ -132,7 +137,7 @@ fn a_searcher_watches_every_peer_slot_at_once() {
     for owner in &mut cores[..2] {
         let task = pending_task(&shared, &DROPS);
         woken.push(task.ptr());
-        wake_while_running(owner, &shared, task);
+        let _ = wake_while_running(owner, &shared, task);
     }
     let searcher = &mut cores[2];
     // One pass to see both fresh entries, then one pass per stale entry:
