@@ -22,11 +22,16 @@
 //! it is *stale*: each worker bumps a poll epoch whenever it starts a poll,
 //! and a searcher takes a peer's slot only if it saw the same task there
 //! under the same epoch on an earlier pass (so the owner has been inside one
-//! poll for at least a search round). Pushing into the slot wakes a sleeper
-//! exactly as a deque push does (nothing if someone already searches), and
-//! a searcher that sees a fresh slot keeps searching for a short while
-//! before it sleeps. Message passing keeps its locality; a blocked worker
-//! loses its LIFO task within microseconds.
+//! poll for at least a search round). A searcher that sees a fresh slot
+//! keeps searching for a short while (`LIFO_WATCH`, 50 µs) before it
+//! sleeps, so a worker that blocks right after a wake loses its LIFO task
+//! within microseconds. If the owner is only passing messages, the entry
+//! keeps changing and the searcher gives up: the last one to sleep becomes
+//! the *watcher* (rule 6 of `idle.rs`), which sleeps 1 ms at a time and
+//! looks again, so a task stranded later waits about a millisecond at
+//! most. A push into the slot wakes a sleeper only when nobody searches or
+//! watches: message passing costs no wake-ups and no spinning thread, and
+//! keeps its locality. The `lifo_stranded` benchmark measures the wait.
 
 use std::future::Future;
 use std::ptr::{self, NonNull};
