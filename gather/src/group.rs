@@ -24,19 +24,17 @@
 //! 5. Whoever drops the last reference drops the values still `FULL` and
 //!    frees the allocation.
 
+mod raw;
 mod state;
 mod waker_cell;
 
-use std::alloc::{self, Layout};
-use std::any::Any;
 use std::fmt;
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
-use std::panic::{self, AssertUnwindSafe};
-use std::ptr::{self, NonNull};
+use std::ptr::NonNull;
 use std::task::Waker;
 
-use crate::sync::{AtomicUsize, Ordering, UnsafeCell, fence};
+use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
 use crate::{CancellationToken, JoinError};
 use state::{FirstFailure, Record, SlotState, ToTaken, ToWriting};
 use waker_cell::WakerCell;
@@ -88,74 +86,6 @@ unsafe impl<T: Send> Send for Group<T> {}
 unsafe impl<T: Send> Sync for Group<T> {}
 
 impl<T> Group<T> {
-    /// The allocation's layout and the slots' offset in it.
-    fn layout(len: usize) -> (Layout, usize) {
-        let slots = Layout::array::<Slot<T>>(len).expect("gather group is too large to allocate");
-        let (layout, offset) = Layout::new::<Header<T>>()
-            .extend(slots)
-            .expect("gather group is too large to allocate");
-        (layout.pad_to_align(), offset)
-    }
-
-    /// A group of `len` empty slots, with one reference (the collector's).
-    pub(crate) fn new(len: usize, token: CancellationToken, config: Config<T>) -> Group<T> {
-        let (layout, offset) = Self::layout(len);
-        // SAFETY: the layout is not zero-sized: it holds a `Header`.
-        let raw = unsafe { alloc::alloc(layout) };
-        let Some(base) = NonNull::new(raw) else {
-            alloc::handle_alloc_error(layout)
-        };
-        let header = Header {
-            refs: AtomicUsize::new(1),
-            len,
-            remaining: AtomicUsize::new(len),
-            failure: FirstFailure::new(),
-            finished: AtomicUsize::new(0),
-            config,
-            waker: WakerCell::new(),
-            token,
-        };
-        // SAFETY: `base` is a fresh allocation of `layout`, which places a
-        // `Header<T>` at offset 0 and `len` `Slot<T>`s at `offset`; nothing in
-        // the loop can panic, so no half-written allocation escapes.
-        unsafe {
-            base.cast::<Header<T>>().write(header);
-            let slots = base.add(offset).cast::<Slot<T>>();
-            for i in 0..len {
-                slots.add(i).write(Slot {
-                    state: SlotState::new(),
-                    value: UnsafeCell::new(MaybeUninit::uninit()),
-                    finish_order: AtomicUsize::new(0),
-                });
-            }
-        }
-        Group {
-            header: base.cast(),
-            _owns: PhantomData,
-        }
-    }
-
-    fn header(&self) -> &Header<T> {
-        // SAFETY: the allocation lives while any reference does; this is one.
-        unsafe { self.header.as_ref() }
-    }
-
-    fn slots(&self) -> NonNull<Slot<T>> {
-        let (_, offset) = Self::layout(self.header().len);
-        // SAFETY: `offset` is within the allocation (see `new`).
-        unsafe { self.header.cast::<u8>().add(offset).cast() }
-    }
-
-    fn slot(&self, index: usize) -> &Slot<T> {
-        let len = self.header().len;
-        assert!(
-            index < len,
-            "gather slot {index} out of range for a group of {len}"
-        );
-        // SAFETY: in range, initialised by `new`, alive while we are.
-        unsafe { self.slots().add(index).as_ref() }
-    }
-
     pub(crate) fn len(&self) -> usize {
         self.header().len
     }
@@ -245,59 +175,6 @@ impl<T> Group<T> {
 // The values are never pinned: they are moved in and out by value.
 impl<T> Unpin for Group<T> {}
 
-impl<T> Clone for Group<T> {
-    fn clone(&self) -> Group<T> {
-        // Relaxed: the new reference is made from an existing one, which keeps
-        // the allocation alive meanwhile.
-        self.header().refs.fetch_add(1, Ordering::Relaxed);
-        Group {
-            header: self.header,
-            _owns: PhantomData,
-        }
-    }
-}
-
-impl<T> Drop for Group<T> {
-    fn drop(&mut self) {
-        // Release: our uses of the group happen before its destruction.
-        if self.header().refs.fetch_sub(1, Ordering::Release) != 1 {
-            return;
-        }
-        // Acquire: see every other reference's writes (values, states).
-        fence(Ordering::Acquire);
-        let len = self.header().len;
-        let slots = self.slots();
-        let mut first_panic: Option<Box<dyn Any + Send>> = None;
-        for i in 0..len {
-            // SAFETY: rule 5: we hold the last reference, so nothing else
-            // touches the slots; each slot is dropped once, and its value only
-            // when FULL (initialised and not taken).
-            let dropped = panic::catch_unwind(AssertUnwindSafe(|| unsafe {
-                let slot = slots.add(i).as_ptr();
-                if (*slot).state.load_exclusive().is_full() {
-                    (*slot).value.with_mut(|value| (*value).assume_init_drop());
-                }
-                ptr::drop_in_place(slot);
-            }));
-            if let Err(payload) = dropped {
-                first_panic.get_or_insert(payload);
-            }
-        }
-        let (layout, _) = Self::layout(len);
-        // SAFETY: last reference: the header is dropped once, then the
-        // allocation made with this very layout is freed.
-        unsafe {
-            ptr::drop_in_place(self.header.as_ptr());
-            alloc::dealloc(self.header.as_ptr().cast(), layout);
-        }
-        // A value's destructor panicked: report it now that the memory is
-        // back, rather than leaking the rest of the group.
-        if let Some(payload) = first_panic {
-            panic::resume_unwind(payload);
-        }
-    }
-}
-
 impl<T> fmt::Debug for Group<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Group")
@@ -309,121 +186,4 @@ impl<T> fmt::Debug for Group<T> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sync::Arc;
-
-    fn never_fails<T>(_: &Outcome<T>) -> bool {
-        false
-    }
-
-    fn config<T>(wake_each: bool) -> Config<T> {
-        Config {
-            fails: never_fails,
-            wake_each,
-        }
-    }
-
-    /// Counts its drops in a shared counter.
-    struct Tracked(Arc<AtomicUsize>);
-
-    impl Drop for Tracked {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    #[test]
-    fn values_come_back_by_index_and_leftovers_are_dropped_once() {
-        let drops = Arc::new(AtomicUsize::new(0));
-        let group = Group::new(4, CancellationToken::new(), config(true));
-        for index in [3, 1, 0, 2] {
-            group.clone().complete(index, Ok(Tracked(drops.clone())));
-        }
-        assert_eq!(group.remaining(), 0);
-        let order: Vec<_> = (0..4).map(|k| group.finished_at(k).unwrap()).collect();
-        assert_eq!(order, [3, 1, 0, 2]);
-        let taken = group.take(1).unwrap().unwrap();
-        drop(taken);
-        assert_eq!(drops.load(Ordering::SeqCst), 1);
-        drop(group);
-        assert_eq!(drops.load(Ordering::SeqCst), 4);
-    }
-
-    #[test]
-    fn unfinished_slots_are_not_dropped() {
-        let drops = Arc::new(AtomicUsize::new(0));
-        let group = Group::new(3, CancellationToken::new(), config(false));
-        let child = group.clone();
-        assert!(group.take(0).is_none());
-        child.complete(0, Ok(Tracked(drops.clone())));
-        assert_eq!(group.remaining(), 2);
-        drop(group);
-        assert_eq!(drops.load(Ordering::SeqCst), 1);
-    }
-
-    #[test]
-    fn first_failure_cancels_the_token() {
-        let token = CancellationToken::new();
-        let fails: fn(&Outcome<u8>) -> bool = |outcome| outcome.is_err();
-        let group = Group::new(
-            3,
-            token.child_token(),
-            Config {
-                fails,
-                wake_each: false,
-            },
-        );
-        group.clone().complete(2, Ok(1));
-        assert!(!group.token().is_cancelled());
-        group.clone().complete(1, Err(JoinError::cancelled()));
-        group.clone().complete(0, Err(JoinError::cancelled()));
-        assert_eq!(group.failure(), Some(1));
-        assert!(group.token().is_cancelled());
-        assert!(!token.is_cancelled());
-    }
-
-    #[test]
-    #[should_panic(expected = "completed twice")]
-    fn completing_twice_names_the_mistake() {
-        let group = Group::new(1, CancellationToken::new(), config::<u8>(false));
-        group.clone().complete(0, Ok(1));
-        group.clone().complete(0, Ok(2));
-    }
-
-    #[test]
-    #[should_panic(expected = "taken twice")]
-    fn taking_twice_names_the_mistake() {
-        let group = Group::new(1, CancellationToken::new(), config::<u8>(false));
-        group.clone().complete(0, Ok(1));
-        let _ = group.take(0);
-        let _ = group.take(0);
-    }
-
-    #[test]
-    fn zero_slots_allocate_and_free() {
-        let group = Group::<String>::new(0, CancellationToken::new(), config(false));
-        assert_eq!(group.remaining(), 0);
-        drop(group.clone());
-    }
-
-    #[test]
-    #[cfg_attr(miri, ignore)]
-    fn children_on_many_threads() {
-        let drops = Arc::new(AtomicUsize::new(0));
-        let group = Group::new(64, CancellationToken::new(), config(true));
-        let threads: Vec<_> = (0..64)
-            .map(|index| {
-                let child = group.clone();
-                let drops = drops.clone();
-                crate::sync::thread::spawn(move || child.complete(index, Ok(Tracked(drops))))
-            })
-            .collect();
-        threads.into_iter().for_each(|t| t.join().unwrap());
-        let mut seen: Vec<_> = (0..64).map(|k| group.finished_at(k).unwrap()).collect();
-        seen.sort_unstable();
-        assert_eq!(seen, (0..64).collect::<Vec<_>>());
-        drop(group);
-        assert_eq!(drops.load(Ordering::SeqCst), 64);
-    }
-}
+mod tests;

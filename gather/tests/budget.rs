@@ -1,6 +1,6 @@
 //! Groups at the cooperative-budget boundary (Tokio's budget is 128) complete:
-#![cfg(feature = "tokio")]
 //! the collector never hangs waiting on a wake it already consumed.
+#![cfg(feature = "tokio")]
 
 #[path = "support/fixtures.rs"]
 mod fixtures;

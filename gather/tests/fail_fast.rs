@@ -1,6 +1,6 @@
 //! `try_gather` returns the first error with its index, and only after every
-#![cfg(feature = "tokio")]
 //! sibling has been cancelled and dropped.
+#![cfg(feature = "tokio")]
 
 #[path = "support/fixtures.rs"]
 mod fixtures;

@@ -1,6 +1,6 @@
 //! A panicking child cancels its siblings, waits for them, and the panic is
-#![cfg(feature = "tokio")]
 //! resumed in the task awaiting the gather.
+#![cfg(feature = "tokio")]
 
 #[path = "support/fixtures.rs"]
 mod fixtures;

@@ -1,6 +1,6 @@
 //! `.token()` cancels a group from outside; the gather returns once every
-#![cfg(feature = "tokio")]
 //! child has stopped.
+#![cfg(feature = "tokio")]
 
 #[path = "support/fixtures.rs"]
 mod fixtures;

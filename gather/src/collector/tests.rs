@@ -1,0 +1,99 @@
+//! The collector on a hand-driven spawner: spawning, limit refills,
+//! forgetting after a failure, cancelling on drop.
+
+use super::*;
+use crate::spawn::BoxedTask;
+use crate::sync::Mutex;
+use crate::{enter_spawner, gather, try_gather};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Waker;
+
+/// Queues spawned tasks; the test runs them by hand on its own thread.
+struct Queue(Mutex<Vec<BoxedTask>>);
+
+impl Default for Queue {
+    fn default() -> Queue {
+        Queue(Mutex::new(Vec::new()))
+    }
+}
+
+impl Spawn for Queue {
+    fn spawn(&self, task: BoxedTask) {
+        self.0.lock().push(task);
+    }
+}
+
+impl Queue {
+    /// Polls every queued task once; returns how many were still pending.
+    fn run_once(&self) -> usize {
+        let tasks: Vec<_> = std::mem::take(&mut *self.0.lock());
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut pending = 0;
+        for mut task in tasks {
+            if task.as_mut().poll(&mut cx).is_pending() {
+                pending += 1;
+                self.0.lock().push(task);
+            }
+        }
+        pending
+    }
+}
+
+fn drive<F: Future + Unpin>(queue: &Queue, mut future: F) -> F::Output {
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..100 {
+        if let Poll::Ready(output) = Pin::new(&mut future).poll(&mut cx) {
+            return output;
+        }
+        queue.run_once();
+    }
+    panic!("the gather did not finish");
+}
+
+#[test]
+fn gather_through_a_hand_driven_spawner() {
+    let queue = StdArc::new(Queue::default());
+    let _spawner = enter_spawner(queue.clone());
+    let squares = drive(&queue, gather((0..5_u32).map(|n| async move { n * n })));
+    assert_eq!(squares, [0, 1, 4, 9, 16]);
+}
+
+#[test]
+fn limit_spawns_as_children_finish() {
+    let queue = StdArc::new(Queue::default());
+    let _spawner = enter_spawner(queue.clone());
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut group = gather((0..5_u32).map(|n| async move { n })).limit(2);
+    assert!(Pin::new(&mut group).poll(&mut cx).is_pending());
+    assert_eq!(queue.0.lock().len(), 2);
+    assert_eq!(queue.run_once(), 0);
+    assert!(Pin::new(&mut group).poll(&mut cx).is_pending());
+    assert_eq!(queue.0.lock().len(), 2);
+    assert_eq!(drive(&queue, group), [0, 1, 2, 3, 4]);
+}
+
+#[test]
+fn a_failure_forgets_the_unspawned_children() {
+    let queue = StdArc::new(Queue::default());
+    let _spawner = enter_spawner(queue.clone());
+    let group = try_gather((0..4_u32).map(|n| async move { if n == 0 { Err(n) } else { Ok(n) } }));
+    let result = drive(&queue, group.limit(1));
+    assert_eq!(
+        result,
+        Err(crate::GatherError::Failed { index: 0, error: 0 })
+    );
+    assert!(queue.0.lock().is_empty());
+}
+
+#[test]
+fn dropping_a_running_gather_cancels_its_children() {
+    let queue = StdArc::new(Queue::default());
+    let _spawner = enter_spawner(queue.clone());
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut group = gather((0..3).map(|_| std::future::pending::<()>()));
+    assert!(Pin::new(&mut group).poll(&mut cx).is_pending());
+    assert_eq!(queue.run_once(), 3);
+    drop(group);
+    assert_eq!(queue.run_once(), 0, "every child saw the cancellation");
+}

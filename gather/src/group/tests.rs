@@ -1,0 +1,119 @@
+//! Unit tests of the slot array: values by index, leftovers dropped once,
+//! misuse named, many threads.
+
+use super::*;
+use crate::sync::Arc;
+
+fn never_fails<T>(_: &Outcome<T>) -> bool {
+    false
+}
+
+fn config<T>(wake_each: bool) -> Config<T> {
+    Config {
+        fails: never_fails,
+        wake_each,
+    }
+}
+
+/// Counts its drops in a shared counter.
+struct Tracked(Arc<AtomicUsize>);
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn values_come_back_by_index_and_leftovers_are_dropped_once() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let group = Group::new(4, CancellationToken::new(), config(true));
+    for index in [3, 1, 0, 2] {
+        group.clone().complete(index, Ok(Tracked(drops.clone())));
+    }
+    assert_eq!(group.remaining(), 0);
+    let order: Vec<_> = (0..4).map(|k| group.finished_at(k).unwrap()).collect();
+    assert_eq!(order, [3, 1, 0, 2]);
+    let taken = group.take(1).unwrap().unwrap();
+    drop(taken);
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    drop(group);
+    assert_eq!(drops.load(Ordering::SeqCst), 4);
+}
+
+#[test]
+fn unfinished_slots_are_not_dropped() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let group = Group::new(3, CancellationToken::new(), config(false));
+    let child = group.clone();
+    assert!(group.take(0).is_none());
+    child.complete(0, Ok(Tracked(drops.clone())));
+    assert_eq!(group.remaining(), 2);
+    drop(group);
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn first_failure_cancels_the_token() {
+    let token = CancellationToken::new();
+    let fails: fn(&Outcome<u8>) -> bool = |outcome| outcome.is_err();
+    let group = Group::new(
+        3,
+        token.child_token(),
+        Config {
+            fails,
+            wake_each: false,
+        },
+    );
+    group.clone().complete(2, Ok(1));
+    assert!(!group.token().is_cancelled());
+    group.clone().complete(1, Err(JoinError::cancelled()));
+    group.clone().complete(0, Err(JoinError::cancelled()));
+    assert_eq!(group.failure(), Some(1));
+    assert!(group.token().is_cancelled());
+    assert!(!token.is_cancelled());
+}
+
+#[test]
+#[should_panic(expected = "completed twice")]
+fn completing_twice_names_the_mistake() {
+    let group = Group::new(1, CancellationToken::new(), config::<u8>(false));
+    group.clone().complete(0, Ok(1));
+    group.clone().complete(0, Ok(2));
+}
+
+#[test]
+#[should_panic(expected = "taken twice")]
+fn taking_twice_names_the_mistake() {
+    let group = Group::new(1, CancellationToken::new(), config::<u8>(false));
+    group.clone().complete(0, Ok(1));
+    let _ = group.take(0);
+    let _ = group.take(0);
+}
+
+#[test]
+fn zero_slots_allocate_and_free() {
+    let group = Group::<String>::new(0, CancellationToken::new(), config(false));
+    assert_eq!(group.remaining(), 0);
+    drop(group.clone());
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn children_on_many_threads() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let group = Group::new(64, CancellationToken::new(), config(true));
+    let threads: Vec<_> = (0..64)
+        .map(|index| {
+            let child = group.clone();
+            let drops = drops.clone();
+            crate::sync::thread::spawn(move || child.complete(index, Ok(Tracked(drops))))
+        })
+        .collect();
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    let mut seen: Vec<_> = (0..64).map(|k| group.finished_at(k).unwrap()).collect();
+    seen.sort_unstable();
+    assert_eq!(seen, (0..64).collect::<Vec<_>>());
+    drop(group);
+    assert_eq!(drops.load(Ordering::SeqCst), 64);
+}
