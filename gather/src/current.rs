@@ -20,10 +20,10 @@ impl Lazy<'_> {
     }
 }
 
-thread_local! {
+crate::sync::thread_local! {
     /// Set only while a gather child's own future is being polled: points at
     /// a `Lazy` on the stack of that poll.
-    static CURRENT: Cell<*const Lazy<'static>> = const { Cell::new(ptr::null()) };
+    static CURRENT: Cell<*const Lazy<'static>> = Cell::new(ptr::null());
 }
 
 /// The cancellation token of the gather child being polled on this thread, or

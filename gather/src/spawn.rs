@@ -61,8 +61,8 @@ pub trait Spawn: Send + Sync + 'static {
     }
 }
 
-thread_local! {
-    static AMBIENT: RefCell<Option<StdArc<dyn Spawn>>> = const { RefCell::new(None) };
+crate::sync::thread_local! {
+    static AMBIENT: RefCell<Option<StdArc<dyn Spawn>>> = RefCell::new(None);
 }
 
 /// Makes `spawner` the ambient spawner of this thread until the returned

@@ -4,6 +4,10 @@
 //! `Mutex` from here, so that under `--cfg loom` the loom model checker sees
 //! every shared access of the slot array and the token tree.
 //!
+//! Thread-locals too: loom runs every modelled thread on one OS thread, so a
+//! `std` thread-local would be shared between them; loom's gives each
+//! modelled thread its own, as the real threads have.
+//!
 //! The ambient spawner ([`crate::enter_spawner`]) is the one exception: it is
 //! always a `std::sync::Arc<dyn Spawn>` ([`StdArc`]), because the runtime
 //! hands it over as a trait object and loom's `Arc` cannot be coerced to one.
@@ -27,6 +31,7 @@ pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
 pub(crate) use loom::thread;
 
 pub(crate) use cell::UnsafeCell;
+pub(crate) use local::thread_local;
 pub(crate) use lock::Mutex;
 
 #[cfg(not(loom))]
@@ -81,4 +86,20 @@ mod lock {
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
         }
     }
+}
+
+mod local {
+    /// `thread_local!` with a `const` initialiser, which std's makes free to
+    /// read; loom's macro takes none, so under loom the same declaration goes
+    /// through it as a plain initialiser.
+    macro_rules! thread_local_seam {
+        ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
+            #[cfg(not(loom))]
+            std::thread_local! { $(#[$attr])* static $name: $t = const { $init }; }
+            #[cfg(loom)]
+            loom::thread_local! { $(#[$attr])* static $name: $t = $init; }
+        };
+    }
+
+    pub(crate) use thread_local_seam as thread_local;
 }
