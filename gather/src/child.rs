@@ -6,7 +6,9 @@
 //! registers its waker with the token so a cancellation wakes it. However it
 //! ends — output, panic, cancellation, or being dropped unpolled by a runtime
 //! that shuts down — it drops the future first and then completes its slot,
-//! so once the group's count reaches zero no child future exists.
+//! so once the group's count reaches zero no child future exists. When the
+//! future started gathers of its own, the completion waits for them (see
+//! `hold.rs`), so no grandchild exists either.
 
 use std::cell::OnceCell;
 use std::fmt;
@@ -17,10 +19,14 @@ use std::task::{Context, Poll};
 
 use crate::current;
 use crate::group::{Group, Outcome};
+use crate::hold::Hold;
 use crate::token::Watch;
 use crate::{CancellationToken, JoinError};
 
-pub(crate) struct Child<F: Future> {
+pub(crate) struct Child<F: Future>
+where
+    F::Output: Send + 'static,
+{
     /// Structurally pinned: never moved, only dropped in place.
     future: Option<F>,
     /// `Some` until the slot is completed.
@@ -31,9 +37,14 @@ pub(crate) struct Child<F: Future> {
     token: OnceCell<CancellationToken>,
     /// The waker registration with `token`.
     watch_key: Option<usize>,
+    /// Made when a gather starts inside the future (see `current::Lazy`).
+    hold: OnceCell<Hold>,
 }
 
-impl<F: Future> Child<F> {
+impl<F: Future> Child<F>
+where
+    F::Output: Send + 'static,
+{
     pub(crate) fn new(future: F, group: Group<F::Output>, index: usize) -> Child<F> {
         Child {
             future: Some(future),
@@ -41,11 +52,14 @@ impl<F: Future> Child<F> {
             index,
             token: OnceCell::new(),
             watch_key: None,
+            hold: OnceCell::new(),
         }
     }
 
-    /// Drops the future in place, then hands `outcome` to the group. A panic
-    /// from the future's destructor replaces a cancellation.
+    /// Drops the future in place, then hands `outcome` to the group — at
+    /// once, or, when gathers started inside the future still have children,
+    /// once the last of those is gone. A panic from the future's destructor
+    /// replaces a cancellation.
     fn finish(&mut self, outcome: Outcome<F::Output>) {
         let dropped = panic::catch_unwind(AssertUnwindSafe(|| self.future = None));
         let outcome = match (outcome, dropped) {
@@ -57,13 +71,21 @@ impl<F: Future> Child<F> {
         if let (Some(key), Some(token)) = (self.watch_key.take(), self.token.get()) {
             token.unwatch(key);
         }
-        if let Some(group) = self.group.take() {
-            group.complete(self.index, outcome);
+        let Some(group) = self.group.take() else {
+            return;
+        };
+        let index = self.index;
+        match self.hold.take() {
+            None => group.complete(index, outcome),
+            Some(hold) => hold.finish(move || group.complete(index, outcome)),
         }
     }
 }
 
-impl<F: Future> Future for Child<F> {
+impl<F: Future> Future for Child<F>
+where
+    F::Output: Send + 'static,
+{
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -93,6 +115,7 @@ impl<F: Future> Future for Child<F> {
         let lazy = current::Lazy {
             parent: group.token(),
             own: &this.token,
+            hold: &this.hold,
         };
         let polled = {
             let _scope = current::enter(&lazy);
@@ -113,7 +136,10 @@ impl<F: Future> Future for Child<F> {
     }
 }
 
-impl<F: Future> Drop for Child<F> {
+impl<F: Future> Drop for Child<F>
+where
+    F::Output: Send + 'static,
+{
     fn drop(&mut self) {
         if self.group.is_some() {
             // Dropped before finishing: by a runtime shutting down, or by a
@@ -123,7 +149,10 @@ impl<F: Future> Drop for Child<F> {
     }
 }
 
-impl<F: Future> fmt::Debug for Child<F> {
+impl<F: Future> fmt::Debug for Child<F>
+where
+    F::Output: Send + 'static,
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Child")
             .field("index", &self.index)
@@ -146,6 +175,7 @@ mod tests {
                 fails: |_| false,
                 wake_each: false,
             },
+            None,
         )
     }
 

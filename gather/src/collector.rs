@@ -13,6 +13,7 @@ use std::fmt;
 use std::future::Future;
 use std::task::{Context, Poll};
 
+use crate::current;
 use crate::group::{Config, Group, Outcome};
 use crate::spawn::{Spawn, current_spawner};
 use crate::sync::StdArc;
@@ -152,7 +153,11 @@ impl<T> Collector<T> {
             fails: self.config.fails,
             wake_each: self.config.wake_each,
         };
-        let group = Group::new(self.len, token, config);
+        // Started inside a gather child: that child's slot now waits for this
+        // group's children too (`hold.rs`). A group of none has nothing to
+        // wait for.
+        let hold = if self.len > 0 { current::hold() } else { None };
+        let group = Group::new(self.len, token, config, hold);
         self.stage = Stage::Running(Running {
             group,
             spawner,
@@ -170,6 +175,9 @@ impl<T> Drop for Collector<T> {
                 running.group.token().cancel();
             }
         }
+        // The futures never spawned go before the collector's reference to
+        // the group, whose release may complete the enclosing child's slot.
+        self.unspawned = None;
     }
 }
 

@@ -1,17 +1,21 @@
-//! The token of the gather group the running child belongs to.
+//! The scope of the gather child being polled: its token, and the hold that
+//! nested groups take on its completion.
 
 use std::cell::{Cell, OnceCell};
 use std::ptr;
 
 use crate::CancellationToken;
+use crate::hold::{Hold, HoldGuard};
 
-/// The scope of one child's poll: its group's token, and its own child
-/// token, made the first time anyone asks for it. Most children never do
-/// (they finish without waiting and never call [`current_token`]), so they
-/// never touch the token tree.
+/// The scope of one child's poll: its group's token, its own child token,
+/// and its [`Hold`], each made the first time anyone asks for it. Most
+/// children never do (they finish without waiting, never call
+/// [`current_token`] and start no gather), so they never touch the token
+/// tree and allocate nothing.
 pub(crate) struct Lazy<'a> {
     pub(crate) parent: &'a CancellationToken,
     pub(crate) own: &'a OnceCell<CancellationToken>,
+    pub(crate) hold: &'a OnceCell<Hold>,
 }
 
 impl Lazy<'_> {
@@ -53,6 +57,16 @@ crate::sync::thread_local! {
 /// # fn main() {}
 /// ```
 pub fn current_token() -> Option<CancellationToken> {
+    with_current(|lazy| lazy.token().clone())
+}
+
+/// A claim on the current child's completion, for a group starting in its
+/// scope (see `hold.rs`); `None` outside a gather child.
+pub(crate) fn hold() -> Option<HoldGuard> {
+    with_current(|lazy| lazy.hold.get_or_init(Hold::new).guard())
+}
+
+fn with_current<R>(f: impl FnOnce(&Lazy<'_>) -> R) -> Option<R> {
     let lazy = CURRENT.with(Cell::get);
     if lazy.is_null() {
         return None;
@@ -60,8 +74,7 @@ pub fn current_token() -> Option<CancellationToken> {
     // SAFETY: `CURRENT` points at a `Lazy` only between `enter` and the drop
     // of its `Scope`, which borrows that `Lazy`, so it is alive here; this is
     // the thread that set it.
-    let lazy = unsafe { &*lazy };
-    Some(lazy.token().clone())
+    Some(f(unsafe { &*lazy }))
 }
 
 /// Makes `lazy` the current scope until the guard is dropped, then restores
@@ -96,9 +109,11 @@ mod tests {
     fn scopes_nest_and_restore() {
         let group = CancellationToken::new();
         let (outer_own, inner_own) = (OnceCell::new(), OnceCell::new());
+        let (outer_hold, inner_hold) = (OnceCell::new(), OnceCell::new());
         let outer = Lazy {
             parent: &group,
             own: &outer_own,
+            hold: &outer_hold,
         };
         {
             let _outer = enter(&outer);
@@ -106,6 +121,7 @@ mod tests {
             let inner = Lazy {
                 parent: &outer_token,
                 own: &inner_own,
+                hold: &inner_hold,
             };
             {
                 let _inner = enter(&inner);
@@ -121,13 +137,15 @@ mod tests {
     #[test]
     fn a_scope_that_is_never_asked_makes_no_token() {
         let group = CancellationToken::new();
-        let own = OnceCell::new();
+        let (own, hold) = (OnceCell::new(), OnceCell::new());
         let lazy = Lazy {
             parent: &group,
             own: &own,
+            hold: &hold,
         };
         drop(enter(&lazy));
         assert!(own.get().is_none());
+        assert!(hold.get().is_none());
         assert_eq!(group.child_count(), 0);
     }
 }

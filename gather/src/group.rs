@@ -22,7 +22,9 @@
 //! 4. The `k`-th child to finish stores `index + 1` in slot `k`'s
 //!    `finish_order`, so the collector can walk completions in order.
 //! 5. Whoever drops the last reference drops the values still `FULL` and
-//!    frees the allocation.
+//!    frees the allocation, and only then releases the group's hold on the
+//!    enclosing child's completion (`hold.rs`), so that child's slot is
+//!    completed after every trace of this group is gone.
 
 mod raw;
 mod state;
@@ -34,6 +36,7 @@ use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 use std::task::Waker;
 
+use crate::hold::HoldGuard;
 use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
 use crate::{CancellationToken, JoinError};
 use state::{FirstFailure, Record, SlotState, ToTaken, ToWriting};
@@ -62,6 +65,10 @@ struct Header<T> {
     config: Config<T>,
     waker: WakerCell,
     token: CancellationToken,
+    /// The enclosing child's claim on its own completion, when the group was
+    /// started inside a gather child: released with the last reference, after
+    /// everything else of the group is gone (`hold.rs`).
+    hold: Option<HoldGuard>,
 }
 
 struct Slot<T> {

@@ -154,6 +154,65 @@
 //! # fn main() {}
 //! ```
 //!
+//! # No orphans, however deep
+//!
+//! When a `try_gather` or `gather` returns after a failure or a panic, or a
+//! group cancelled through its token returns, every child has finished or
+//! been dropped — and so has everything those children started with gathers
+//! of their own, at every depth. A cancelled child drops its future at once
+//! (so it stops doing work promptly), but its place in the outer group is
+//! only filled once the gathers it had started have no children left and
+//! the values in their slots are dropped. A child that starts no gather pays
+//! nothing for this, and a nested gather that already finished adds no wait.
+//!
+//! ```
+//! # #[cfg(feature = "tokio")]
+//! # #[tokio::main(flavor = "multi_thread")]
+//! # async fn main() {
+//! use braid_gather::{GatherError, gather, try_gather};
+//! use std::sync::Arc;
+//! use std::sync::atomic::{AtomicUsize, Ordering};
+//! use std::time::Duration;
+//!
+//! /// Counts itself out when dropped, slowly.
+//! struct Guard(Arc<AtomicUsize>);
+//! impl Drop for Guard {
+//!     fn drop(&mut self) {
+//!         std::thread::sleep(Duration::from_millis(10));
+//!         self.0.fetch_add(1, Ordering::SeqCst);
+//!     }
+//! }
+//!
+//! let dropped = Arc::new(AtomicUsize::new(0));
+//! let grandchildren = (0..4).map(|_| {
+//!     let guard = Guard(dropped.clone());
+//!     async move {
+//!         let _guard = guard;
+//!         std::future::pending::<()>().await
+//!     }
+//! });
+//! let nested = gather(grandchildren);
+//! let result = try_gather([
+//!     Box::pin(async move {
+//!         nested.await;
+//!         Ok(())
+//!     }) as std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>>,
+//!     Box::pin(async {
+//!         tokio::time::sleep(Duration::from_millis(20)).await;
+//!         Err("failed")
+//!     }),
+//! ])
+//! .await;
+//! assert_eq!(result, Err(GatherError::Failed { index: 1, error: "failed" }));
+//! assert_eq!(dropped.load(Ordering::SeqCst), 4, "no grandchild outlived the gather");
+//! # }
+//! # #[cfg(not(feature = "tokio"))]
+//! # fn main() {}
+//! ```
+//!
+//! A gather started inside a child belongs to that child: one moved out of
+//! it and left running elsewhere keeps the child's slot open until it ends.
+//!
 //! # Also
 //!
 //! [`as_completed`] yields `(index, output)` pairs as the children finish,
@@ -174,6 +233,7 @@ mod current;
 mod error;
 mod gather;
 mod group;
+mod hold;
 mod join_error;
 mod macros;
 mod settled;

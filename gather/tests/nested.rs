@@ -1,16 +1,44 @@
-//! Cancelling an outer gather reaches gathers nested three levels deep.
+//! Cancelling an outer gather reaches gathers nested three levels deep, and
+//! no outer gather returns before the grandchildren are gone.
 #![cfg(feature = "tokio")]
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
 
-use braid_gather::{CancellationToken, current_token, gather, gather_settled, try_gather};
+use braid_gather::{
+    CancellationToken, Gather, GatherError, current_token, gather, gather_settled, try_gather,
+};
 use fixtures::{DropCounter, pending_with, runtime};
+use futures::FutureExt;
+use futures::future::select;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::time::Duration;
+
+type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// How long each leaf takes to drop: long enough that a gather returning
+/// before its grandchildren are gone is caught every time.
+const SLOW_DROP: Duration = Duration::from_millis(20);
+
+/// `width` leaves that never finish and drop slowly, gathered.
+fn leaves(width: usize, drops: &DropCounter, started: &DropCounter) -> Gather<()> {
+    gather((0..width).map(|_| pending_with(drops.slow_guard(SLOW_DROP), started.clone())))
+}
+
+/// Waits until `count` leaves have started, then panics.
+async fn explode_once(started: DropCounter, count: usize) {
+    while started.count() < count {
+        tokio::task::yield_now().await;
+    }
+    panic!("exploded");
+}
 
 #[test]
 fn nested_cancellation_three_levels_deep() {
     const WIDTH: usize = 3;
-    let leaves = WIDTH * WIDTH * WIDTH;
+    let leaf_count = WIDTH * WIDTH * WIDTH;
     let drops = DropCounter::new();
     let started = DropCounter::new();
     let token = CancellationToken::new();
@@ -22,10 +50,7 @@ fn nested_cancellation_three_levels_deep() {
             async move {
                 gather((0..WIDTH).map(|_| {
                     let (drops, started) = (drops.clone(), started.clone());
-                    async move {
-                        gather((0..WIDTH).map(|_| pending_with(drops.guard(), started.clone())))
-                            .await;
-                    }
+                    async move { leaves(WIDTH, &drops, &started).await }
                 }))
                 .await;
             }
@@ -34,7 +59,7 @@ fn nested_cancellation_three_levels_deep() {
     };
     let outcomes = rt.block_on(async {
         let outer = tokio::spawn(outer);
-        while started.count() < leaves {
+        while started.count() < leaf_count {
             tokio::task::yield_now().await;
         }
         token.cancel();
@@ -42,7 +67,7 @@ fn nested_cancellation_three_levels_deep() {
     });
     assert_eq!(
         drops.count(),
-        leaves,
+        leaf_count,
         "every leaf is dropped before the outer gather returns"
     );
     assert!(
@@ -50,6 +75,77 @@ fn nested_cancellation_three_levels_deep() {
             .iter()
             .all(|o| o.as_ref().unwrap_err().is_cancelled())
     );
+}
+
+#[test]
+fn fail_fast_waits_for_the_grandchildren() {
+    const WIDTH: usize = 3;
+    let leaf_count = WIDTH * WIDTH;
+    let drops = DropCounter::new();
+    let started = DropCounter::new();
+    let rt = runtime();
+    let (result, dropped) = rt.block_on(async {
+        let mut children: Vec<Boxed<Result<(), &str>>> = (0..WIDTH)
+            .map(|_| {
+                let nested = leaves(WIDTH, &drops, &started);
+                Box::pin(async move {
+                    nested.await;
+                    Ok(())
+                }) as _
+            })
+            .collect();
+        let waits = started.clone();
+        children.push(Box::pin(async move {
+            while waits.count() < leaf_count {
+                tokio::task::yield_now().await;
+            }
+            Err("failed")
+        }));
+        let result = try_gather(children).await;
+        (result, drops.count())
+    });
+    assert_eq!(
+        result,
+        Err(GatherError::Failed {
+            index: WIDTH,
+            error: "failed"
+        })
+    );
+    assert_eq!(
+        dropped, leaf_count,
+        "every grandchild is dropped before try_gather returns"
+    );
+}
+
+#[test]
+fn a_panic_in_a_child_with_nested_gathers_waits_for_the_grandchildren() {
+    const WIDTH: usize = 4;
+    let leaf_count = 2 * WIDTH;
+    let drops = DropCounter::new();
+    let started = DropCounter::new();
+    let rt = runtime();
+    let (caught, dropped) = rt.block_on(async {
+        // The panicking child has a gather of its own running beside it.
+        let nested = leaves(WIDTH, &drops, &started);
+        let explodes = explode_once(started.clone(), leaf_count);
+        let sibling = leaves(WIDTH, &drops, &started);
+        let children: Vec<Boxed<()>> = vec![
+            Box::pin(async move {
+                let _ = select(Box::pin(nested), Box::pin(explodes)).await;
+            }),
+            Box::pin(async move {
+                sibling.await;
+            }),
+        ];
+        let caught = AssertUnwindSafe(gather(children)).catch_unwind().await;
+        (caught, drops.count())
+    });
+    assert_eq!(
+        dropped, leaf_count,
+        "every grandchild is dropped before the panic resumes"
+    );
+    let payload = caught.expect_err("the child's panic reaches the awaiting task");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"exploded"));
 }
 
 #[test]

@@ -1,12 +1,13 @@
 //! The gather slot array (`gather/src/group*`), its children
-//! (`gather/src/child.rs`) and the collector, through the public `gather`
-//! API with a spawner whose children the model runs on its own threads.
+//! (`gather/src/child.rs`), deferred completion (`gather/src/hold.rs`) and
+//! the collector, through the public `gather` API with a spawner whose
+//! children the model runs on its own threads.
 #![cfg(loom)]
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc as StdArc, Mutex as StdMutex};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Waker};
 
 use braid_gather::{BoxedTask, CancellationToken, GatherError, Spawn, enter_spawner};
 use braid_loom_tests::{Drops, Tracked, block_on, check};
@@ -105,5 +106,46 @@ fn cancellation_racing_a_child_completion() {
             thread.join().unwrap();
         }
         assert_eq!(drops.count(), 2, "each value dropped exactly once");
+    });
+}
+
+#[test]
+fn grandchild_finishing_while_its_cancelled_parent_finishes() {
+    check("gather::hold_handoff", || {
+        let drops = Drops::new();
+        let token = CancellationToken::new();
+        let leaf = std::future::ready(drops.track(0));
+        let mut outer = Box::pin(
+            braid_gather::gather_settled([async move {
+                braid_gather::gather([leaf]).await;
+            }])
+            .token(&token),
+        );
+        let mut child = start(&mut outer).pop().expect("one child");
+        let spawned = StdArc::new(Children::default());
+        let grandchild = {
+            let _guard = enter_spawner(spawned.clone());
+            let polled = child.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+            assert!(polled.is_pending(), "the child waits for its nested gather");
+            std::mem::take(&mut *spawned.0.lock().unwrap())
+        };
+        // The grandchild completes (or sees the cancel) on its own thread
+        // while the cancelled child drops its nested gather and finishes.
+        let thread = run_children(grandchild);
+        token.cancel();
+        let polled = child.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        assert!(polled.is_ready(), "a cancelled child finishes at once");
+        // Deadlock (the deferred completion never run, or its wake lost)
+        // fails the model.
+        let outcomes = block_on(outer);
+        assert_eq!(
+            drops.count(),
+            1,
+            "the grandchild's value was dropped before the outer gather returned"
+        );
+        assert!(outcomes[0].as_ref().unwrap_err().is_cancelled());
+        for thread in thread {
+            thread.join().unwrap();
+        }
     });
 }

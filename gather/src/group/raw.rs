@@ -12,6 +12,7 @@ use super::state::{FirstFailure, SlotState};
 use super::waker_cell::WakerCell;
 use super::{Config, Group, Header, Slot};
 use crate::CancellationToken;
+use crate::hold::HoldGuard;
 use crate::sync::{AtomicUsize, Ordering, UnsafeCell, fence};
 
 impl<T> Group<T> {
@@ -25,7 +26,13 @@ impl<T> Group<T> {
     }
 
     /// A group of `len` empty slots, with one reference (the collector's).
-    pub(crate) fn new(len: usize, token: CancellationToken, config: Config<T>) -> Group<T> {
+    /// `hold` is the enclosing child's, when the group starts inside one.
+    pub(crate) fn new(
+        len: usize,
+        token: CancellationToken,
+        config: Config<T>,
+        hold: Option<HoldGuard>,
+    ) -> Group<T> {
         let (layout, offset) = Self::layout(len);
         // SAFETY: the layout is not zero-sized: it holds a `Header`.
         let raw = unsafe { alloc::alloc(layout) };
@@ -41,6 +48,7 @@ impl<T> Group<T> {
             config,
             waker: WakerCell::new(),
             token,
+            hold,
         };
         // SAFETY: `base` is a fresh allocation of `layout`, which places a
         // `Header<T>` at offset 0 and `len` `Slot<T>`s at `offset`; nothing in
@@ -123,12 +131,19 @@ impl<T> Drop for Group<T> {
             }
         }
         let (layout, _) = Self::layout(len);
-        // SAFETY: last reference: the header is dropped once, then the
+        // SAFETY: last reference: nothing else reads the header; the hold is
+        // moved out, the rest of the header dropped once, then the
         // allocation made with this very layout is freed.
-        unsafe {
+        let hold = unsafe {
+            let hold = (*self.header.as_ptr()).hold.take();
             ptr::drop_in_place(self.header.as_ptr());
             alloc::dealloc(self.header.as_ptr().cast(), layout);
-        }
+            hold
+        };
+        // Rule 5, last: the enclosing child's slot may be completed now (on
+        // this thread), and nothing of this group is left. A local, so an
+        // unwinding header drop above still releases it.
+        drop(hold);
         // A value's destructor panicked: report it now that the memory is
         // back, rather than leaking the rest of the group.
         if let Some(payload) = first_panic {

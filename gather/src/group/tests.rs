@@ -2,6 +2,7 @@
 //! misuse named, many threads.
 
 use super::*;
+use crate::hold::Hold;
 use crate::sync::Arc;
 
 fn never_fails<T>(_: &Outcome<T>) -> bool {
@@ -27,7 +28,7 @@ impl Drop for Tracked {
 #[test]
 fn values_come_back_by_index_and_leftovers_are_dropped_once() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let group = Group::new(4, CancellationToken::new(), config(true));
+    let group = Group::new(4, CancellationToken::new(), config(true), None);
     for index in [3, 1, 0, 2] {
         group.clone().complete(index, Ok(Tracked(drops.clone())));
     }
@@ -44,7 +45,7 @@ fn values_come_back_by_index_and_leftovers_are_dropped_once() {
 #[test]
 fn unfinished_slots_are_not_dropped() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let group = Group::new(3, CancellationToken::new(), config(false));
+    let group = Group::new(3, CancellationToken::new(), config(false), None);
     let child = group.clone();
     assert!(group.take(0).is_none());
     child.complete(0, Ok(Tracked(drops.clone())));
@@ -64,6 +65,7 @@ fn first_failure_cancels_the_token() {
             fails,
             wake_each: false,
         },
+        None,
     );
     group.clone().complete(2, Ok(1));
     assert!(!group.token().is_cancelled());
@@ -77,7 +79,7 @@ fn first_failure_cancels_the_token() {
 #[test]
 #[should_panic(expected = "completed twice")]
 fn completing_twice_names_the_mistake() {
-    let group = Group::new(1, CancellationToken::new(), config::<u8>(false));
+    let group = Group::new(1, CancellationToken::new(), config::<u8>(false), None);
     group.clone().complete(0, Ok(1));
     group.clone().complete(0, Ok(2));
 }
@@ -85,15 +87,45 @@ fn completing_twice_names_the_mistake() {
 #[test]
 #[should_panic(expected = "taken twice")]
 fn taking_twice_names_the_mistake() {
-    let group = Group::new(1, CancellationToken::new(), config::<u8>(false));
+    let group = Group::new(1, CancellationToken::new(), config::<u8>(false), None);
     group.clone().complete(0, Ok(1));
     let _ = group.take(0);
     let _ = group.take(0);
 }
 
 #[test]
+fn the_hold_is_released_after_the_last_values_are_dropped() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let hold = Hold::new();
+    let group = Group::new(
+        2,
+        CancellationToken::new(),
+        config(false),
+        Some(hold.guard()),
+    );
+    group.clone().complete(0, Ok(Tracked(drops.clone())));
+    // What the enclosing child's completion saw when it ran.
+    let seen = Arc::new(AtomicUsize::new(usize::MAX));
+    let (drops_then, record) = (drops.clone(), seen.clone());
+    hold.finish(move || record.store(drops_then.load(Ordering::SeqCst), Ordering::SeqCst));
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        usize::MAX,
+        "the group is alive"
+    );
+    let last_child = group.clone();
+    drop(group);
+    last_child.complete(1, Ok(Tracked(drops.clone())));
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        2,
+        "both values were dropped before the completion ran"
+    );
+}
+
+#[test]
 fn zero_slots_allocate_and_free() {
-    let group = Group::<String>::new(0, CancellationToken::new(), config(false));
+    let group = Group::<String>::new(0, CancellationToken::new(), config(false), None);
     assert_eq!(group.remaining(), 0);
     drop(group.clone());
 }
@@ -102,7 +134,7 @@ fn zero_slots_allocate_and_free() {
 #[cfg_attr(miri, ignore)]
 fn children_on_many_threads() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let group = Group::new(64, CancellationToken::new(), config(true));
+    let group = Group::new(64, CancellationToken::new(), config(true), None);
     let threads: Vec<_> = (0..64)
         .map(|index| {
             let child = group.clone();

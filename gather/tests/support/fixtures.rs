@@ -1,4 +1,5 @@
-//! Shared fixtures for the behaviour tests: a Tokio runtime and drop counters.
+//! Shared fixtures for the behaviour tests: drop counters, and (with the
+//! `tokio` feature) a Tokio runtime.
 #![allow(dead_code, unreachable_pub, reason = "each test file uses a subset")]
 
 use std::sync::Arc;
@@ -6,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// A multi-thread Tokio runtime with four workers and timers.
+#[cfg(feature = "tokio")]
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
@@ -24,7 +26,20 @@ impl DropCounter {
     }
 
     pub fn guard(&self) -> DropGuard {
-        DropGuard(self.0.clone())
+        DropGuard {
+            count: self.0.clone(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    /// A guard whose drop takes `delay` (blocking its thread) before it is
+    /// counted, so that a gather returning before its descendants are gone
+    /// is caught every time rather than once in a while.
+    pub fn slow_guard(&self, delay: Duration) -> DropGuard {
+        DropGuard {
+            count: self.0.clone(),
+            delay,
+        }
     }
 
     pub fn count(&self) -> usize {
@@ -33,6 +48,7 @@ impl DropCounter {
 
     /// Waits (without asserting on time) until `expected` guards have been
     /// dropped; panics after a generous bound instead of hanging.
+    #[cfg(feature = "tokio")]
     pub async fn wait_for(&self, expected: usize) {
         for _ in 0..10_000 {
             if self.count() >= expected {
@@ -44,13 +60,19 @@ impl DropCounter {
     }
 }
 
-/// Adds one to its counter when dropped.
+/// Adds one to its counter when dropped (after its delay, if any).
 #[derive(Debug)]
-pub struct DropGuard(Arc<AtomicUsize>);
+pub struct DropGuard {
+    count: Arc<AtomicUsize>,
+    delay: Duration,
+}
 
 impl Drop for DropGuard {
     fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
+        if !self.delay.is_zero() {
+            std::thread::sleep(self.delay);
+        }
+        self.count.fetch_add(1, Ordering::SeqCst);
     }
 }
 
