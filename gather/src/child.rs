@@ -59,7 +59,8 @@ where
     /// Drops the future in place, then hands `outcome` to the group — at
     /// once, or, when gathers started inside the future still have children,
     /// once the last of those is gone. A panic from the future's destructor
-    /// replaces a cancellation.
+    /// replaces a cancellation; a value produced after the group was
+    /// cancelled becomes one.
     fn finish(&mut self, outcome: Outcome<F::Output>) {
         let dropped = panic::catch_unwind(AssertUnwindSafe(|| self.future = None));
         let outcome = match (outcome, dropped) {
@@ -74,11 +75,28 @@ where
         let Some(group) = self.group.take() else {
             return;
         };
+        // Once the group is cancelled, whatever the child returned may be made
+        // of that very cancellation (a nested gather's `Cancelled`, passed on
+        // with `?`), so it counts as a cancellation, never as the child's
+        // value or error (CPython's bpo-32684). A panic stays a panic.
+        let outcome = match outcome {
+            Ok(value) if group.token().is_cancelled() => discard(value),
+            outcome => outcome,
+        };
         let index = self.index;
         match self.hold.take() {
             None => group.complete(index, outcome),
             Some(hold) => hold.finish(move || group.complete(index, outcome)),
         }
+    }
+}
+
+/// Drops a value the group will not see, as a cancellation; a panic from its
+/// destructor is reported instead.
+fn discard<T>(value: T) -> Outcome<T> {
+    match panic::catch_unwind(AssertUnwindSafe(|| drop(value))) {
+        Ok(()) => Err(JoinError::cancelled()),
+        Err(payload) => Err(JoinError::panic(payload)),
     }
 }
 

@@ -149,6 +149,59 @@ fn a_panic_in_a_child_with_nested_gathers_waits_for_the_grandchildren() {
 }
 
 #[test]
+fn an_outside_cancel_reaches_the_top_as_a_cancel_through_fallible_middle_layers() {
+    const WIDTH: usize = 3;
+    let leaf_count = WIDTH * WIDTH;
+    let rt = runtime();
+    for settled_middle in [false, true] {
+        let drops = DropCounter::new();
+        let started = DropCounter::new();
+        let token = CancellationToken::new();
+        let children: Vec<Boxed<Result<(), &str>>> = (0..WIDTH)
+            .map(|_| {
+                let nested = leaves(WIDTH, &drops, &started);
+                let nested: Vec<_> = vec![nested];
+                if settled_middle {
+                    Box::pin(async move {
+                        let middle = gather_settled(nested).await;
+                        middle
+                            .into_iter()
+                            .try_for_each(|o| o.map(|_| ()))
+                            .map_err(|_| "middle saw a cancellation")
+                    }) as Boxed<_>
+                } else {
+                    let nested = nested.into_iter().map(|g| async move {
+                        g.await;
+                        Ok::<(), ()>(())
+                    });
+                    Box::pin(async move {
+                        try_gather(nested)
+                            .await
+                            .map_err(|_| "middle was cancelled")?;
+                        Ok(())
+                    })
+                }
+            })
+            .collect();
+        let (result, dropped) = rt.block_on(async {
+            let top = tokio::spawn(try_gather(children).token(&token));
+            while started.count() < leaf_count {
+                tokio::task::yield_now().await;
+            }
+            token.cancel();
+            let result = top.await.unwrap();
+            (result, drops.count())
+        });
+        assert_eq!(
+            result,
+            Err(GatherError::Cancelled),
+            "settled middle: {settled_middle}"
+        );
+        assert_eq!(dropped, leaf_count);
+    }
+}
+
+#[test]
 fn each_level_sees_a_token_nested_in_the_level_above() {
     let rt = runtime();
     let result = rt.block_on(try_gather([async {
