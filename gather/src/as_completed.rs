@@ -142,6 +142,11 @@ impl<T> AsCompleted<T> {
             return Poll::Ready(None);
         }
         let group = self.collector.poll_progress(cx);
+        // The next completion is read before the failure: a child records
+        // its failure before it publishes its completion, so a failing child
+        // seen here has its failure seen below, and its panic is never taken
+        // for the next pair while its siblings still run.
+        let next = group.finished_at(self.yielded);
         if let Some(failed) = group.failure() {
             // Fail-fast on a panic: resume it once every sibling has stopped.
             if group.remaining() != 0 {
@@ -152,7 +157,7 @@ impl<T> AsCompleted<T> {
                 _ => unreachable!("as_completed fails only on a panic"),
             }
         }
-        let Some(index) = group.finished_at(self.yielded) else {
+        let Some(index) = next else {
             return Poll::Pending;
         };
         match settled_outcome(group, index) {

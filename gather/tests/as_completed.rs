@@ -5,9 +5,13 @@
 mod fixtures;
 
 use braid_gather::as_completed;
-use fixtures::runtime;
-use futures::StreamExt;
+use fixtures::{DropCounter, pending_with, runtime};
 use futures::channel::oneshot;
+use futures::{FutureExt, StreamExt};
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::time::Duration;
 
 #[test]
 fn each_index_once_in_completion_order() {
@@ -45,4 +49,38 @@ fn works_as_a_stream() {
         .block_on(as_completed((0..100_usize).map(|i| async move { i * 2 })).collect::<Vec<_>>());
     pairs.sort_unstable();
     assert_eq!(pairs, (0..100).map(|i| (i, i * 2)).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_panic_resumes_only_after_every_sibling_is_dropped() {
+    const SIBLINGS: usize = 8;
+    let rt = runtime();
+    for _ in 0..10 {
+        let drops = DropCounter::new();
+        let started = DropCounter::new();
+        let mut children: Vec<Pin<Box<dyn Future<Output = ()> + Send>>> = (0..SIBLINGS)
+            .map(|_| {
+                // Slow to drop, so a panic resumed early is seen every time.
+                let guard = drops.slow_guard(Duration::from_millis(5));
+                Box::pin(pending_with(guard, started.clone())) as _
+            })
+            .collect();
+        let waits = started.clone();
+        children.push(Box::pin(async move {
+            while waits.count() < SIBLINGS {
+                tokio::task::yield_now().await;
+            }
+            panic!("child exploded");
+        }));
+        let dropped = rt.block_on(async {
+            let mut stream = as_completed(children);
+            let caught = AssertUnwindSafe(stream.next()).catch_unwind().await;
+            assert!(caught.is_err(), "the panic reaches the reader");
+            drops.count()
+        });
+        assert_eq!(
+            dropped, SIBLINGS,
+            "siblings are gone before the panic resumes"
+        );
+    }
 }

@@ -5,6 +5,7 @@
 #![cfg(loom)]
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::{Arc as StdArc, Mutex as StdMutex};
 use std::task::{Context, Waker};
@@ -43,6 +44,23 @@ fn run_children(children: Vec<BoxedTask>) -> Vec<thread::JoinHandle<()>> {
             })
         })
         .collect()
+}
+
+/// Polls `future` to completion, yielding to the other modelled threads
+/// between polls. Unlike `block_on` it never parks: a wake landing after the
+/// panic resumed would otherwise unpark this thread while it waits in
+/// `join`, which loom cannot tell from a join completing.
+fn spin_on<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    loop {
+        let polled = future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()));
+        if let std::task::Poll::Ready(output) = polled {
+            return output;
+        }
+        thread::yield_now();
+    }
 }
 
 fn values(drops: &Drops, n: u32) -> Vec<std::future::Ready<Tracked<u32>>> {
@@ -145,6 +163,46 @@ fn grandchild_finishing_while_its_cancelled_parent_finishes() {
         );
         assert!(outcomes[0].as_ref().unwrap_err().is_cancelled());
         for thread in thread {
+            thread.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn as_completed_resumes_a_panic_only_after_its_sibling_stopped() {
+    // Only this model's own panic is kept quiet; loom's failures still print.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.payload().downcast_ref::<&str>() != Some(&"child panicked") {
+            default_hook(info);
+        }
+    }));
+    check("gather::as_completed_panic", || {
+        let drops = Drops::new();
+        let (first, second) = (drops.track(0), drops.track(1));
+        let futures: Vec<Pin<Box<dyn Future<Output = u32> + Send>>> = vec![
+            Box::pin(async move {
+                let _first = first;
+                panic!("child panicked");
+            }),
+            Box::pin(async move {
+                let second = second;
+                second.value
+            }),
+        ];
+        let mut stream = braid_gather::as_completed(futures);
+        let children = start(&mut Box::pin(stream.next()));
+        let threads = run_children(children);
+        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            spin_on(async { while stream.next().await.is_some() {} })
+        }));
+        assert!(caught.is_err(), "the child's panic reaches the reader");
+        assert_eq!(
+            drops.count(),
+            2,
+            "both children's futures were dropped before the panic resumed"
+        );
+        for thread in threads {
             thread.join().unwrap();
         }
     });
