@@ -7,14 +7,16 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
-use crate::collector::{Collector, Missing, fails_on_panic, no_value, resume, settled_outcome};
+use crate::collector::{Collector, fail, fails_without_value, settled_outcome};
 
 /// Runs every future as a task of its own and yields `(index, output)` pairs
 /// in the order the children finish, `index` being the child's position in
 /// the input. Each index is yielded exactly once.
 ///
 /// A panic in a child cancels its siblings, waits for them, and is resumed in
-/// the task reading the stream. Dropping the stream cancels the children
+/// the task reading the stream; a child cancelled on its own (through its
+/// [`current_token`](crate::current_token())) does the same with a panic
+/// saying so, as there is no pair to yield for it. Dropping the stream cancels the children
 /// still running. Use it as a [`Stream`], or through the inherent
 /// [`next`](AsCompleted::next).
 ///
@@ -47,7 +49,7 @@ where
     I::Item: Future + Send + 'static,
     <I::Item as Future>::Output: Send + 'static,
 {
-    let mut collector = Collector::new(futures, fails_on_panic);
+    let mut collector = Collector::new(futures, fails_without_value);
     collector.wake_each();
     AsCompleted {
         collector,
@@ -148,14 +150,12 @@ impl<T> AsCompleted<T> {
         // for the next pair while its siblings still run.
         let next = group.finished_at(self.yielded);
         if let Some(failed) = group.failure() {
-            // Fail-fast on a panic: resume it once every sibling has stopped.
+            // Fail-fast on a child without a value: report it once every
+            // sibling has stopped.
             if group.remaining() != 0 {
                 return Poll::Pending;
             }
-            match settled_outcome(group, failed) {
-                Err(error) if error.is_panic() => resume(error.into_panic()),
-                _ => unreachable!("as_completed fails only on a panic"),
-            }
+            fail(group, failed);
         }
         let Some(index) = next else {
             return Poll::Pending;
@@ -165,12 +165,14 @@ impl<T> AsCompleted<T> {
                 self.yielded += 1;
                 Poll::Ready(Some((index, output)))
             }
-            Err(error) => match no_value(group, error) {
-                Missing::OuterCancel => {
-                    self.outer_cancelled = true;
-                    Poll::Pending
-                }
-            },
+            // Without a failure, a child without a value means the group was
+            // cancelled from its scope: the enclosing child is being
+            // cancelled and will drop this stream.
+            Err(_) => {
+                debug_assert!(group.token().is_cancelled());
+                self.outer_cancelled = true;
+                Poll::Pending
+            }
         }
     }
 }

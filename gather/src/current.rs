@@ -38,6 +38,14 @@ crate::sync::thread_local! {
 /// scope automatically. Pass it to code that should stop when the group is
 /// cancelled: `current_token().unwrap().cancelled().await`.
 ///
+/// The token is the child's own: cancelling it cancels that child (its
+/// future is dropped when it next waits) and everything started inside it,
+/// never the group's token. The gather then has no value for the child:
+/// `gather_settled` reports a cancelled [`JoinError`](crate::JoinError),
+/// `try_gather` cancels the siblings and returns
+/// [`GatherError::Cancelled`](crate::GatherError::Cancelled), and `gather`
+/// and `as_completed` cancel the siblings and then panic saying so.
+///
 /// # Examples
 ///
 /// ```

@@ -5,14 +5,16 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use crate::collector::{Collector, Missing, fails_on_panic, no_value, resume, settled_outcome};
+use crate::collector::{Collector, fail, fails_without_value, settled_outcome};
 
 /// Runs every future as a task of its own and resolves to their outputs in
 /// input order, whatever order they finish in.
 ///
 /// Nothing is spawned until the returned future is first polled. A panic in a
 /// child cancels its siblings, waits for them to stop, and is then resumed in
-/// the awaiting task. Dropping the future before it completes cancels every
+/// the awaiting task. So does a child cancelled on its own (through its
+/// [`current_token`](crate::current_token()), or by its runtime dropping it):
+/// there is no value to return for it, and the gather panics saying so. Dropping the future before it completes cancels every
 /// child. A gather of no futures is ready at once with an empty `Vec`.
 ///
 /// For futures that return `Result`, `gather` gives every result as a value
@@ -46,7 +48,7 @@ where
     <I::Item as Future>::Output: Send + 'static,
 {
     Gather {
-        collector: Collector::new(futures, fails_on_panic),
+        collector: Collector::new(futures, fails_without_value),
         outer_cancelled: false,
     }
 }
@@ -109,21 +111,21 @@ impl<T> Future for Gather<T> {
         }
         let group = ready!(self.collector.poll_settled(cx));
         if let Some(index) = group.failure() {
-            match settled_outcome(&group, index) {
-                Err(error) if error.is_panic() => resume(error.into_panic()),
-                _ => unreachable!("a plain gather fails only on a panic"),
-            }
+            fail(&group, index);
         }
         let mut outputs = Vec::with_capacity(group.len());
         for index in 0..group.len() {
             match settled_outcome(&group, index) {
                 Ok(output) => outputs.push(output),
-                Err(error) => match no_value(&group, error) {
-                    Missing::OuterCancel => {
-                        self.outer_cancelled = true;
-                        return Poll::Pending;
-                    }
-                },
+                // Without a failure, a child without a value means the group
+                // was cancelled, which for a plain gather comes from its
+                // scope: the enclosing child is being cancelled and will drop
+                // this future.
+                Err(_) => {
+                    debug_assert!(group.token().is_cancelled());
+                    self.outer_cancelled = true;
+                    return Poll::Pending;
+                }
             }
         }
         Poll::Ready(outputs)

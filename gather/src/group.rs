@@ -49,7 +49,8 @@ pub(crate) type Outcome<T> = Result<T, JoinError>;
 #[derive(Debug)]
 pub(crate) struct Config<T> {
     /// Whether an outcome fails the group (fail-fast: record it, cancel the
-    /// siblings).
+    /// siblings); a cancellation only counts while the group is not
+    /// cancelled.
     pub(crate) fails: fn(&Outcome<T>) -> bool,
     /// Wake the collector on every completion, not only the last.
     pub(crate) wake_each: bool,
@@ -110,7 +111,12 @@ impl<T> Group<T> {
             ToWriting::Ok => {}
             ToWriting::AlreadyWritten => panic!("gather slot {index} was completed twice"),
         }
-        let fails = (header.config.fails)(&outcome);
+        // A cancellation fails the group only when it is the child's own
+        // (its `current_token()` cancelled, or its task dropped): when the
+        // group was cancelled, every child is, and none is to blame.
+        let fails = (header.config.fails)(&outcome)
+            && !(matches!(&outcome, Err(error) if error.is_cancelled())
+                && header.token.is_cancelled());
         // SAFETY: WRITING gives this child the slot to itself (state.rs).
         unsafe { slot.value.with_mut(|value| (*value).write(outcome)) };
         slot.state.publish();

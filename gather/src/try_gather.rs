@@ -16,7 +16,9 @@ use crate::{CancellationToken, GatherError};
 /// error, but only once every sibling has finished or been dropped, so no
 /// child outlives the call. A panic is resumed in the awaiting task instead.
 /// If the token given with [`token`](TryGather::token) is cancelled first, it
-/// resolves to [`GatherError::Cancelled`].
+/// resolves to [`GatherError::Cancelled`]; so it does, also after cancelling
+/// the siblings, when a child is cancelled on its own (through its
+/// [`current_token`](crate::current_token())).
 ///
 /// # Examples
 ///
@@ -137,7 +139,10 @@ impl<T, E> Future for TryGather<T, E> {
             return Poll::Ready(match settled_outcome(&group, index) {
                 Ok(Err(error)) => Err(GatherError::Failed { index, error }),
                 Err(error) if error.is_panic() => resume(error.into_panic()),
-                Ok(Ok(_)) | Err(_) => unreachable!("a failure is an error or a panic"),
+                // Cancelled on its own (its `current_token()`, or its task
+                // dropped): no results, and no error value to report.
+                Err(_) => Err(GatherError::Cancelled),
+                Ok(Ok(_)) => unreachable!("a failure is an error, a panic or a cancellation"),
             });
         }
         let mut outputs = Vec::with_capacity(group.len());

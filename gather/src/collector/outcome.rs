@@ -15,29 +15,23 @@ pub(crate) fn settled_outcome<T>(group: &Group<T>, index: usize) -> Outcome<T> {
         .unwrap_or_else(|| Err(JoinError::cancelled()))
 }
 
-/// What a gather does on meeting a child that did not produce a value.
-#[derive(Debug)]
-pub(crate) enum Missing {
-    /// The group's scope was cancelled from outside: the enclosing gather
-    /// child is being cancelled and will drop this future.
-    OuterCancel,
-}
-
-/// Resumes a child's panic in the awaiting task, or reports why a child of a
-/// group that is not fail-fast on cancellation has no value.
+/// Ends a plain `gather` or `as_completed` whose child `index` failed it:
+/// resumes that child's panic, or, for a child cancelled on its own, panics
+/// saying so — a plain gather has no value to give for it.
 ///
 /// # Panics
 ///
-/// Resumes `error`'s panic; panics naming the cause when a child was dropped
-/// although nobody cancelled the group (its runtime shut down).
-pub(crate) fn no_value<T>(group: &Group<T>, error: JoinError) -> Missing {
-    match error.try_into_panic() {
-        Ok(payload) => resume(payload),
-        Err(_) if group.token().is_cancelled() => Missing::OuterCancel,
+/// Always: that is what a failed plain gather does.
+pub(crate) fn fail<T>(group: &Group<T>, index: usize) -> ! {
+    match settled_outcome(group, index) {
+        Err(error) if error.is_panic() => resume(error.into_panic()),
         Err(_) => panic!(
-            "a gather child was dropped before it finished without the gather being \
-             cancelled (was its runtime shut down?)"
+            "gather child {index} was cancelled although its gather was not: it \
+             cancelled its own `current_token()`, or its runtime dropped the task \
+             (shutting down?). A plain `gather` or `as_completed` has no value to give \
+             for it; `gather_settled` returns cancellations as values"
         ),
+        Ok(_) => unreachable!("a child fails a plain gather only without a value"),
     }
 }
 
@@ -46,14 +40,16 @@ pub(crate) fn resume(payload: Box<dyn Any + Send>) -> ! {
     panic::resume_unwind(payload)
 }
 
-/// Fail-fast on panics only (`gather`, `as_completed`).
-pub(crate) fn fails_on_panic<T>(outcome: &Outcome<T>) -> bool {
-    matches!(outcome, Err(error) if error.is_panic())
+/// Fail-fast on a child without a value (`gather`, `as_completed`): one that
+/// panicked, or was cancelled on its own (a cancellation is not a failure
+/// when the group itself was cancelled; `Group::complete` checks that).
+pub(crate) fn fails_without_value<T>(outcome: &Outcome<T>) -> bool {
+    outcome.is_err()
 }
 
-/// Fail-fast on panics and on errors (`try_gather`).
+/// Fail-fast on errors too (`try_gather`).
 pub(crate) fn fails_on_error<T, E>(outcome: &Outcome<Result<T, E>>) -> bool {
-    matches!(outcome, Ok(Err(_))) || fails_on_panic(outcome)
+    matches!(outcome, Ok(Err(_))) || fails_without_value(outcome)
 }
 
 /// Never fail-fast (`gather_settled`).
