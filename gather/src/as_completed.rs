@@ -155,6 +155,9 @@ impl<T> AsCompleted<T> {
             if group.remaining() != 0 {
                 return Poll::Pending;
             }
+            // The stream ends here: polled again after the panic, it yields
+            // `None` rather than reading the slots a second time.
+            self.yielded = group.len();
             fail(group, failed);
         }
         let Some(index) = next else {

@@ -19,7 +19,7 @@ use crate::spawn::{Spawn, current_spawner};
 use crate::sync::StdArc;
 use crate::{CancellationToken, current_token};
 pub(crate) use outcome::{
-    fail, fails_on_error, fails_without_value, never_fails, resume, settled_outcome,
+    fail, fails_on_error, fails_without_value, never_fails, resume_any_panic, settled_outcome,
 };
 use spawning::{Unspawned, refill};
 

@@ -61,6 +61,9 @@ struct Header<T> {
     len: usize,
     remaining: AtomicUsize,
     failure: FirstFailure,
+    /// The first child to panic, failure or not: a panic is resumed even when
+    /// an error value failed the group first.
+    panicked: FirstFailure,
     /// Completions so far; the next one's position in `finish_order`.
     finished: AtomicUsize,
     config: Config<T>,
@@ -117,9 +120,14 @@ impl<T> Group<T> {
         let fails = (header.config.fails)(&outcome)
             && !(matches!(&outcome, Err(error) if error.is_cancelled())
                 && header.token.is_cancelled());
+        let panicked = matches!(&outcome, Err(error) if error.is_panic());
         // SAFETY: WRITING gives this child the slot to itself (state.rs).
         unsafe { slot.value.with_mut(|value| (*value).write(outcome)) };
         slot.state.publish();
+        if panicked {
+            // Only the first is kept; later ones are dropped with their slots.
+            let _ = header.panicked.record(index);
+        }
         let first_failure = fails && header.failure.record(index) == Record::First;
         if first_failure {
             header.token.cancel();
@@ -158,6 +166,11 @@ impl<T> Group<T> {
     /// The index of the first child that failed the group, if any.
     pub(crate) fn failure(&self) -> Option<usize> {
         self.header().failure.get()
+    }
+
+    /// The index of the first child that panicked, if any.
+    pub(crate) fn panicked(&self) -> Option<usize> {
+        self.header().panicked.get()
     }
 
     /// Rule 4: the index of the child that finished `position`-th, once known.

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use crate::collector::{Collector, fails_on_error, resume, settled_outcome};
+use crate::collector::{Collector, fails_on_error, resume_any_panic, settled_outcome};
 use crate::{CancellationToken, GatherError};
 
 /// Runs every future as a task of its own and resolves to their `Ok` values
@@ -14,7 +14,9 @@ use crate::{CancellationToken, GatherError};
 /// The first child to return `Err` (or to panic) cancels its siblings; the
 /// future resolves to [`GatherError::Failed`] with that child's index and
 /// error, but only once every sibling has finished or been dropped, so no
-/// child outlives the call. A panic is resumed in the awaiting task instead.
+/// child outlives the call. A panic — also one after the first error, such
+/// as a sibling's destructor panicking as it is cancelled — is resumed in the
+/// awaiting task instead.
 /// If the token given with [`token`](TryGather::token) is cancelled first, it
 /// resolves to [`GatherError::Cancelled`]; so it does, also after cancelling
 /// the siblings, when a child is cancelled on its own (through its
@@ -135,10 +137,13 @@ impl<T, E> Future for TryGather<T, E> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let group = ready!(self.collector.poll_settled(cx));
+        // A panic is not an error value: it is resumed even when an error
+        // failed the group first (a sibling panicking as it was cancelled).
+        resume_any_panic(&group);
         if let Some(index) = group.failure() {
             return Poll::Ready(match settled_outcome(&group, index) {
                 Ok(Err(error)) => Err(GatherError::Failed { index, error }),
-                Err(error) if error.is_panic() => resume(error.into_panic()),
+                Err(error) if error.is_panic() => unreachable!("panics were resumed above"),
                 // Cancelled on its own (its `current_token()`, or its task
                 // dropped): no results, and no error value to report.
                 Err(_) => Err(GatherError::Cancelled),

@@ -8,15 +8,11 @@ mod fixtures;
 use braid_gather::{
     CancellationToken, Gather, GatherError, current_token, gather, gather_settled, try_gather,
 };
-use fixtures::{DropCounter, pending_with, runtime};
+use fixtures::{Boxed, DropCounter, pending_with, runtime};
 use futures::FutureExt;
 use futures::future::select;
-use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::time::Duration;
-
-type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// How long each leaf takes to drop: long enough that a gather returning
 /// before its grandchildren are gone is caught every time.

@@ -13,7 +13,6 @@ mod manual;
 use std::any::Any;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 
@@ -21,10 +20,8 @@ use braid_gather::{
     BoxedTask, GatherError, Spawn, as_completed, current_token, enter_spawner, gather,
     gather_settled, try_gather,
 };
-use fixtures::{DropCounter, pending_with};
+use fixtures::{Boxed, DropCounter, pending_with};
 use manual::{Tasks, poll_noop};
-
-type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// Cancels its own scope, then waits (and is cancelled out of the wait).
 async fn cancels_itself() -> u8 {

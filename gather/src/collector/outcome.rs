@@ -23,6 +23,7 @@ pub(crate) fn settled_outcome<T>(group: &Group<T>, index: usize) -> Outcome<T> {
 ///
 /// Always: that is what a failed plain gather does.
 pub(crate) fn fail<T>(group: &Group<T>, index: usize) -> ! {
+    resume_any_panic(group);
     match settled_outcome(group, index) {
         Err(error) if error.is_panic() => resume(error.into_panic()),
         Err(_) => panic!(
@@ -32,6 +33,18 @@ pub(crate) fn fail<T>(group: &Group<T>, index: usize) -> ! {
              for it; `gather_settled` returns cancellations as values"
         ),
         Ok(_) => unreachable!("a child fails a plain gather only without a value"),
+    }
+}
+
+/// Resumes the first child panic of a settled group, if there was one: a
+/// panic is not an error value, so it wins over an error or a cancellation
+/// that failed the group first.
+pub(crate) fn resume_any_panic<T>(group: &Group<T>) {
+    if let Some(index) = group.panicked() {
+        match settled_outcome(group, index) {
+            Err(error) if error.is_panic() => resume(error.into_panic()),
+            _ => unreachable!("child {index} was recorded as panicking"),
+        }
     }
 }
 

@@ -44,6 +44,7 @@ impl<T> Group<T> {
             len,
             remaining: AtomicUsize::new(len),
             failure: FirstFailure::new(),
+            panicked: FirstFailure::new(),
             finished: AtomicUsize::new(0),
             config,
             waker: WakerCell::new(),

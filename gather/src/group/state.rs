@@ -17,7 +17,8 @@
 //! # First failure
 //!
 //! `NO_FAILURE` until a child fails under fail-fast; then the index of the
-//! first child that failed, never changed again.
+//! first child that failed, never changed again. A second word of the same
+//! kind records the group's first panic.
 
 use crate::sync::{AtomicUsize, Ordering};
 

@@ -2,9 +2,14 @@
 //! `tokio` feature) a Tokio runtime.
 #![allow(dead_code, unreachable_pub, reason = "each test file uses a subset")]
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+/// A boxed child future, for groups of children of different bodies.
+pub type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// A multi-thread Tokio runtime with four workers and timers.
 #[cfg(feature = "tokio")]
