@@ -3,8 +3,8 @@
 //! `AsCompleted` each wrap one and differ only in how they read the slots.
 //!
 //! Each poll does O(1) work plus the spawning it has to do: register the
-//! waker, spawn (or, once the group has failed or been cancelled, forget)
-//! the children not yet spawned, and read one counter.
+//! waker, spawn at most one batch (or, once the group has failed or been
+//! cancelled, forget) the children not yet spawned, and read one counter.
 
 mod outcome;
 mod spawning;
@@ -21,6 +21,7 @@ use crate::{CancellationToken, current_token};
 pub(crate) use outcome::{
     fail, fails_on_error, fails_without_value, never_fails, resume_any_panic, settled_outcome,
 };
+pub(crate) use spawning::SPAWN_BATCH;
 use spawning::{Unspawned, refill};
 
 /// Where a collector is in its life.
@@ -125,7 +126,13 @@ impl<T> Collector<T> {
             panic!("a gather future was polled after it completed");
         };
         running.group.register(cx.waker());
-        refill(running, &mut self.unspawned, self.len, self.limit);
+        refill(
+            running,
+            &mut self.unspawned,
+            self.len,
+            self.limit,
+            cx.waker(),
+        );
         &running.group
     }
 

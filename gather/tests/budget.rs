@@ -1,12 +1,30 @@
-//! Groups at the cooperative-budget boundary (Tokio's budget is 128) complete:
-//! the collector never hangs waiting on a wake it already consumed.
+//! Groups at the cooperative-budget boundary complete: the collector never
+//! hangs waiting on a wake it already consumed (futures-rs#2140 hung exactly
+//! there), nor at the boundary of its own spawn batch.
 #![cfg(feature = "tokio")]
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
 
+use braid_gather::__private::SPAWN_BATCH;
 use braid_gather::{as_completed, gather, try_gather};
 use fixtures::runtime;
+
+/// Tokio's cooperative budget: its `coop` module keeps the figure private,
+/// so it is written here; braid's own (`braid_reactor::coop::BUDGET`) is
+/// tested in `runtime/tests/gather.rs`.
+const TOKIO_BUDGET: usize = 128;
+
+/// One below, at and one above each boundary, each size once.
+fn sizes() -> Vec<usize> {
+    let mut sizes: Vec<usize> = [TOKIO_BUDGET, SPAWN_BATCH]
+        .into_iter()
+        .flat_map(|boundary| [boundary - 1, boundary, boundary + 1])
+        .collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes
+}
 
 async fn yields_a_few_times(i: usize) -> usize {
     for _ in 0..3 {
@@ -16,9 +34,9 @@ async fn yields_a_few_times(i: usize) -> usize {
 }
 
 #[test]
-fn groups_of_127_128_and_129_complete() {
+fn groups_around_the_budget_and_the_spawn_batch_complete() {
     let rt = runtime();
-    for n in [127, 128, 129] {
+    for n in sizes() {
         for _ in 0..20 {
             let results = rt.block_on(gather((0..n).map(yields_a_few_times)));
             assert_eq!(results, (0..n).collect::<Vec<_>>());
@@ -46,7 +64,7 @@ fn gathers_inside_spawned_tasks_on_one_worker() {
         .build()
         .unwrap();
     let totals = rt.block_on(async {
-        let tasks: Vec<_> = [127, 128, 129]
+        let tasks: Vec<_> = sizes()
             .into_iter()
             .map(|n| {
                 tokio::spawn(async move { gather((0..n).map(yields_a_few_times)).await.len() })
@@ -58,5 +76,5 @@ fn gathers_inside_spawned_tasks_on_one_worker() {
         }
         totals
     });
-    assert_eq!(totals, [127, 128, 129]);
+    assert_eq!(totals, sizes());
 }

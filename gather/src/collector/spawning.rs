@@ -2,6 +2,7 @@
 //! the group has failed or been cancelled.
 
 use std::future::Future;
+use std::task::Waker;
 
 use super::Running;
 use crate::child::Child;
@@ -26,13 +27,24 @@ where
     }
 }
 
-/// Spawns children up to the limit, or forgets the unspawned ones once the
-/// group has failed or been cancelled.
+/// Most children one poll of the collector spawns. A group of 100k would
+/// otherwise spawn them all in its first poll and hold its worker that long;
+/// past this many it wakes itself and goes on in its next poll, behind the
+/// tasks queued meanwhile. The figure is the cooperative budget of braid
+/// (`braid_reactor::coop::BUDGET`, which this crate cannot name: it does not
+/// depend on braid) and of Tokio — a poll's worth of work — and big enough
+/// that the runtime's batch spawn still wakes its workers in bulk.
+pub(crate) const SPAWN_BATCH: usize = 128;
+
+/// Spawns children up to the limit, at most [`SPAWN_BATCH`] of them, or
+/// forgets the unspawned ones once the group has failed or been cancelled.
+/// When the batch cut the spawning short, wakes `waker` to go on.
 pub(super) fn refill<T>(
     running: &mut Running<T>,
     unspawned: &mut Option<Box<dyn Unspawned<T>>>,
     len: usize,
     limit: usize,
+    waker: &Waker,
 ) {
     let Some(source) = unspawned else { return };
     let group = &running.group;
@@ -46,12 +58,16 @@ pub(super) fn refill<T>(
     let gone = len - group.remaining();
     let in_flight = running.spawned - gone;
     let room = limit.saturating_sub(in_flight).min(len - running.spawned);
-    if room > 0 {
+    let batch_len = room.min(SPAWN_BATCH);
+    if batch_len < room {
+        waker.wake_by_ref();
+    }
+    if batch_len > 0 {
         let spawner = running
             .spawner
             .as_ref()
             .expect("a group with children has a spawner");
-        let end = running.spawned + room;
+        let end = running.spawned + batch_len;
         let mut next = running.spawned;
         let mut batch = std::iter::from_fn(|| {
             if next == end {
