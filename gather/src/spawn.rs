@@ -19,10 +19,11 @@ pub type BoxedTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// A runtime that can run gather children as tasks.
 ///
-/// braid's runtime implements this for its handle and installs it with
-/// [`enter_spawner`] on each of its threads; with the `tokio` feature it is
-/// also implemented for `tokio::runtime::Handle`, which a gather finds by
-/// itself inside a Tokio runtime.
+/// braid's runtime implements this for its `braid::Handle` and installs its
+/// spawner with [`enter_spawner`] on each of its threads; with the `tokio`
+/// feature it is also implemented for `tokio::runtime::Handle`, which a
+/// gather finds by itself inside a Tokio runtime. Implement it to run
+/// gathers on an executor of your own.
 ///
 /// # Examples
 ///
@@ -66,11 +67,17 @@ crate::sync::thread_local! {
 }
 
 /// Makes `spawner` the ambient spawner of this thread until the returned
-/// guard is dropped; guards nest and restore the previous spawner.
+/// guard is dropped: gathers first polled on this thread meanwhile spawn
+/// their children through it. Guards nest and restore the previous spawner.
 ///
-/// A runtime calls this on each of its threads (workers and `block_on`) for as
-/// long as they run its tasks. The argument is always std's `Arc`, loom or
-/// not: the spawner is outside every protocol loom models.
+/// A runtime calls this on each of its threads (workers and `block_on`) for
+/// as long as they run its tasks; braid's does, so code on a braid runtime
+/// never needs to. Call it to run gathers on an executor of your own (give
+/// it an implementation of [`Spawn`]), or to put a wrapper around a
+/// runtime's spawner for a stretch of code. The spawner is found on the
+/// first poll only: a gather keeps the one it started with. The argument is
+/// always std's `Arc`, loom or not: the spawner is outside every protocol
+/// loom models.
 ///
 /// # Examples
 ///
@@ -90,7 +97,6 @@ crate::sync::thread_local! {
 /// drop(inner); // the outer spawner is ambient again
 /// drop(outer);
 /// ```
-#[doc(hidden)]
 pub fn enter_spawner(spawner: StdArc<dyn Spawn>) -> SpawnerGuard {
     let previous = AMBIENT.with(|ambient| ambient.replace(Some(spawner)));
     SpawnerGuard {
@@ -99,7 +105,9 @@ pub fn enter_spawner(spawner: StdArc<dyn Spawn>) -> SpawnerGuard {
     }
 }
 
-/// Restores the previous ambient spawner when dropped; see [`enter_spawner`].
+/// Keeps a spawner ambient on this thread; dropping it restores the one
+/// before. Returned by [`enter_spawner`]; not `Send`, as it restores a
+/// thread-local.
 ///
 /// # Examples
 ///
@@ -113,7 +121,6 @@ pub fn enter_spawner(spawner: StdArc<dyn Spawn>) -> SpawnerGuard {
 /// let guard: braid_gather::SpawnerGuard = braid_gather::enter_spawner(Arc::new(Inline));
 /// drop(guard);
 /// ```
-#[doc(hidden)]
 #[must_use = "the spawner is only ambient while the guard lives"]
 pub struct SpawnerGuard {
     previous: Option<StdArc<dyn Spawn>>,

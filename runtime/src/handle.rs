@@ -169,6 +169,59 @@ impl Handle {
     }
 }
 
+/// The runtime as a [`braid_gather::Spawn`]er: gather children spawned
+/// through a handle become tasks of its runtime, a batch of them queued at
+/// once and as many idle workers woken as the batch can use.
+///
+/// Inside the runtime a gather finds its spawner by itself; this is for
+/// code that drives gathers from elsewhere, or wraps the runtime's spawner
+/// in its own. The trait's `spawn` is the inherent [`Handle::spawn`]'s
+/// namesake, so call it through the trait.
+///
+/// # Examples
+///
+/// ```
+/// use braid_gather::{BoxedTask, Spawn, enter_spawner};
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+///
+/// /// Counts the children it hands to the runtime.
+/// struct Counting(braid::Handle, AtomicUsize);
+///
+/// impl Spawn for Counting {
+///     fn spawn(&self, task: BoxedTask) {
+///         self.1.fetch_add(1, Ordering::SeqCst);
+///         Spawn::spawn(&self.0, task);
+///     }
+/// }
+///
+/// let rt = braid::Runtime::new().unwrap();
+/// let counting = Arc::new(Counting(rt.handle().clone(), AtomicUsize::new(0)));
+/// let squares = rt.block_on({
+///     let counting = counting.clone();
+///     async move {
+///         let _spawner = enter_spawner(counting);
+///         braid::gather((1..=3).map(|n| async move { n * n })).await
+///     }
+/// });
+/// assert_eq!(squares, [1, 4, 9]);
+/// assert_eq!(counting.1.load(Ordering::SeqCst), 3);
+/// ```
+impl braid_gather::Spawn for Handle {
+    fn spawn(&self, future: std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>) {
+        self.spawner.spawn(future);
+    }
+
+    fn spawn_batch(
+        &self,
+        futures: &mut dyn Iterator<
+            Item = std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>,
+        >,
+    ) {
+        self.spawner.spawn_batch(futures);
+    }
+}
+
 /// Runs gather's children as tasks of the runtime. Holds the scheduler,
 /// not a `Handle`, so a handle's spawner does not keep itself alive.
 struct GatherSpawner(Scheduler);

@@ -167,3 +167,18 @@ fn child_panic_resumes_in_the_awaiting_task_after_siblings_are_gone() {
         assert_eq!(drops.count(), 10, "{name}");
     }
 }
+
+#[test]
+fn a_handle_spawns_the_children_of_a_gather_driven_elsewhere() {
+    let rt = support::multi(2);
+    // A plain thread, outside the runtime: the handle is the spawner.
+    let _spawner = braid_gather::enter_spawner(Arc::new(rt.handle().clone()));
+    let out = futures::executor::block_on(gather((0..10u32).map(|i| async move {
+        assert!(
+            braid::Handle::try_current().is_ok(),
+            "a task of the runtime"
+        );
+        i * 3
+    })));
+    assert_eq!(out, (0..10).map(|i| i * 3).collect::<Vec<_>>());
+}
