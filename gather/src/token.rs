@@ -325,6 +325,25 @@ mod tests {
     }
 
     #[test]
+    fn a_deep_chain_is_freed_without_recursing() {
+        // Deep enough to overflow a test thread's stack one frame per level.
+        let depth = if cfg!(miri) { 1_000 } else { 100_000 };
+        let root = CancellationToken::new();
+        for cancel_first in [false, true] {
+            let mut leaf = root.child_token();
+            for _ in 0..depth {
+                leaf = leaf.child_token();
+            }
+            if cancel_first {
+                root.cancel();
+                assert!(leaf.is_cancelled());
+            }
+            drop(leaf);
+            assert_eq!(root.child_count(), 0);
+        }
+    }
+
+    #[test]
     fn clones_share_the_node() {
         let root = CancellationToken::new();
         let child = root.child_token();

@@ -25,6 +25,8 @@
 //! 5. Locks are taken one at a time: a parent's lock is never held while a
 //!    child's is taken, nor the other way round, so no lock order exists to
 //!    get wrong.
+//! 6. A node freed frees its chain of otherwise unreferenced ancestors in a
+//!    loop, not by recursion (`Drop for Node`).
 
 use std::task::Waker;
 
@@ -191,6 +193,25 @@ impl Node {
     /// Live children; the token tree's size, for tests.
     pub(crate) fn child_count(&self) -> usize {
         self.inner.lock().children.len()
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        // Each node holds its parent, so freeing the last reference to a
+        // long chain (a token 100k `child_token`s deep) would recurse once
+        // per level and overflow the stack. Each parent whose last reference
+        // this drop holds is taken apart here instead, its own parent moved
+        // out before it goes, so the chain is freed in a loop.
+        let mut parent = self.parent.take();
+        while let Some(node) = parent {
+            match Arc::try_unwrap(node) {
+                // Dropped at the end of this arm, with no parent left to free.
+                Ok(mut node) => parent = node.parent.take(),
+                // Still referenced: whoever drops it last carries on.
+                Err(_shared) => break,
+            }
+        }
     }
 }
 
