@@ -2,6 +2,10 @@
 
 mod support;
 
+#[path = "../examples/gather_demo.rs"]
+#[allow(dead_code, reason = "the example's main is run by cargo run, not here")]
+mod gather_demo;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -181,4 +185,35 @@ fn a_handle_spawns_the_children_of_a_gather_driven_elsewhere() {
         i * 3
     })));
     assert_eq!(out, (0..10).map(|i| i * 3).collect::<Vec<_>>());
+}
+
+#[test]
+fn the_demo_takes_as_long_as_the_slowest_call_not_the_sum() {
+    // The demo's second, shortened: calls of 1 and 2 units print "100 200"
+    // after 2 units, not 3.
+    let unit = Duration::from_millis(150);
+    let rt = support::multi(2);
+    let (results, took) = rt.block_on(gather_demo::two_calls(unit));
+    assert_eq!(results, [100, 200]);
+    assert!(took >= 2 * unit, "{took:?}: before the slowest call ended");
+    assert!(
+        took < 3 * unit,
+        "{took:?}: as long as the calls one after another"
+    );
+
+    let (outcome, took) = rt.block_on(gather_demo::one_fails(unit));
+    match outcome {
+        Err(GatherError::Failed { index, error }) => {
+            assert_eq!(index, 1);
+            assert_eq!(error, "flaky call: service unavailable");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(took < 5 * unit, "{took:?}: the 5-unit call was cancelled");
+
+    let results = rt.block_on(gather_demo::errors_as_values(unit));
+    assert_eq!(
+        results,
+        [Err(String::from("call D: service unavailable")), Ok(200)]
+    );
 }
