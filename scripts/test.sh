@@ -19,8 +19,16 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 step "tests: unit, integration and doc, whole workspace"
 cargo test --workspace
 
-step "tests: braid-gather without its tokio feature"
+# Without the feature, braid-gather's tests run on a hand-driven spawner
+# (tests/support/manual.rs): the slot array, deferred completion, outside
+# and own-token cancellation, panics, wake counts. The workspace run above
+# turns the feature on through the benches; say so here rather than rely
+# on it.
+step "tests: braid-gather without its tokio feature (hand-driven spawner)"
 cargo test -p braid-gather
+
+step "tests: braid-gather with its tokio feature"
+cargo test -p braid-gather --features tokio
 
 step "loom models"
 bash loom-tests/run.sh
