@@ -193,7 +193,6 @@ mod tests {
                 fails: |_| false,
                 wake_each: false,
             },
-            None,
         )
     }
 

@@ -15,6 +15,7 @@ use std::task::{Context, Poll};
 
 use crate::current;
 use crate::group::{Config, Group, Outcome};
+use crate::hold::HoldLink;
 use crate::spawn::{Spawn, current_spawner};
 use crate::sync::StdArc;
 use crate::{CancellationToken, current_token};
@@ -35,6 +36,8 @@ enum Stage<T> {
 
 struct Running<T> {
     group: Group<T>,
+    /// Set when the group started inside a gather child (`hold.rs`).
+    hold: Option<HoldLink>,
     /// `None` for a group of no children, which needs no runtime.
     spawner: Option<StdArc<dyn Spawn>>,
     /// Children spawned so far; the next child's index.
@@ -142,7 +145,10 @@ impl<T> Collector<T> {
             return Poll::Pending;
         }
         match std::mem::replace(&mut self.stage, Stage::Done) {
-            Stage::Running(running) => Poll::Ready(running.group),
+            Stage::Running(mut running) => {
+                running.let_go();
+                Poll::Ready(running.group)
+            }
             Stage::Idle | Stage::Done => unreachable!("poll_progress leaves the collector running"),
         }
     }
@@ -160,16 +166,31 @@ impl<T> Collector<T> {
             fails: self.config.fails,
             wake_each: self.config.wake_each,
         };
-        // Started inside a gather child: that child's slot now waits for this
-        // group's children too (`hold.rs`). A group of none has nothing to
-        // wait for.
-        let hold = if self.len > 0 { current::hold() } else { None };
-        let group = Group::new(self.len, token, config, hold);
+        let group = Group::new(self.len, token, config);
+        // Started inside a gather child: when this collector lets go of the
+        // group, that child's slot waits for the group's children too
+        // (`hold.rs`). A group of none has nothing to wait for.
+        let hold = if self.len > 0 {
+            current::hold_link()
+        } else {
+            None
+        };
         self.stage = Stage::Running(Running {
             group,
+            hold,
             spawner,
             spawned: 0,
         });
+    }
+}
+
+impl<T> Running<T> {
+    /// The collector is about to drop its reference: the enclosing child's
+    /// slot, if any, now waits for the group's last reference (`hold.rs`).
+    fn let_go(&mut self) {
+        if let Some(guard) = self.hold.take().and_then(|link| link.try_guard()) {
+            self.group.hold_until_released(guard);
+        }
     }
 }
 
@@ -185,6 +206,9 @@ impl<T> Drop for Collector<T> {
         // The futures never spawned go before the collector's reference to
         // the group, whose release may complete the enclosing child's slot.
         self.unspawned = None;
+        if let Stage::Running(running) = &mut self.stage {
+            running.let_go();
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::cell::{Cell, OnceCell};
 use std::ptr;
 
 use crate::CancellationToken;
-use crate::hold::{Hold, HoldGuard};
+use crate::hold::{Hold, HoldLink};
 
 /// The scope of one child's poll: its group's token, its own child token,
 /// and its [`Hold`], each made the first time anyone asks for it. Most
@@ -68,10 +68,10 @@ pub fn current_token() -> Option<CancellationToken> {
     with_current(|lazy| lazy.token().clone())
 }
 
-/// A claim on the current child's completion, for a group starting in its
+/// A link to the current child's completion, for a collector starting in its
 /// scope (see `hold.rs`); `None` outside a gather child.
-pub(crate) fn hold() -> Option<HoldGuard> {
-    with_current(|lazy| lazy.hold.get_or_init(Hold::new).guard())
+pub(crate) fn hold_link() -> Option<HoldLink> {
+    with_current(|lazy| lazy.hold.get_or_init(Hold::new).link())
 }
 
 fn with_current<R>(f: impl FnOnce(&Lazy<'_>) -> R) -> Option<R> {

@@ -22,9 +22,10 @@
 //! 4. The `k`-th child to finish stores `index + 1` in slot `k`'s
 //!    `finish_order`, so the collector can walk completions in order.
 //! 5. Whoever drops the last reference drops the values still `FULL` and
-//!    frees the allocation, and only then releases the group's hold on the
-//!    enclosing child's completion (`hold.rs`), so that child's slot is
-//!    completed after every trace of this group is gone.
+//!    frees the allocation, and only then releases the hold on the
+//!    enclosing child's completion that the collector left in the header as
+//!    it let go (`hold.rs`), so that child's slot is completed after every
+//!    trace of this group is gone.
 
 mod raw;
 mod state;
@@ -69,10 +70,10 @@ struct Header<T> {
     config: Config<T>,
     waker: WakerCell,
     token: CancellationToken,
-    /// The enclosing child's claim on its own completion, when the group was
-    /// started inside a gather child: released with the last reference, after
-    /// everything else of the group is gone (`hold.rs`).
-    hold: Option<HoldGuard>,
+    /// The enclosing child's claim on its own completion, left here by the
+    /// collector as it lets go (`hold.rs`); written once, by the collector
+    /// while it holds its reference, and read only by the last reference.
+    hold: UnsafeCell<Option<HoldGuard>>,
 }
 
 struct Slot<T> {
@@ -146,6 +147,17 @@ impl<T> Group<T> {
         if last || first_failure || header.config.wake_each {
             header.waker.wake();
         }
+    }
+
+    /// Rule 5: `guard` is released with the last reference. Called by the
+    /// collector, once, before it drops its own reference.
+    pub(crate) fn hold_until_released(&self, guard: HoldGuard) {
+        // SAFETY: only the collector writes the field, once, while its
+        // reference keeps the group alive; only the last reference reads it,
+        // after the reference count's Acquire fence, which our later Release
+        // of our reference pairs with.
+        let previous = unsafe { self.header().hold.with_mut(|hold| (*hold).replace(guard)) };
+        debug_assert!(previous.is_none(), "a group's hold is left once");
     }
 
     /// Registers the collector's waker for the wakes of rule 3.

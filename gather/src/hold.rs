@@ -11,20 +11,27 @@
 //!
 //! # Protocol
 //!
-//! One [`Hold`] per child that starts a nested group (made on demand, so a
-//! child without one never allocates here), owned by the child; one
-//! [`HoldGuard`] per nested group started in the child's scope, kept in that
-//! group's header and dropped with the group's last reference — that is,
-//! once every nested child has finished or been dropped, every value left
-//! in the nested slots has been dropped, and the nested collector is gone.
+//! One [`Hold`] per child that starts a nested gather (made on demand, so a
+//! child without one never allocates here), owned by the child. Each nested
+//! collector started in the child's scope keeps a [`HoldLink`] to it, which
+//! counts for nothing; when the collector lets go of its group — dropped, or
+//! settled and handing out its results — it takes a [`HoldGuard`] through
+//! the link and leaves it in the group's header, where the group's last
+//! reference releases it: once every nested child has finished or been
+//! dropped and every value left in the nested slots has been dropped.
 //!
 //! 1. `count` is the number of guards outstanding, plus one for the owner
-//!    until it finishes.
-//! 2. Guards are made only by the owner's scope while the owner's future is
-//!    being polled, so the owner's own count is there whenever one is made.
-//! 3. The owner finishes with [`Hold::finish`]: alone (`count == 1`), it runs
-//!    its completion at once; otherwise it parks the completion in `parked`
-//!    and then gives up its own count.
+//!    until it finishes; zero once the owner's completion has been run (or
+//!    handed to whoever runs it), and never anything else after.
+//! 2. A link takes a guard only while `count` is not zero (the one
+//!    compare-and-swap loop of this word). A collector still alive when its
+//!    owner finishes has gone with the child's value, or to another task:
+//!    its children are whoever holds it now's business, not the child's, so
+//!    it does not hold the child's slot open (and cannot: a guard inside the
+//!    very value being parked would never be released).
+//! 3. The owner finishes with [`Hold::finish`]: alone (`count == 1`, swapped
+//!    to zero), it runs its completion at once; otherwise it parks the
+//!    completion in `parked` and then gives up its own count.
 //! 4. Whoever brings `count` to zero takes the parked completion and runs
 //!    it, on its own thread. The count's ordering makes every drop done by
 //!    every holder before its release (the owner's future, the nested
@@ -61,6 +68,12 @@ pub(crate) struct Hold {
     shared: Arc<Shared>,
 }
 
+/// A nested collector's way to its enclosing child's hold (rule 2); counts
+/// for nothing until it takes a guard.
+pub(crate) struct HoldLink {
+    shared: Arc<Shared>,
+}
+
 /// One nested group's claim on its enclosing child's completion.
 pub(crate) struct HoldGuard {
     shared: Arc<Shared>,
@@ -76,12 +89,9 @@ impl Hold {
         }
     }
 
-    /// Rule 2: a claim for a nested group started in the owner's scope.
-    pub(crate) fn guard(&self) -> HoldGuard {
-        // Relaxed: made from the owner's count, which keeps `count` above
-        // zero meanwhile; nothing is handed over by taking a claim.
-        self.shared.count.fetch_add(1, Ordering::Relaxed);
-        HoldGuard {
+    /// Rule 2: a link for a nested collector started in the owner's scope.
+    pub(crate) fn link(&self) -> HoldLink {
+        HoldLink {
             shared: self.shared.clone(),
         }
     }
@@ -89,10 +99,15 @@ impl Hold {
     /// Rule 3: runs `completion` now if no nested group still holds the
     /// owner, else leaves it to the last guard released.
     pub(crate) fn finish(self, completion: impl FnOnce() + Send + 'static) {
-        // Acquire: every guard already released did so with Release; seeing
-        // them all gone means seeing their drops. No guard can be made any
-        // more (rule 2: the owner's poll is over), so `1` is final.
-        if self.shared.count.load(Ordering::Acquire) == 1 {
+        // AcqRel on success: Acquire to see the drops of every guard already
+        // released (with Release), and zero closes the count (rule 2), so no
+        // guard can be taken after this check.
+        let alone = self
+            .shared
+            .count
+            .compare_exchange(1, 0, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok();
+        if alone {
             completion();
             return;
         }
@@ -105,6 +120,34 @@ impl Hold {
                 .with_mut(|parked| *parked = Some(completion))
         };
         release(&self.shared);
+    }
+}
+
+impl HoldLink {
+    /// Rule 2: a claim on the owner's completion, unless the owner has
+    /// finished already.
+    pub(crate) fn try_guard(&self) -> Option<HoldGuard> {
+        // Relaxed: taking a claim hands nothing over; the count it is taken
+        // from keeps the completion from running meanwhile.
+        let mut count = self.shared.count.load(Ordering::Relaxed);
+        loop {
+            if count == 0 {
+                return None;
+            }
+            match self.shared.count.compare_exchange_weak(
+                count,
+                count + 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    return Some(HoldGuard {
+                        shared: self.shared.clone(),
+                    });
+                }
+                Err(now) => count = now,
+            }
+        }
     }
 }
 
@@ -137,6 +180,12 @@ impl fmt::Debug for Hold {
     }
 }
 
+impl fmt::Debug for HoldLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HoldLink").finish_non_exhaustive()
+    }
+}
+
 impl fmt::Debug for HoldGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HoldGuard").finish_non_exhaustive()
@@ -158,16 +207,22 @@ mod tests {
     fn an_owner_alone_completes_at_once() {
         let (done, complete) = completion();
         let hold = Hold::new();
-        drop(hold.guard());
+        let link = hold.link();
+        drop(link.try_guard());
         hold.finish(complete);
         assert!(done.load(Ordering::SeqCst));
+        assert!(
+            link.try_guard().is_none(),
+            "a finished owner gives no claims"
+        );
     }
 
     #[test]
     fn the_last_guard_runs_the_parked_completion() {
         let (done, complete) = completion();
         let hold = Hold::new();
-        let (first, second) = (hold.guard(), hold.guard());
+        let link = hold.link();
+        let (first, second) = (link.try_guard().unwrap(), link.try_guard().unwrap());
         hold.finish(complete);
         assert!(
             !done.load(Ordering::SeqCst),
@@ -175,8 +230,13 @@ mod tests {
         );
         drop(second);
         assert!(!done.load(Ordering::SeqCst));
+        assert!(
+            link.try_guard().is_some(),
+            "claims can still be taken while others are out"
+        );
         drop(first);
         assert!(done.load(Ordering::SeqCst));
+        assert!(link.try_guard().is_none());
     }
 
     #[test]
@@ -185,7 +245,8 @@ mod tests {
         for _ in 0..rounds {
             let (done, complete) = completion();
             let hold = Hold::new();
-            let guards: Vec<_> = (0..4).map(|_| hold.guard()).collect();
+            let link = hold.link();
+            let guards: Vec<_> = (0..4).map(|_| link.try_guard().unwrap()).collect();
             let threads: Vec<_> = guards
                 .into_iter()
                 .map(|guard| crate::sync::thread::spawn(move || drop(guard)))

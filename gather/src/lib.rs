@@ -210,8 +210,10 @@
 //! # fn main() {}
 //! ```
 //!
-//! A gather started inside a child belongs to that child: one moved out of
-//! it and left running elsewhere keeps the child's slot open until it ends.
+//! What is waited for is the gathers the child's future let go of — dropped
+//! with it, or finished inside it. A started gather that leaves the child
+//! alive (returned as its value, say a half-read [`as_completed`] stream, or
+//! moved to another task) is not: its children belong to whoever holds it.
 //!
 //! # Also
 //!

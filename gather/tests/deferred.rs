@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 
-use braid_gather::{BoxedTask, CancellationToken, gather, gather_settled};
+use braid_gather::{BoxedTask, CancellationToken, as_completed, gather, gather_settled};
 use fixtures::{DropCounter, DropGuard, pending_with};
 use manual::{Tasks, poll_noop, poll_task};
 
@@ -144,4 +144,30 @@ fn a_grandchild_destructor_that_panics_still_completes_the_outer_slot() {
     );
     assert_eq!(drops.count(), 1);
     assert!(poll_noop(&mut outer).is_ready());
+}
+
+#[test]
+fn a_started_gather_returned_as_the_value_does_not_hold_the_slot_open() {
+    let (tasks, _spawner) = Tasks::enter();
+    // The child reads one pair and returns the rest of the stream: its
+    // collector lives on in the outer gather's output, its children with it.
+    let mut outer = gather([async {
+        let mut rest = as_completed(vec![std::future::ready(1), std::future::ready(2)]);
+        let first = rest.next().await;
+        (first, rest)
+    }]);
+    let mut output = None;
+    for _ in 0..10 {
+        if let Poll::Ready(done) = poll_noop(&mut outer) {
+            output = Some(done);
+            break;
+        }
+        tasks.run_once();
+    }
+    let mut output = output.expect("the outer gather finished");
+    let (first, rest) = &mut output[0];
+    assert!(first.is_some());
+    let second = futures::executor::block_on(rest.next());
+    assert!(second.is_some(), "the stream still has its other child");
+    assert_eq!(futures::executor::block_on(rest.next()), None);
 }

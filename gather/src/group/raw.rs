@@ -12,7 +12,6 @@ use super::state::{FirstFailure, SlotState};
 use super::waker_cell::WakerCell;
 use super::{Config, Group, Header, Slot};
 use crate::CancellationToken;
-use crate::hold::HoldGuard;
 use crate::sync::{AtomicUsize, Ordering, UnsafeCell, fence};
 
 impl<T> Group<T> {
@@ -26,13 +25,7 @@ impl<T> Group<T> {
     }
 
     /// A group of `len` empty slots, with one reference (the collector's).
-    /// `hold` is the enclosing child's, when the group starts inside one.
-    pub(crate) fn new(
-        len: usize,
-        token: CancellationToken,
-        config: Config<T>,
-        hold: Option<HoldGuard>,
-    ) -> Group<T> {
+    pub(crate) fn new(len: usize, token: CancellationToken, config: Config<T>) -> Group<T> {
         let (layout, offset) = Self::layout(len);
         // SAFETY: the layout is not zero-sized: it holds a `Header`.
         let raw = unsafe { alloc::alloc(layout) };
@@ -49,7 +42,7 @@ impl<T> Group<T> {
             config,
             waker: WakerCell::new(),
             token,
-            hold,
+            hold: UnsafeCell::new(None),
         };
         // SAFETY: `base` is a fresh allocation of `layout`, which places a
         // `Header<T>` at offset 0 and `len` `Slot<T>`s at `offset`; nothing in
@@ -136,7 +129,7 @@ impl<T> Drop for Group<T> {
         // moved out, the rest of the header dropped once, then the
         // allocation made with this very layout is freed.
         let hold = unsafe {
-            let hold = (*self.header.as_ptr()).hold.take();
+            let hold = (*self.header.as_ptr()).hold.with_mut(|hold| (*hold).take());
             ptr::drop_in_place(self.header.as_ptr());
             alloc::dealloc(self.header.as_ptr().cast(), layout);
             hold

@@ -28,7 +28,7 @@ impl Drop for Tracked {
 #[test]
 fn values_come_back_by_index_and_leftovers_are_dropped_once() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let group = Group::new(4, CancellationToken::new(), config(true), None);
+    let group = Group::new(4, CancellationToken::new(), config(true));
     for index in [3, 1, 0, 2] {
         group.clone().complete(index, Ok(Tracked(drops.clone())));
     }
@@ -45,7 +45,7 @@ fn values_come_back_by_index_and_leftovers_are_dropped_once() {
 #[test]
 fn unfinished_slots_are_not_dropped() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let group = Group::new(3, CancellationToken::new(), config(false), None);
+    let group = Group::new(3, CancellationToken::new(), config(false));
     let child = group.clone();
     assert!(group.take(0).is_none());
     child.complete(0, Ok(Tracked(drops.clone())));
@@ -65,7 +65,6 @@ fn first_failure_cancels_the_token() {
             fails,
             wake_each: false,
         },
-        None,
     );
     group.clone().complete(2, Ok(1));
     assert!(!group.token().is_cancelled());
@@ -79,7 +78,7 @@ fn first_failure_cancels_the_token() {
 #[test]
 #[should_panic(expected = "completed twice")]
 fn completing_twice_names_the_mistake() {
-    let group = Group::new(1, CancellationToken::new(), config::<u8>(false), None);
+    let group = Group::new(1, CancellationToken::new(), config::<u8>(false));
     group.clone().complete(0, Ok(1));
     group.clone().complete(0, Ok(2));
 }
@@ -87,7 +86,7 @@ fn completing_twice_names_the_mistake() {
 #[test]
 #[should_panic(expected = "taken twice")]
 fn taking_twice_names_the_mistake() {
-    let group = Group::new(1, CancellationToken::new(), config::<u8>(false), None);
+    let group = Group::new(1, CancellationToken::new(), config::<u8>(false));
     group.clone().complete(0, Ok(1));
     let _ = group.take(0);
     let _ = group.take(0);
@@ -97,12 +96,8 @@ fn taking_twice_names_the_mistake() {
 fn the_hold_is_released_after_the_last_values_are_dropped() {
     let drops = Arc::new(AtomicUsize::new(0));
     let hold = Hold::new();
-    let group = Group::new(
-        2,
-        CancellationToken::new(),
-        config(false),
-        Some(hold.guard()),
-    );
+    let group = Group::new(2, CancellationToken::new(), config(false));
+    group.hold_until_released(hold.link().try_guard().unwrap());
     group.clone().complete(0, Ok(Tracked(drops.clone())));
     // What the enclosing child's completion saw when it ran.
     let seen = Arc::new(AtomicUsize::new(usize::MAX));
@@ -125,7 +120,7 @@ fn the_hold_is_released_after_the_last_values_are_dropped() {
 
 #[test]
 fn zero_slots_allocate_and_free() {
-    let group = Group::<String>::new(0, CancellationToken::new(), config(false), None);
+    let group = Group::<String>::new(0, CancellationToken::new(), config(false));
     assert_eq!(group.remaining(), 0);
     drop(group.clone());
 }
@@ -134,7 +129,7 @@ fn zero_slots_allocate_and_free() {
 #[cfg_attr(miri, ignore)]
 fn children_on_many_threads() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let group = Group::new(64, CancellationToken::new(), config(true), None);
+    let group = Group::new(64, CancellationToken::new(), config(true));
     let threads: Vec<_> = (0..64)
         .map(|index| {
             let child = group.clone();
