@@ -197,6 +197,23 @@ mod tests {
     }
 
     #[test]
+    fn a_child_of_a_small_future_is_spawned_inline() {
+        // The wrapper's own fields leave room for a future of 64 bytes (a
+        // child that sleeps or times out is about that size).
+        let group = group::<u64>(1);
+        let padding = [3_u8; 64];
+        let future = async move { u64::from(padding[63]) };
+        let task = crate::ChildTask::new(Child::new(future, group.clone(), 0));
+        assert!(
+            task.is_inline(),
+            "a Child is {} bytes",
+            size_of::<Child<std::future::Ready<[u8; 64]>>>()
+        );
+        drop(task);
+        assert!(group.take(0).unwrap().unwrap_err().is_cancelled());
+    }
+
+    #[test]
     fn a_pinned_future_runs_with_the_group_token_as_current() {
         let group = group::<bool>(1);
         let mut cx = Context::from_waker(Waker::noop());

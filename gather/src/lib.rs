@@ -230,6 +230,7 @@
 
 mod as_completed;
 mod child;
+mod child_task;
 mod collector;
 mod current;
 mod error;
@@ -248,6 +249,7 @@ mod try_gather;
 pub mod __private;
 
 pub use as_completed::{AsCompleted, as_completed};
+pub use child_task::ChildTask;
 pub use current::current_token;
 pub use error::GatherError;
 pub use gather::{Gather, gather};

@@ -5,9 +5,12 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+use crate::ChildTask;
 use crate::sync::StdArc;
 
-/// A boxed child task, as handed to a [`Spawn`]er.
+/// A child task boxed as a trait object: how a [`ChildTask`] stores a
+/// future too large to keep inline, and a handy type for a spawner that
+/// keeps its tasks in a queue (`Box::pin(task)`).
 ///
 /// # Examples
 ///
@@ -30,13 +33,13 @@ pub type BoxedTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 /// A (wasteful) spawner that runs each child on a thread of its own:
 ///
 /// ```
-/// use braid_gather::{BoxedTask, Spawn, enter_spawner, gather};
+/// use braid_gather::{ChildTask, Spawn, enter_spawner, gather};
 /// use std::{sync::Arc, thread};
 ///
 /// struct ThreadPerTask;
 ///
 /// impl Spawn for ThreadPerTask {
-///     fn spawn(&self, task: BoxedTask) {
+///     fn spawn(&self, task: ChildTask) {
 ///         thread::spawn(move || futures::executor::block_on(task));
 ///     }
 /// }
@@ -46,18 +49,15 @@ pub type BoxedTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 /// assert_eq!(squares, [1, 4, 9]);
 /// ```
 pub trait Spawn: Send + Sync + 'static {
-    /// Runs `future` as a task of its own. Its output is delivered through the
+    /// Runs `task` as a task of its own. Its output is delivered through the
     /// group, so the runtime may detach the task.
-    fn spawn(&self, future: Pin<Box<dyn Future<Output = ()> + Send + 'static>>);
+    fn spawn(&self, task: ChildTask);
 
     /// Spawns a batch; runtimes override this to queue them all and then wake
     /// as many idle workers as the batch can use. Default: a loop of `spawn`.
-    fn spawn_batch(
-        &self,
-        futures: &mut dyn Iterator<Item = Pin<Box<dyn Future<Output = ()> + Send + 'static>>>,
-    ) {
-        for future in futures {
-            self.spawn(future);
+    fn spawn_batch(&self, tasks: &mut dyn Iterator<Item = ChildTask>) {
+        for task in tasks {
+            self.spawn(task);
         }
     }
 }
@@ -82,12 +82,12 @@ crate::sync::thread_local! {
 /// # Examples
 ///
 /// ```
-/// use braid_gather::{BoxedTask, Spawn, enter_spawner};
+/// use braid_gather::{ChildTask, Spawn, enter_spawner};
 /// use std::{sync::Arc};
 ///
 /// struct Inline;
 /// impl Spawn for Inline {
-///     fn spawn(&self, task: BoxedTask) {
+///     fn spawn(&self, task: ChildTask) {
 ///         futures::executor::block_on(task);
 ///     }
 /// }
@@ -112,11 +112,11 @@ pub fn enter_spawner(spawner: StdArc<dyn Spawn>) -> SpawnerGuard {
 /// # Examples
 ///
 /// ```
-/// # use braid_gather::{BoxedTask, Spawn};
+/// # use braid_gather::{ChildTask, Spawn};
 /// # use std::{sync::Arc};
 /// # struct Inline;
 /// # impl Spawn for Inline {
-/// #     fn spawn(&self, task: BoxedTask) { futures::executor::block_on(task); }
+/// #     fn spawn(&self, task: ChildTask) { futures::executor::block_on(task); }
 /// # }
 /// let guard: braid_gather::SpawnerGuard = braid_gather::enter_spawner(Arc::new(Inline));
 /// drop(guard);
@@ -163,8 +163,8 @@ pub(crate) fn current_spawner() -> StdArc<dyn Spawn> {
 
 #[cfg(feature = "tokio")]
 impl Spawn for tokio::runtime::Handle {
-    fn spawn(&self, future: BoxedTask) {
+    fn spawn(&self, task: ChildTask) {
         // The output goes through the group; the JoinHandle is not needed.
-        drop(tokio::runtime::Handle::spawn(self, future));
+        drop(tokio::runtime::Handle::spawn(self, task));
     }
 }

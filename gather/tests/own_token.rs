@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use braid_gather::{
-    BoxedTask, GatherError, Spawn, as_completed, current_token, enter_spawner, gather,
+    ChildTask, GatherError, Spawn, as_completed, current_token, enter_spawner, gather,
     gather_settled, try_gather,
 };
 use fixtures::{Boxed, DropCounter, pending_with};
@@ -113,7 +113,7 @@ fn gather_settled_reports_the_cancellation_and_keeps_the_siblings() {
 struct Discards;
 
 impl Spawn for Discards {
-    fn spawn(&self, task: BoxedTask) {
+    fn spawn(&self, task: ChildTask) {
         drop(task);
     }
 }

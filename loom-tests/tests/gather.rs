@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::sync::{Arc as StdArc, Mutex as StdMutex};
 use std::task::{Context, Waker};
 
-use braid_gather::{BoxedTask, CancellationToken, GatherError, Spawn, enter_spawner};
+use braid_gather::{BoxedTask, CancellationToken, ChildTask, GatherError, Spawn, enter_spawner};
 use braid_loom_tests::{Drops, Tracked, block_on, check};
 use loom::thread;
 
@@ -19,8 +19,8 @@ use loom::thread;
 struct Children(StdMutex<Vec<BoxedTask>>);
 
 impl Spawn for Children {
-    fn spawn(&self, future: BoxedTask) {
-        self.0.lock().unwrap().push(future);
+    fn spawn(&self, task: ChildTask) {
+        self.0.lock().unwrap().push(Box::pin(task));
     }
 }
 

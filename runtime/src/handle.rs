@@ -8,6 +8,7 @@ use crate::context;
 use crate::scheduler::Scheduler;
 use crate::sync::StdArc;
 use crate::task::JoinHandle;
+use braid_gather::ChildTask;
 
 /// A reference to a runtime: spawn onto it, or block on it, from any thread.
 ///
@@ -181,7 +182,7 @@ impl Handle {
 /// # Examples
 ///
 /// ```
-/// use braid_gather::{BoxedTask, Spawn, enter_spawner};
+/// use braid_gather::{ChildTask, Spawn, enter_spawner};
 /// use std::sync::Arc;
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 ///
@@ -189,7 +190,7 @@ impl Handle {
 /// struct Counting(braid::Handle, AtomicUsize);
 ///
 /// impl Spawn for Counting {
-///     fn spawn(&self, task: BoxedTask) {
+///     fn spawn(&self, task: ChildTask) {
 ///         self.1.fetch_add(1, Ordering::SeqCst);
 ///         Spawn::spawn(&self.0, task);
 ///     }
@@ -208,17 +209,12 @@ impl Handle {
 /// assert_eq!(counting.1.load(Ordering::SeqCst), 3);
 /// ```
 impl braid_gather::Spawn for Handle {
-    fn spawn(&self, future: std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>) {
-        self.spawner.spawn(future);
+    fn spawn(&self, task: ChildTask) {
+        self.spawner.spawn(task);
     }
 
-    fn spawn_batch(
-        &self,
-        futures: &mut dyn Iterator<
-            Item = std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>,
-        >,
-    ) {
-        self.spawner.spawn_batch(futures);
+    fn spawn_batch(&self, tasks: &mut dyn Iterator<Item = ChildTask>) {
+        self.spawner.spawn_batch(tasks);
     }
 }
 
@@ -227,21 +223,16 @@ impl braid_gather::Spawn for Handle {
 struct GatherSpawner(Scheduler);
 
 impl braid_gather::Spawn for GatherSpawner {
-    fn spawn(&self, future: std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>) {
-        drop(self.0.spawn(future));
+    fn spawn(&self, task: ChildTask) {
+        drop(self.0.spawn(task));
     }
 
-    fn spawn_batch(
-        &self,
-        futures: &mut dyn Iterator<
-            Item = std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>,
-        >,
-    ) {
+    fn spawn_batch(&self, tasks: &mut dyn Iterator<Item = ChildTask>) {
         match &self.0 {
-            Scheduler::MultiThread(shared) => shared.spawn_batch(futures),
+            Scheduler::MultiThread(shared) => shared.spawn_batch(tasks),
             Scheduler::CurrentThread(shared) => {
-                for future in futures {
-                    drop(shared.spawn(future));
+                for task in tasks {
+                    drop(shared.spawn(task));
                 }
             }
         }

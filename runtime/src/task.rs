@@ -54,6 +54,7 @@ use std::task::Waker;
 use crate::sync::UnsafeCell;
 use harness::Harness;
 use header::{Cell, Stage};
+use state::State;
 
 /// What a task needs from the scheduler that runs it.
 pub(crate) trait Schedule: Send + Sync + Sized + 'static {
@@ -251,15 +252,43 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let cell = Box::new(Cell {
-        header: Header::new(&Harness::<F, S>::VTABLE),
-        scheduler,
-        stage: UnsafeCell::new(Stage::Running(future)),
-        join_waker: UnsafeCell::new(None),
-    });
-    let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
-    let raw = RawTask::from_ptr(ptr);
+    let raw = allocate(future, scheduler, State::new());
     (Task { raw }, Notified { raw }, JoinHandle::new(raw))
+}
+
+/// Allocates a task that has no join handle (its output is dropped when it
+/// completes): the owned list's reference and the first queue entry. Saves
+/// the join handle's reference and its drop.
+pub(crate) fn new_detached<F, S>(future: F, scheduler: S) -> (Task, Notified)
+where
+    F: Future<Output = ()> + Send + 'static,
+    S: Schedule,
+{
+    let raw = allocate(future, scheduler, State::new_detached());
+    (Task { raw }, Notified { raw })
+}
+
+fn allocate<F, S>(future: F, scheduler: S, state: State) -> RawTask
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // Written field by field into the allocation, rather than built on the
+    // stack and moved in: the future is copied once, not twice (it is a few
+    // hundred bytes for a gather child).
+    let mut cell = Box::<Cell<F, S>>::new_uninit();
+    let ptr = cell.as_mut_ptr();
+    // SAFETY: `ptr` points at the allocation, valid for writes of each field;
+    // every field is written before `assume_init`.
+    let cell = unsafe {
+        (&raw mut (*ptr).header).write(Header::new(&Harness::<F, S>::VTABLE, state));
+        (&raw mut (*ptr).scheduler).write(scheduler);
+        (&raw mut (*ptr).stage).write(UnsafeCell::new(Stage::Running(future)));
+        (&raw mut (*ptr).join_waker).write(UnsafeCell::new(None));
+        cell.assume_init()
+    };
+    RawTask::from_ptr(NonNull::from(Box::leak(cell)).cast::<Header>())
 }
 
 #[cfg(all(test, not(loom)))]

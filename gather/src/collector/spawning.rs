@@ -5,15 +5,15 @@ use std::future::Future;
 use std::task::Waker;
 
 use super::Running;
+use crate::ChildTask;
 use crate::child::Child;
 use crate::group::Group;
-use crate::spawn::BoxedTask;
 
 /// The futures of a group not yet spawned, type-erased so the gather types
 /// only name the output type.
 pub(super) trait Unspawned<T>: Send {
     /// Wraps the next future as child `index` of `group`.
-    fn next_child(&mut self, group: &Group<T>, index: usize) -> Option<BoxedTask>;
+    fn next_child(&mut self, group: &Group<T>, index: usize) -> Option<ChildTask>;
 }
 
 impl<F> Unspawned<F::Output> for std::vec::IntoIter<F>
@@ -21,9 +21,9 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    fn next_child(&mut self, group: &Group<F::Output>, index: usize) -> Option<BoxedTask> {
+    fn next_child(&mut self, group: &Group<F::Output>, index: usize) -> Option<ChildTask> {
         let future = self.next()?;
-        Some(Box::pin(Child::new(future, group.clone(), index)))
+        Some(ChildTask::new(Child::new(future, group.clone(), index)))
     }
 }
 
@@ -73,9 +73,11 @@ pub(super) fn refill<T>(
             if next == end {
                 return None;
             }
-            let child = source.next_child(group, next)?;
-            next += 1;
-            Some(child)
+            // Returned as it comes: a child task is a few hundred bytes,
+            // and unwrapping and rewrapping it would copy it once more.
+            let child = source.next_child(group, next);
+            next += usize::from(child.is_some());
+            child
         });
         spawner.spawn_batch(&mut batch);
         // A spawner that stopped reading early still gets the whole batch.

@@ -4,7 +4,7 @@
 use super::*;
 use crate::spawn::BoxedTask;
 use crate::sync::Mutex;
-use crate::{enter_spawner, gather, try_gather};
+use crate::{ChildTask, enter_spawner, gather, try_gather};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::Waker;
@@ -19,8 +19,8 @@ impl Default for Queue {
 }
 
 impl Spawn for Queue {
-    fn spawn(&self, task: BoxedTask) {
-        self.0.lock().push(task);
+    fn spawn(&self, task: ChildTask) {
+        self.0.lock().push(Box::pin(task));
     }
 }
 

@@ -10,15 +10,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
-use braid_gather::{BoxedTask, Spawn, SpawnerGuard, enter_spawner};
+use braid_gather::{BoxedTask, ChildTask, Spawn, SpawnerGuard, enter_spawner};
 
 /// The queue of spawned, not yet finished tasks.
 #[derive(Default)]
 pub struct Tasks(Mutex<Vec<BoxedTask>>);
 
 impl Spawn for Tasks {
-    fn spawn(&self, task: BoxedTask) {
-        self.0.lock().unwrap().push(task);
+    fn spawn(&self, task: ChildTask) {
+        self.0.lock().unwrap().push(Box::pin(task));
     }
 }
 
@@ -44,7 +44,7 @@ impl Tasks {
     pub fn poll(&self, mut task: BoxedTask) -> bool {
         let finished = poll_task(&mut task);
         if !finished {
-            self.spawn(task);
+            self.0.lock().unwrap().push(task);
         }
         finished
     }

@@ -155,8 +155,7 @@ impl Shared {
         let mut queued = 0;
         worker::with_current(self, |core| {
             for future in futures {
-                let (task, notified, join) = task::new(future, self.clone());
-                drop(join);
+                let (task, notified) = task::new_detached(future, self.clone());
                 match (self.owned.bind(task), core.as_deref()) {
                     (Ok(()), Some(core)) => core.push_back(notified),
                     (Ok(()), None) => self.inject.push(notified),

@@ -61,9 +61,9 @@ pub(crate) struct Cell<F: Future, S> {
 }
 
 impl Header {
-    pub(crate) fn new(vtable: &'static Vtable) -> Header {
+    pub(crate) fn new(vtable: &'static Vtable, state: State) -> Header {
         Header {
-            state: State::new(),
+            state,
             vtable,
             owned: UnsafeCell::new(Links {
                 prev: None,

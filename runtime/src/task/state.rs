@@ -11,7 +11,9 @@
 //! | refs (high bits)| number of `Task`/`Notified`/`JoinHandle`/`AbortHandle`/`Waker` values | `ref_inc`, wakes | `ref_dec` |
 //!
 //! A task starts as `NOTIFIED | JOIN_INTEREST` with three references: the
-//! owned-task list's, the `JoinHandle`'s and the first queue entry's.
+//! owned-task list's, the `JoinHandle`'s and the first queue entry's; a task
+//! spawned detached (a gather child, whose output goes elsewhere) starts as
+//! `NOTIFIED` with the first and the last.
 
 use crate::sync::{AtomicUsize, Ordering};
 
@@ -29,6 +31,8 @@ const REF_MASK: usize = !(REF_ONE - 1);
 
 /// The initial state: queued once, with a join handle, three references.
 const INITIAL: usize = NOTIFIED | JOIN_INTEREST | (3 * REF_ONE);
+/// The initial state of a detached task: queued once, no join handle.
+const INITIAL_DETACHED: usize = NOTIFIED | (2 * REF_ONE);
 
 /// The atomic state word of a task.
 pub(crate) struct State {
@@ -154,6 +158,13 @@ impl State {
     pub(crate) fn new() -> State {
         State {
             word: AtomicUsize::new(INITIAL),
+        }
+    }
+
+    /// As [`new`](State::new), for a task spawned without a join handle.
+    pub(crate) fn new_detached() -> State {
+        State {
+            word: AtomicUsize::new(INITIAL_DETACHED),
         }
     }
 

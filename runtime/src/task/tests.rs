@@ -125,3 +125,39 @@ fn dropping_the_join_handle_before_completion_drops_the_output_once() {
     );
     drop(task);
 }
+
+#[test]
+fn a_detached_task_runs_drops_its_future_once_and_is_freed() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    let queue = Arc::new(Queue::default());
+    let tracked = Tracked(&DROPS);
+    let mut yielded = false;
+    let future = poll_fn(move |cx| {
+        let _keep = &tracked;
+        if yielded {
+            return Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    });
+    let (task, notified) = super::new_detached(future, queue.clone());
+    queue.schedule(notified);
+    assert_eq!(queue.run_all(), 2, "the self-wake re-queued the task once");
+    assert_eq!(DROPS.load(StdOrdering::SeqCst), 1);
+    drop(task);
+    // No join handle held a reference: the list's was the last.
+    assert_eq!(Arc::strong_count(&queue), 1, "the task was freed");
+}
+
+#[test]
+fn a_detached_task_shut_down_before_it_runs_is_freed() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    let queue = Arc::new(Queue::default());
+    let tracked = Tracked(&DROPS);
+    let (task, notified) = super::new_detached(async move { drop(tracked) }, queue.clone());
+    drop(notified);
+    task.shutdown();
+    assert_eq!(DROPS.load(StdOrdering::SeqCst), 1);
+    assert_eq!(Arc::strong_count(&queue), 1, "the task was freed");
+}
