@@ -31,6 +31,14 @@ const MAX_LIFO_POLLS: u32 = 3;
 /// task that may go stale.
 const LIFO_WATCH: Duration = Duration::from_micros(50);
 
+/// How long a searcher that found nothing keeps looking before it parks: a
+/// burst of work (a gather's next batch, a reply) often lands within
+/// microseconds, and a park costs a futex wait and a wake.
+const SEARCH_SPIN: Duration = Duration::from_micros(20);
+
+/// Spin-loop hints between two passes of a spinning searcher.
+const SPIN_PAUSES: u32 = 64;
+
 /// How long the watcher (rule 6 of `idle.rs`) sleeps between two looks at
 /// the LIFO slots: the longest a task woken just before its waker blocked
 /// may wait once the first search round has missed it.
@@ -238,15 +246,18 @@ impl WatchClock {
         }
     }
 
+    /// Whether to stop searching: after `LIFO_WATCH` while a fresh LIFO
+    /// entry is `watching`, else after `SEARCH_SPIN`.
     #[cfg(not(loom))]
-    fn expired(&self) -> bool {
-        self.started.elapsed() > LIFO_WATCH
+    fn expired(&self, watching: bool) -> bool {
+        let limit = if watching { LIFO_WATCH } else { SEARCH_SPIN };
+        self.started.elapsed() > limit
     }
 
     #[cfg(loom)]
-    fn expired(&self) -> bool {
+    fn expired(&self, watching: bool) -> bool {
         self.passes.set(self.passes.get() + 1);
-        self.passes.get() > 1
+        !watching || self.passes.get() > 1
     }
 }
 
@@ -363,14 +374,20 @@ impl WorkerContext {
         let watch = WatchClock::start();
         loop {
             let (task, watching) = core.steal_pass(shared);
-            if task.is_some() || !watching || shared.is_shutdown() {
+            if task.is_some() || shared.is_shutdown() {
                 return task;
             }
-            if watch.expired() {
+            if watch.expired(watching) {
                 return None;
             }
             drop(core);
-            thread::yield_now();
+            if watching {
+                thread::yield_now();
+            } else {
+                for _ in 0..SPIN_PAUSES {
+                    std::hint::spin_loop();
+                }
+            }
             core = self.core.borrow_mut();
         }
     }
