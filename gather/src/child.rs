@@ -18,7 +18,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::current;
-use crate::group::{Group, Outcome};
+use crate::group::{Member, Outcome};
 use crate::hold::Hold;
 use crate::token::Watch;
 use crate::{CancellationToken, JoinError};
@@ -30,7 +30,7 @@ where
     /// Structurally pinned: never moved, only dropped in place.
     future: Option<F>,
     /// `Some` until the slot is completed.
-    group: Option<Group<F::Output>>,
+    group: Option<Member<F::Output>>,
     index: usize,
     /// The child's own token, a child of the group's: made lazily (see
     /// `current::Lazy`), when the child asks for it or first waits.
@@ -45,7 +45,7 @@ impl<F: Future> Child<F>
 where
     F::Output: Send + 'static,
 {
-    pub(crate) fn new(future: F, group: Group<F::Output>, index: usize) -> Child<F> {
+    pub(crate) fn new(future: F, group: Member<F::Output>, index: usize) -> Child<F> {
         Child {
             future: Some(future),
             group: Some(group),
@@ -182,16 +182,18 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::group::Config;
+    use crate::group::{Config, Group};
     use std::task::Waker;
 
+    /// A group whose members hold references of their own (`wake_each`),
+    /// so a test may leave some children unfinished without leaking it.
     fn group<T>(len: usize) -> Group<T> {
         Group::new(
             len,
             CancellationToken::new(),
             Config {
                 fails: |_| false,
-                wake_each: false,
+                wake_each: true,
             },
         )
     }
@@ -203,7 +205,7 @@ mod tests {
         let group = group::<u64>(1);
         let padding = [3_u8; 64];
         let future = async move { u64::from(padding[63]) };
-        let task = crate::ChildTask::new(Child::new(future, group.clone(), 0));
+        let task = crate::ChildTask::new(Child::new(future, group.member(), 0));
         assert!(
             task.is_inline(),
             "a Child is {} bytes",
@@ -224,7 +226,7 @@ mod tests {
             std::future::ready(()).await;
             *by_ref == 5 && crate::current_token().is_some()
         };
-        let mut child = Box::pin(Child::new(future, group.clone(), 0));
+        let mut child = Box::pin(Child::new(future, group.member(), 0));
         assert!(child.as_mut().poll(&mut cx).is_ready());
         assert!(group.take(0).unwrap().unwrap());
         assert!(crate::current_token().is_none());
@@ -234,7 +236,7 @@ mod tests {
     fn a_cancelled_child_drops_its_future_and_reports_cancelled() {
         let group = group::<()>(2);
         let mut cx = Context::from_waker(Waker::noop());
-        let mut pending = Box::pin(Child::new(std::future::pending(), group.clone(), 0));
+        let mut pending = Box::pin(Child::new(std::future::pending(), group.member(), 0));
         assert!(pending.as_mut().poll(&mut cx).is_pending());
         group.token().cancel();
         assert!(pending.as_mut().poll(&mut cx).is_ready());
@@ -246,9 +248,9 @@ mod tests {
     fn a_panic_and_an_unpolled_drop_are_reported() {
         let group = group::<u8>(2);
         let mut cx = Context::from_waker(Waker::noop());
-        let mut panics = Box::pin(Child::new(async { panic!("in child") }, group.clone(), 0));
+        let mut panics = Box::pin(Child::new(async { panic!("in child") }, group.member(), 0));
         assert!(panics.as_mut().poll(&mut cx).is_ready());
-        drop(Child::new(async { 1 }, group.clone(), 1));
+        drop(Child::new(async { 1 }, group.member(), 1));
         assert_eq!(group.remaining(), 0);
         assert!(group.take(0).unwrap().unwrap_err().is_panic());
         assert!(group.take(1).unwrap().unwrap_err().is_cancelled());

@@ -4,7 +4,10 @@
 //! # Layout
 //!
 //! A [`Header`] followed by `len` [`Slot`]s, in one allocation made by
-//! [`Group::new`]. Each `Group` value is one counted reference to it.
+//! [`Group::new`]. Each `Group` value is one counted reference to it; the
+//! children reach it through a [`Member`] each. The counters every child
+//! writes sit on a cache line of their own, away from what every child
+//! reads.
 //!
 //! # Protocol
 //!
@@ -26,6 +29,14 @@
 //!    enclosing child's completion that the collector left in the header as
 //!    it let go (`hold.rs`), so that child's slot is completed after every
 //!    trace of this group is gone.
+//! 6. In a group that wakes its collector only at the end (not
+//!    `wake_each`), the children share one reference, which the one that
+//!    brings `remaining` to zero releases (or the collector, if it forgets
+//!    the last ones): a child costs one write to shared state, not three.
+//!    So a child may touch the group only before its countdown; a first
+//!    failure wakes the collector before it. In a `wake_each` group each
+//!    child holds a reference of its own, and wakes the collector after its
+//!    countdown, which the collector's refill reads.
 
 mod raw;
 mod state;
@@ -33,9 +44,11 @@ mod waker_cell;
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::mem::MaybeUninit;
+use std::mem::{ManuallyDrop, MaybeUninit};
 use std::ptr::NonNull;
 use std::task::Waker;
+
+use crossbeam_utils::CachePadded;
 
 use crate::hold::HoldGuard;
 use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
@@ -58,15 +71,15 @@ pub(crate) struct Config<T> {
 }
 
 struct Header<T> {
+    /// Written by every child: on a line of its own, so the countdowns do
+    /// not keep evicting what the children read below.
+    counts: CachePadded<Counts>,
     refs: AtomicUsize,
     len: usize,
-    remaining: AtomicUsize,
     failure: FirstFailure,
     /// The first child to panic, failure or not: a panic is resumed even when
     /// an error value failed the group first.
     panicked: FirstFailure,
-    /// Completions so far; the next one's position in `finish_order`.
-    finished: AtomicUsize,
     config: Config<T>,
     waker: WakerCell,
     token: CancellationToken,
@@ -74,6 +87,12 @@ struct Header<T> {
     /// collector as it lets go (`hold.rs`); written once, by the collector
     /// while it holds its reference, and read only by the last reference.
     hold: UnsafeCell<Option<HoldGuard>>,
+}
+
+struct Counts {
+    remaining: AtomicUsize,
+    /// Completions so far; the next one's position in `finish_order`.
+    finished: AtomicUsize,
 }
 
 struct Slot<T> {
@@ -89,6 +108,16 @@ pub(crate) struct Group<T> {
     _owns: PhantomData<Outcome<T>>,
 }
 
+/// A child's way to its group: a counted reference in a `wake_each` group,
+/// a share of the children's one reference otherwise (rule 6). Consumed by
+/// [`complete`](Member::complete).
+pub(crate) struct Member<T> {
+    header: NonNull<Header<T>>,
+    /// Whether this member holds a reference of its own.
+    counted: bool,
+    _owns: PhantomData<Outcome<T>>,
+}
+
 // SAFETY: a group moves `T`s from the children's threads to the collector's,
 // so it may cross threads when `T: Send`; every shared field is atomic or
 // guarded by a slot state (rule 1).
@@ -96,6 +125,20 @@ unsafe impl<T: Send> Send for Group<T> {}
 // SAFETY: as for `Send`: `&Group` only allows `complete`/`take`, which
 // synchronise through the slot states.
 unsafe impl<T: Send> Sync for Group<T> {}
+// SAFETY: as for `Group`: a member moves its child's `T` to the collector.
+unsafe impl<T: Send> Send for Member<T> {}
+// SAFETY: as for `Group`.
+unsafe impl<T: Send> Sync for Member<T> {}
+
+impl<T> Drop for Member<T> {
+    fn drop(&mut self) {
+        // A member is consumed by `complete`; one dropped otherwise (a test,
+        // or a panic inside `complete`) gives its own reference back.
+        if self.counted {
+            drop(ManuallyDrop::into_inner(Group::view(self.header)));
+        }
+    }
+}
 
 impl<T> Group<T> {
     pub(crate) fn len(&self) -> usize {
@@ -107,10 +150,45 @@ impl<T> Group<T> {
         &self.header().token
     }
 
-    /// Rule 1–3: child `index` hands over its outcome and its reference.
+    /// A child's way to the group (rule 6).
+    pub(crate) fn member(&self) -> Member<T> {
+        let counted = self.header().config.wake_each;
+        if counted {
+            // A reference of the member's own, made from this one (see
+            // `Clone`).
+            std::mem::forget(self.clone());
+        }
+        Member {
+            header: self.header,
+            counted,
+            _owns: PhantomData,
+        }
+    }
+
+    /// Rule 6: a view of the allocation that holds no reference of its own
+    /// and must not be dropped (a member's, or the children's shared one).
+    fn view(header: NonNull<Header<T>>) -> ManuallyDrop<Group<T>> {
+        ManuallyDrop::new(Group {
+            header,
+            _owns: PhantomData,
+        })
+    }
+}
+
+impl<T> Member<T> {
+    /// The group's cancellation token.
+    pub(crate) fn token(&self) -> &CancellationToken {
+        // SAFETY: a member keeps the group alive until it completes (rule 6).
+        &unsafe { self.header.as_ref() }.token
+    }
+
+    /// Rules 1–3 and 6: child `index` hands over its outcome, and its
+    /// reference or share.
     pub(crate) fn complete(self, index: usize, outcome: Outcome<T>) {
-        let header = self.header();
-        let slot = self.slot(index);
+        let member = ManuallyDrop::new(self);
+        let group = Group::view(member.header);
+        let header = group.header();
+        let slot = group.slot(index);
         match slot.state.transition_to_writing() {
             ToWriting::Ok => {}
             ToWriting::AlreadyWritten => panic!("gather slot {index} was completed twice"),
@@ -136,19 +214,30 @@ impl<T> Group<T> {
         if header.config.wake_each {
             // Relaxed: only the position is claimed here; the Release store
             // below publishes it.
-            let position = header.finished.fetch_add(1, Ordering::Relaxed);
-            self.slot(position)
+            let position = header.counts.finished.fetch_add(1, Ordering::Relaxed);
+            group
+                .slot(position)
                 .finish_order
                 .store(index + 1, Ordering::Release);
         }
-        // AcqRel: the collector that sees zero (Acquire) sees every slot
-        // written and every child future dropped before its countdown.
-        let last = header.remaining.fetch_sub(1, Ordering::AcqRel) == 1;
-        if last || first_failure || header.config.wake_each {
+        if first_failure && !member.counted {
+            // Rule 6: after our countdown the group may be gone.
             header.waker.wake();
         }
+        // AcqRel: the collector that sees zero (Acquire) sees every slot
+        // written and every child future dropped before its countdown.
+        let last = header.counts.remaining.fetch_sub(1, Ordering::AcqRel) == 1;
+        if last || (member.counted && (first_failure || header.config.wake_each)) {
+            header.waker.wake();
+        }
+        if member.counted || last {
+            // Our own reference, or (rule 6) the children's shared one.
+            drop(ManuallyDrop::into_inner(group));
+        }
     }
+}
 
+impl<T> Group<T> {
     /// Rule 5: `guard` is released with the last reference. Called by the
     /// collector, once, before it drops its own reference.
     pub(crate) fn hold_until_released(&self, guard: HoldGuard) {
@@ -167,12 +256,20 @@ impl<T> Group<T> {
 
     /// Children not yet finished or dropped, plus those never spawned.
     pub(crate) fn remaining(&self) -> usize {
-        self.header().remaining.load(Ordering::Acquire)
+        self.header().counts.remaining.load(Ordering::Acquire)
     }
 
     /// Rule 2: the collector will never spawn the last `count` children.
     pub(crate) fn forget_unspawned(&self, count: usize) {
-        self.header().remaining.fetch_sub(count, Ordering::AcqRel);
+        let before = self
+            .header()
+            .counts
+            .remaining
+            .fetch_sub(count, Ordering::AcqRel);
+        if count > 0 && before == count && !self.header().config.wake_each {
+            // Rule 6: no child is left to release the children's reference.
+            drop(ManuallyDrop::into_inner(Group::view(self.header)));
+        }
     }
 
     /// The index of the first child that failed the group, if any.

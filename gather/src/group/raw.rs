@@ -10,9 +10,10 @@ use std::ptr::{self, NonNull};
 
 use super::state::{FirstFailure, SlotState};
 use super::waker_cell::WakerCell;
-use super::{Config, Group, Header, Slot};
+use super::{Config, Counts, Group, Header, Slot};
 use crate::CancellationToken;
 use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
+use crossbeam_utils::CachePadded;
 
 impl<T> Group<T> {
     /// The allocation's layout and the slots' offset in it.
@@ -24,7 +25,8 @@ impl<T> Group<T> {
         (layout.pad_to_align(), offset)
     }
 
-    /// A group of `len` empty slots, with one reference (the collector's).
+    /// A group of `len` empty slots; the returned reference is the
+    /// collector's.
     pub(crate) fn new(len: usize, token: CancellationToken, config: Config<T>) -> Group<T> {
         let (layout, offset) = Self::layout(len);
         // SAFETY: the layout is not zero-sized: it holds a `Header`.
@@ -32,13 +34,17 @@ impl<T> Group<T> {
         let Some(base) = NonNull::new(raw) else {
             alloc::handle_alloc_error(layout)
         };
+        // The collector's reference, and (rule 6) the children's shared one.
+        let refs = if len > 0 && !config.wake_each { 2 } else { 1 };
         let header = Header {
-            refs: AtomicUsize::new(1),
+            counts: CachePadded::new(Counts {
+                remaining: AtomicUsize::new(len),
+                finished: AtomicUsize::new(0),
+            }),
+            refs: AtomicUsize::new(refs),
             len,
-            remaining: AtomicUsize::new(len),
             failure: FirstFailure::new(),
             panicked: FirstFailure::new(),
-            finished: AtomicUsize::new(0),
             config,
             waker: WakerCell::new(),
             token,
