@@ -7,11 +7,14 @@ mod idle;
 mod multi_thread;
 mod park;
 mod queue;
+mod remote_free;
 mod worker;
 
 pub(crate) use current_thread::Shared as CurrentThread;
 pub(crate) use driver::DriverCell;
 pub(crate) use multi_thread::Shared as MultiThread;
+#[cfg(loom)]
+pub(crate) use remote_free::RemoteFree;
 pub(crate) use worker::run as run_worker;
 
 use std::future::Future;

@@ -40,6 +40,7 @@ use super::driver::DriverCell;
 use super::idle::Idle;
 use super::park::Unparker;
 use super::queue::{Injector, Steal, Stealer};
+use super::remote_free::RemoteFree;
 use super::worker::{self, Core, Pushed};
 use crate::blocking::BlockingPool;
 use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, StdArc, fence};
@@ -67,6 +68,8 @@ pub(super) struct Remote {
     /// Bumped at the start of every poll this worker makes.
     pub(super) epoch: AtomicUsize,
     pub(super) unparker: Unparker,
+    /// Tasks this worker allocated that other threads let go of.
+    pub(super) remote_free: RemoteFree,
 }
 
 impl Shared {
@@ -85,6 +88,7 @@ impl Shared {
                 lifo: AtomicPtr::new(ptr::null_mut()),
                 epoch: AtomicUsize::new(0),
                 unparker: core.unparker(),
+                remote_free: RemoteFree::new(),
             });
             cores.push(core);
         }
@@ -136,6 +140,11 @@ impl Shared {
         F::Output: Send + 'static,
     {
         let (task, notified, join) = task::new(future, self.clone());
+        worker::with_current(self, |core| {
+            if let Some(core) = core {
+                core.adopt(&task, self);
+            }
+        });
         match self.owned.bind(task) {
             Ok(()) => self.schedule_task(notified, true),
             Err(task) => {
@@ -153,9 +162,12 @@ impl Shared {
         F: Future<Output = ()> + Send + 'static,
     {
         let mut queued = 0;
-        worker::with_current(self, |core| {
+        worker::with_current(self, |mut core| {
             for future in futures {
                 let (task, notified) = task::new_detached(future, self.clone());
+                if let Some(core) = core.as_deref_mut() {
+                    core.adopt(&task, self);
+                }
                 match (self.owned.bind(task), core.as_deref()) {
                     (Ok(()), Some(core)) => core.push_back(notified),
                     (Ok(()), None) => self.inject.push(notified),
@@ -266,6 +278,15 @@ impl Shared {
         }
         // Tasks woken by the driver's shutdown, or by futures dropped above.
         self.drain_queues();
+        self.close_remote_frees();
+    }
+
+    /// Frees the tasks every worker was handed (rule 2 of
+    /// `remote_free.rs`): after this, tasks are freed where they die.
+    fn close_remote_frees(&self) {
+        for remote in self.remotes.iter() {
+            remote.remote_free.close();
+        }
     }
 
     fn drain_queues(&self) {
@@ -310,5 +331,26 @@ impl Schedule for Arc<Shared> {
 
     fn release(&self, task: NonNull<crate::task::Header>) -> bool {
         self.owned.remove(task)
+    }
+
+    fn defer_free(&self, task: NonNull<crate::task::Header>) -> bool {
+        // SAFETY: the task's last reference is gone and it is ours: its
+        // links are ours to read.
+        let home = unsafe { task.as_ref() }
+            .owned
+            .with(|links| unsafe { (*links).home });
+        let Some(remote) = self.remotes.get(usize::from(home)) else {
+            // `NO_HOME`: allocated off the workers.
+            return false;
+        };
+        if self.is_shutdown() || !remote.unparker.is_awake() {
+            // Rule 3 of remote_free.rs: nobody to free it soon.
+            return false;
+        }
+        let at_home = worker::with_current(self, |core| {
+            core.is_some_and(|core| usize::from(home) == core.index())
+        });
+        // SAFETY: dead and ours, as above; a closed list gives it back.
+        !at_home && unsafe { remote.remote_free.push(task) }
     }
 }

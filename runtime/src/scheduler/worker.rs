@@ -102,6 +102,18 @@ impl Core {
         self.local.push(task);
     }
 
+    pub(super) fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Makes a task just allocated on this worker its own (its frees come
+    /// back here, see `remote_free.rs`), first freeing what came back so
+    /// far, so that the allocation reuses that memory.
+    pub(super) fn adopt(&mut self, task: &crate::task::Task, shared: &Shared) {
+        shared.remotes[self.index].remote_free.free_all();
+        task.set_home(self.index);
+    }
+
     /// Queues a task on this worker (see `multi_thread.rs`, "Where a task
     /// goes"). Returns where the push left stealable work: `Deque` when an
     /// entry went to the deque, `LifoOnly` when the only new entry is in
@@ -321,6 +333,7 @@ impl WorkerContext {
                 if let Some(driver) = &shared.driver {
                     driver.turn_nonblocking();
                 }
+                self.free_returned();
             }
             if let Some(task) = task {
                 self.run_task(task);
@@ -392,7 +405,16 @@ impl WorkerContext {
         }
     }
 
+    /// Frees the tasks of this worker's that other threads let go of.
+    fn free_returned(&self) {
+        let index = self.core.borrow().index;
+        self.shared.remotes[index].remote_free.free_all();
+    }
+
     fn park(&self) {
+        // Nothing waits for memory while this worker sleeps (rule 3 of
+        // `remote_free.rs` stops new hand-overs meanwhile).
+        self.free_returned();
         let shared = &*self.shared;
         let (index, parker, watch) = {
             let mut core = self.core.borrow_mut();
