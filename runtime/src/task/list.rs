@@ -10,9 +10,12 @@ use std::ptr::NonNull;
 use super::header::Header;
 use super::{RawTask, Task};
 use crate::sync::Mutex;
+use crossbeam_utils::CachePadded;
 
 pub(crate) struct OwnedTasks {
-    shards: Box<[Mutex<Shard>]>,
+    /// Each on a cache line of its own: workers spawning and completing
+    /// tasks of different shards must not contend for one line.
+    shards: Box<[CachePadded<Mutex<Shard>>]>,
 }
 
 struct Shard {
@@ -39,11 +42,11 @@ impl OwnedTasks {
         let n = shards.max(1).next_power_of_two();
         let shards = (0..n)
             .map(|_| {
-                Mutex::new(Shard {
+                CachePadded::new(Mutex::new(Shard {
                     head: None,
                     len: 0,
                     closed: false,
-                })
+                }))
             })
             .collect();
         OwnedTasks { shards }
