@@ -82,7 +82,7 @@ pub struct AsCompleted<T> {
     outer_cancelled: bool,
 }
 
-impl<T> AsCompleted<T> {
+impl<T: Send + 'static> AsCompleted<T> {
     /// Runs at most `limit` children at once, starting the next as each one
     /// finishes.
     ///
@@ -180,7 +180,10 @@ impl<T> AsCompleted<T> {
     }
 }
 
-impl<T> Stream for AsCompleted<T> {
+impl<T> Stream for AsCompleted<T>
+where
+    T: Send + 'static,
+{
     type Item = (usize, T);
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<(usize, T)>> {

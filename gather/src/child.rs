@@ -1,9 +1,11 @@
 //! The task that runs one gather child.
 //!
-//! A `Child` wraps the user's future. Each poll it checks its token (a child
-//! of the group's token), polls the future with that token as
-//! [`current_token`](crate::current_token()) and with panics caught, and
-//! registers its waker with the token so a cancellation wakes it. However it
+//! A `Child` wraps the user's future. Each poll it checks the group's token
+//! (and its own, a child of the group's, if it made one), polls the future
+//! with its own token as [`current_token`](crate::current_token()) and with
+//! panics caught, and leaves its waker where a cancellation will wake it:
+//! with its own token, or, as most children never make one, in its slot
+//! (rule 7 of `group.rs`). However it
 //! ends — output, panic, cancellation, or being dropped unpolled by a runtime
 //! that shuts down — it drops the future first and then completes its slot,
 //! so once the group's count reaches zero no child future exists. When the
@@ -33,7 +35,7 @@ where
     group: Option<Member<F::Output>>,
     index: usize,
     /// The child's own token, a child of the group's: made lazily (see
-    /// `current::Lazy`), when the child asks for it or first waits.
+    /// `current::Lazy`), when the child asks for it or starts a gather.
     token: OnceCell<CancellationToken>,
     /// The waker registration with `token`.
     watch_key: Option<usize>,
@@ -142,11 +144,17 @@ where
         let outcome = match polled {
             Ok(Poll::Ready(output)) => Ok(output),
             Err(payload) => Err(JoinError::panic(payload)),
-            // Waiting: from now on the child watches its own token, which
-            // the group's cancellation reaches.
-            Ok(Poll::Pending) => match lazy.token().watch(&mut this.watch_key, cx) {
-                Watch::Registered => return Poll::Pending,
-                Watch::Cancelled => Err(JoinError::cancelled()),
+            // Waiting. A child with a token of its own (it asked for it, or
+            // started a gather) watches it: the group's cancellation reaches
+            // it, and so does its own. The others wait on their slot (rule
+            // 7 of `group.rs`), which costs no token.
+            Ok(Poll::Pending) => match this.token.get() {
+                Some(own) => match own.watch(&mut this.watch_key, cx) {
+                    Watch::Registered => return Poll::Pending,
+                    Watch::Cancelled => Err(JoinError::cancelled()),
+                },
+                None if group.wait(this.index, cx.waker()) => return Poll::Pending,
+                None => Err(JoinError::cancelled()),
             },
         };
         this.finish(outcome);

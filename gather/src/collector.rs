@@ -36,6 +36,9 @@ enum Stage<T> {
 
 struct Running<T> {
     group: Group<T>,
+    /// The registration of the group's children waker on its token (rule 7
+    /// of `group.rs`), withdrawn when the collector lets go.
+    watch_key: Option<usize>,
     /// Set when the group started inside a gather child (`hold.rs`).
     hold: Option<HoldLink>,
     /// `None` for a group of no children, which needs no runtime.
@@ -113,7 +116,11 @@ impl<T> Collector<T> {
     pub(crate) fn len(&self) -> usize {
         self.len
     }
+}
 
+// The group's children waker crosses threads and may drop the group, so
+// running a group needs `T: Send` (every gather's children have it).
+impl<T: Send + 'static> Collector<T> {
     /// Spawns what may be spawned and registers for the next wake; returns
     /// the running group.
     ///
@@ -167,6 +174,16 @@ impl<T> Collector<T> {
             wake_each: self.config.wake_each,
         };
         let group = Group::new(self.len, token, config);
+        // A cancellation from outside reaches the children waiting on their
+        // slots through this waker (rule 7 of `group.rs`). A group already
+        // cancelled needs none: its children see it at their first poll.
+        let mut watch_key = None;
+        if self.len > 0 {
+            let waker = group.children_waker();
+            let _ = group
+                .token()
+                .watch(&mut watch_key, &Context::from_waker(&waker));
+        }
         // Started inside a gather child: when this collector lets go of the
         // group, that child's slot waits for the group's children too
         // (`hold.rs`). A group of none has nothing to wait for.
@@ -177,6 +194,7 @@ impl<T> Collector<T> {
         };
         self.stage = Stage::Running(Running {
             group,
+            watch_key,
             hold,
             spawner,
             spawned: 0,
@@ -188,6 +206,11 @@ impl<T> Running<T> {
     /// The collector is about to drop its reference: the enclosing child's
     /// slot, if any, now waits for the group's last reference (`hold.rs`).
     fn let_go(&mut self) {
+        // The children waker holds a reference to the group, through the
+        // group's own token: withdraw it, or the two would keep each other.
+        if let Some(key) = self.watch_key.take() {
+            self.group.token().unwatch(key);
+        }
         if let Some(guard) = self.hold.take().and_then(|link| link.try_guard()) {
             self.group.hold_until_released(guard);
         }
@@ -200,7 +223,7 @@ impl<T> Drop for Collector<T> {
             // A pending gather dropped: its children are cancelled (they drop
             // their futures on their next poll, which the cancel triggers).
             if running.group.remaining() != 0 {
-                running.group.token().cancel();
+                running.group.cancel();
             }
         }
         // The futures never spawned go before the collector's reference to

@@ -102,7 +102,10 @@ impl<T> Gather<T> {
     }
 }
 
-impl<T> Future for Gather<T> {
+impl<T> Future for Gather<T>
+where
+    T: Send + 'static,
+{
     type Output = Vec<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<T>> {

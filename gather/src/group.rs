@@ -29,6 +29,15 @@
 //!    enclosing child's completion that the collector left in the header as
 //!    it let go (`hold.rs`), so that child's slot is completed after every
 //!    trace of this group is gone.
+//! 7. A waiting child that has no token of its own (most never need one)
+//!    leaves its waker in its slot rather than in the token tree, and then
+//!    looks at the group's token again. Whoever cancels the group wakes
+//!    every slot's waker after setting the token (`wake_children`): the
+//!    child that fails first, the collector when it is dropped, and, for a
+//!    cancellation from outside, a waker the collector registers on the
+//!    group's token (`children_waker`). Each side's step is a read-modify-
+//!    write of the slot's waker cell, so either the wake finds the waker or
+//!    the child's second look finds the token set.
 //! 6. In a group that wakes its collector only at the end (not
 //!    `wake_each`), the children share one reference, which the one that
 //!    brings `remaining` to zero releases (or the collector, if it forgets
@@ -100,6 +109,8 @@ struct Slot<T> {
     value: UnsafeCell<MaybeUninit<Outcome<T>>>,
     /// Rule 4: `index + 1` of the child that finished at this position.
     finish_order: AtomicUsize,
+    /// Rule 7: the waker of child `index` while it waits.
+    waker: WakerCell,
 }
 
 /// One counted reference to a group's allocation.
@@ -182,6 +193,16 @@ impl<T> Member<T> {
         &unsafe { self.header.as_ref() }.token
     }
 
+    /// Rule 7: child `index`, with no token of its own, waits for `waker`
+    /// to be woken by its future or by a cancellation of the group.
+    /// Returns false if the group is already cancelled.
+    #[must_use]
+    pub(crate) fn wait(&self, index: usize, waker: &Waker) -> bool {
+        let group = Group::view(self.header);
+        group.slot(index).waker.register(waker);
+        !group.header().token.is_cancelled()
+    }
+
     /// Rules 1–3 and 6: child `index` hands over its outcome, and its
     /// reference or share.
     pub(crate) fn complete(self, index: usize, outcome: Outcome<T>) {
@@ -209,7 +230,7 @@ impl<T> Member<T> {
         }
         let first_failure = fails && header.failure.record(index) == Record::First;
         if first_failure {
-            header.token.cancel();
+            group.cancel();
         }
         if header.config.wake_each {
             // Relaxed: only the position is claimed here; the Release store
@@ -247,6 +268,42 @@ impl<T> Group<T> {
         // of our reference pairs with.
         let previous = unsafe { self.header().hold.with_mut(|hold| (*hold).replace(guard)) };
         debug_assert!(previous.is_none(), "a group's hold is left once");
+    }
+
+    /// Cancels the group: its token, and (rule 7) the children waiting on
+    /// their slots.
+    pub(crate) fn cancel(&self) {
+        self.header().token.cancel();
+        self.wake_children();
+    }
+
+    /// Rule 7: wakes every child waiting on its slot.
+    fn wake_children(&self) {
+        let slots = self.slots();
+        for i in 0..self.header().len {
+            // SAFETY: in range, initialised by `new`, alive while we are.
+            unsafe { slots.add(i).as_ref() }.waker.wake();
+        }
+    }
+
+    /// Rule 7: a waker that wakes the waiting children, for the collector to
+    /// register on the group's token, so a cancellation from outside
+    /// reaches them. It holds a reference to the group.
+    pub(crate) fn children_waker(&self) -> Waker
+    where
+        T: Send + 'static,
+    {
+        struct Children<T>(Group<T>);
+        impl<T: Send + 'static> std::task::Wake for Children<T> {
+            fn wake(self: crate::sync::StdArc<Self>) {
+                self.0.wake_children();
+            }
+
+            fn wake_by_ref(self: &crate::sync::StdArc<Self>) {
+                self.0.wake_children();
+            }
+        }
+        Waker::from(crate::sync::StdArc::new(Children(self.clone())))
     }
 
     /// Registers the collector's waker for the wakes of rule 3.

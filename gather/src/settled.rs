@@ -118,7 +118,10 @@ impl<T> GatherSettled<T> {
     }
 }
 
-impl<T> Future for GatherSettled<T> {
+impl<T> Future for GatherSettled<T>
+where
+    T: Send + 'static,
+{
     type Output = Vec<Result<T, JoinError>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {

@@ -132,7 +132,11 @@ impl<T, E> TryGather<T, E> {
     }
 }
 
-impl<T, E> Future for TryGather<T, E> {
+impl<T, E> Future for TryGather<T, E>
+where
+    T: Send + 'static,
+    E: Send + 'static,
+{
     type Output = Result<Vec<T>, GatherError<E>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {

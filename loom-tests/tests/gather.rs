@@ -207,3 +207,33 @@ fn as_completed_resumes_a_panic_only_after_its_sibling_stopped() {
         }
     });
 }
+
+#[test]
+fn a_child_waiting_on_its_slot_is_woken_by_a_cancel_from_outside() {
+    // Rule 7 of `group.rs`: the child has no token of its own, so its waker
+    // waits in its slot; the cancel reaches it through the children waker
+    // the collector left on the group's token. A lost wake leaves the
+    // child's thread parked for good: a deadlock.
+    check("gather::slot_wait_racing_cancel", || {
+        let drops = Drops::new();
+        let token = CancellationToken::new();
+        let held = drops.track(());
+        let waits = async move {
+            let _held = held;
+            std::future::pending::<Result<(), ()>>().await
+        };
+        let mut gather = Box::pin(braid_gather::try_gather([waits]).token(&token));
+        let child = start(&mut gather).pop().expect("one child");
+        let runner = thread::spawn(move || block_on(child));
+        token.cancel();
+        runner.join().unwrap();
+        assert_eq!(drops.count(), 1, "the child's future was dropped");
+        let polled = gather
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()));
+        assert!(matches!(
+            polled,
+            std::task::Poll::Ready(Err(GatherError::Cancelled))
+        ));
+    });
+}

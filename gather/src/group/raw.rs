@@ -61,6 +61,7 @@ impl<T> Group<T> {
                     state: SlotState::new(),
                     value: UnsafeCell::new(MaybeUninit::uninit()),
                     finish_order: AtomicUsize::new(0),
+                    waker: WakerCell::new(),
                 });
             }
         }
