@@ -162,6 +162,20 @@ impl Shared {
         F: Future<Output = ()> + Send + 'static,
     {
         let mut queued = 0;
+        // Rule 5 of idle.rs: a sleeper per task, so the batch runs in
+        // parallel at once. The first is woken as soon as the first task is
+        // queued, to wake while the rest are spawned; the others once all
+        // are, which is also when rule 1 requires the last look.
+        let wake_up_to = |wanted: usize, woken: &mut usize| {
+            while *woken < wanted.min(self.num_workers()) {
+                let Some(index) = self.idle.sleeper_for_batch() else {
+                    return;
+                };
+                self.remotes[index].unparker.unpark();
+                *woken += 1;
+            }
+        };
+        let mut woken = 0;
         worker::with_current(self, |mut core| {
             for future in futures {
                 let (task, notified) = task::new_detached(future, self.clone());
@@ -178,16 +192,12 @@ impl Shared {
                     }
                 }
                 queued += 1;
+                if queued == 1 {
+                    wake_up_to(1, &mut woken);
+                }
             }
         });
-        // Rule 5 of idle.rs: a sleeper per task, so the batch runs in
-        // parallel at once instead of one hand-off at a time.
-        for _ in 0..queued.min(self.num_workers()) {
-            match self.idle.sleeper_for_batch() {
-                Some(index) => self.remotes[index].unparker.unpark(),
-                None => break,
-            }
-        }
+        wake_up_to(queued, &mut woken);
     }
 
     /// Queues a task. `is_yield`: it goes behind the waiting tasks, never in
