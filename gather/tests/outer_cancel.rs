@@ -12,22 +12,9 @@ mod fixtures;
 #[path = "support/manual.rs"]
 mod manual;
 
-use std::task::Poll;
-
 use braid_gather::{CancellationToken, GatherError, current_token, gather_settled, try_gather};
 use fixtures::{DropCounter, pending_with};
 use manual::{Tasks, poll_noop};
-
-/// Runs the queued children until the outer gather is ready.
-fn drive<F: std::future::Future + Unpin>(tasks: &Tasks, mut outer: F) -> F::Output {
-    for _ in 0..10 {
-        if let Poll::Ready(output) = poll_noop(&mut outer) {
-            return output;
-        }
-        tasks.run_once();
-    }
-    panic!("the outer gather did not finish");
-}
 
 #[test]
 fn a_middle_try_gathers_cancelled_passed_on_with_question_mark_is_cancelled() {
@@ -52,7 +39,7 @@ fn a_middle_try_gathers_cancelled_passed_on_with_question_mark_is_cancelled() {
         Ok::<(), &str>(())
     }])
     .token(&token);
-    assert_eq!(drive(&tasks, outer), Err(GatherError::Cancelled));
+    assert_eq!(tasks.drive(outer), Err(GatherError::Cancelled));
     assert_eq!(drops.count(), 3);
 }
 
@@ -72,7 +59,7 @@ fn a_middle_gather_settleds_cancelled_values_are_not_a_result() {
         middle
     }])
     .token(&token);
-    let outcomes = drive(&tasks, outer);
+    let outcomes = tasks.drive(outer);
     assert!(
         outcomes[0].as_ref().unwrap_err().is_cancelled(),
         "the top sees a cancellation, not Ok of cancelled values"
@@ -94,7 +81,7 @@ fn run_until_cancelled_ok_or_question_mark_is_cancelled() {
         Ok::<u32, &str>(value)
     }])
     .token(&token);
-    assert_eq!(drive(&tasks, outer), Err(GatherError::Cancelled));
+    assert_eq!(tasks.drive(outer), Err(GatherError::Cancelled));
 }
 
 #[test]
@@ -107,7 +94,7 @@ fn a_panic_after_the_cancel_is_still_a_panic() {
         panic!("after the cancel");
     }])
     .token(&token);
-    let outcomes: Vec<Result<(), _>> = drive(&tasks, outer);
+    let outcomes: Vec<Result<(), _>> = tasks.drive(outer);
     assert!(outcomes[0].as_ref().unwrap_err().is_panic());
 }
 
@@ -130,7 +117,7 @@ fn a_child_that_finished_before_the_cancel_keeps_its_value() {
     assert!(poll_noop(&mut outer).is_pending());
     assert_eq!(tasks.run_once(), 1, "the first child finished");
     token.cancel();
-    let outcomes = drive(&tasks, outer);
+    let outcomes = tasks.drive(outer);
     assert_eq!(*outcomes[0].as_ref().unwrap(), 4);
     assert!(outcomes[1].as_ref().unwrap_err().is_cancelled());
     assert_eq!(drops.count(), 1);

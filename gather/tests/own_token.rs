@@ -11,17 +11,15 @@ mod fixtures;
 mod manual;
 
 use std::any::Any;
-use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
-use std::task::Poll;
 
 use braid_gather::{
     ChildTask, GatherError, Spawn, as_completed, current_token, enter_spawner, gather,
     gather_settled, try_gather,
 };
 use fixtures::{Boxed, DropCounter, pending_with};
-use manual::{Tasks, poll_noop};
+use manual::Tasks;
 
 /// Cancels its own scope, then waits (and is cancelled out of the wait).
 async fn cancels_itself() -> u8 {
@@ -42,17 +40,6 @@ fn children(drops: &DropCounter, started: &DropCounter) -> Vec<Boxed<u8>> {
     ]
 }
 
-/// Runs the queued children until `future` is ready.
-fn drive<F: Future + Unpin>(tasks: &Tasks, mut future: F) -> F::Output {
-    for _ in 0..10 {
-        if let Poll::Ready(output) = poll_noop(&mut future) {
-            return output;
-        }
-        tasks.run_once();
-    }
-    panic!("the gather did not finish");
-}
-
 fn message(payload: &(dyn Any + Send)) -> &str {
     payload
         .downcast_ref::<String>()
@@ -66,7 +53,7 @@ fn plain_gather_cancels_the_siblings_then_panics_naming_the_cause() {
     let (tasks, _spawner) = Tasks::enter();
     let (drops, started) = (DropCounter::new(), DropCounter::new());
     let gathered = gather(children(&drops, &started));
-    let caught = panic::catch_unwind(AssertUnwindSafe(|| drive(&tasks, gathered)));
+    let caught = panic::catch_unwind(AssertUnwindSafe(|| tasks.drive(gathered)));
     let payload = caught.expect_err("a plain gather has no value for the child");
     let message = message(payload.as_ref());
     assert!(
@@ -82,7 +69,7 @@ fn as_completed_does_the_same() {
     let (tasks, _spawner) = Tasks::enter();
     let (drops, started) = (DropCounter::new(), DropCounter::new());
     let mut stream = as_completed(children(&drops, &started));
-    let caught = panic::catch_unwind(AssertUnwindSafe(|| drive(&tasks, Box::pin(stream.next()))));
+    let caught = panic::catch_unwind(AssertUnwindSafe(|| tasks.drive(Box::pin(stream.next()))));
     let payload = caught.expect_err("no pair to yield for the child");
     assert!(message(payload.as_ref()).contains("gather child 1 was cancelled"));
     assert_eq!(drops.count(), 1);
@@ -95,7 +82,7 @@ fn try_gather_cancels_the_siblings_and_reports_cancelled() {
     let fallible = children(&drops, &started)
         .into_iter()
         .map(|child| async move { Ok::<u8, ()>(child.await) });
-    let result = drive(&tasks, try_gather(fallible));
+    let result = tasks.drive(try_gather(fallible));
     assert_eq!(result, Err(GatherError::Cancelled));
     assert_eq!(drops.count(), 1);
 }
@@ -104,7 +91,7 @@ fn try_gather_cancels_the_siblings_and_reports_cancelled() {
 fn gather_settled_reports_the_cancellation_and_keeps_the_siblings() {
     let (tasks, _spawner) = Tasks::enter();
     let children: Vec<Boxed<u8>> = vec![Box::pin(async { 7 }), Box::pin(cancels_itself())];
-    let outcomes = drive(&tasks, gather_settled(children));
+    let outcomes = tasks.drive(gather_settled(children));
     assert_eq!(*outcomes[0].as_ref().unwrap(), 7);
     assert!(outcomes[1].as_ref().unwrap_err().is_cancelled());
 }

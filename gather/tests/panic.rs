@@ -9,21 +9,8 @@ mod manual;
 
 use braid_gather::{GatherError, as_completed, try_gather};
 use fixtures::{Boxed, DropCounter, DropGuard};
-use manual::{Tasks, poll_noop};
-use std::future::Future;
+use manual::Tasks;
 use std::panic::{self, AssertUnwindSafe};
-use std::task::Poll;
-
-/// Runs the queued children until `future` is ready.
-fn drive<F: Future + Unpin>(tasks: &Tasks, mut future: F) -> F::Output {
-    for _ in 0..10 {
-        if let Poll::Ready(output) = poll_noop(&mut future) {
-            return output;
-        }
-        tasks.run_once();
-    }
-    panic!("the gather did not finish");
-}
 
 /// Panics when dropped: a destructor that fails as its future is cancelled.
 struct PanicsOnDrop(#[allow(dead_code, reason = "held for its drop")] DropGuard);
@@ -48,7 +35,7 @@ fn try_gather_resumes_a_panic_that_follows_the_first_error() {
         }),
     ];
     let group = try_gather(children);
-    let caught = panic::catch_unwind(AssertUnwindSafe(|| drive(&tasks, group)));
+    let caught = panic::catch_unwind(AssertUnwindSafe(|| tasks.drive(group)));
     let payload = caught.expect_err("the panic is not swallowed by the error");
     assert_eq!(
         payload.downcast_ref::<&str>(),
@@ -64,7 +51,7 @@ fn try_gather_without_a_panic_still_reports_the_error() {
         Box::pin(async { Err("first error") }),
         Box::pin(std::future::pending()),
     ];
-    let result = drive(&tasks, try_gather(children));
+    let result = tasks.drive(try_gather(children));
     assert_eq!(
         result,
         Err(GatherError::Failed {
@@ -83,11 +70,11 @@ fn as_completed_ends_after_its_panic() {
     ];
     let mut stream = as_completed(children);
     let caught = panic::catch_unwind(AssertUnwindSafe(|| {
-        drive(&tasks, Box::pin(stream.next()));
+        tasks.drive(Box::pin(stream.next()));
     }));
     assert!(caught.is_err(), "the first read resumes the panic");
     assert_eq!(
-        drive(&tasks, Box::pin(stream.next())),
+        tasks.drive(Box::pin(stream.next())),
         None,
         "read again, the stream has ended"
     );

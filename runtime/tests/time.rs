@@ -7,6 +7,21 @@ use std::time::Duration;
 
 use braid::time::{Instant, interval, sleep, timeout};
 
+/// A current-thread and a two-worker runtime, both on a paused clock.
+fn paused_flavours() -> [(&'static str, braid::Runtime); 2] {
+    let paused = |builder: &mut braid::Builder| builder.start_paused(true).build().unwrap();
+    [
+        (
+            "current_thread",
+            paused(&mut braid::Builder::new_current_thread()),
+        ),
+        (
+            "multi_thread(2)",
+            paused(braid::Builder::new_multi_thread().worker_threads(2)),
+        ),
+    ]
+}
+
 #[test]
 fn sleep_is_never_early_and_eventually_ends() {
     support::eventually(|| {
@@ -171,22 +186,7 @@ impl Drop for WakeThenLinger {
 #[cfg_attr(miri, ignore)]
 fn paused_clock_jumps_once_a_blocking_call_has_finished() {
     support::eventually(|| {
-        for (name, rt) in [
-            (
-                "current_thread",
-                braid::Builder::new_current_thread()
-                    .start_paused(true)
-                    .build(),
-            ),
-            (
-                "multi_thread(2)",
-                braid::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .start_paused(true)
-                    .build(),
-            ),
-        ] {
-            let rt = rt.unwrap();
+        for (name, rt) in paused_flavours() {
             let elapsed = rt.block_on(async {
                 let start = Instant::now();
                 let timer = braid::spawn(sleep(Duration::from_secs(1)));
@@ -216,22 +216,8 @@ fn paused_clock_does_not_jump_while_a_second_block_on_runs() {
     // timer must still fire. On the current-thread runtime the first one
     // drives the tasks and the second only polls its own future.
     support::eventually(|| {
-        for (name, rt) in [
-            (
-                "current_thread",
-                braid::Builder::new_current_thread()
-                    .start_paused(true)
-                    .build(),
-            ),
-            (
-                "multi_thread(2)",
-                braid::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .start_paused(true)
-                    .build(),
-            ),
-        ] {
-            let rt = Arc::new(rt.unwrap());
+        for (name, rt) in paused_flavours() {
+            let rt = Arc::new(rt);
             let (inside, wait_inside) = std::sync::mpsc::channel();
             let (go, on_go) = futures::channel::oneshot::channel::<()>();
             let first = std::thread::spawn({

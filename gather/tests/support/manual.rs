@@ -57,6 +57,18 @@ impl Tasks {
             .map(|task| usize::from(self.poll(task)))
             .sum()
     }
+
+    /// Polls `future` and runs the queued tasks in turn until it is ready;
+    /// panics after ten rounds instead of spinning.
+    pub fn drive<F: Future + Unpin>(&self, mut future: F) -> F::Output {
+        for _ in 0..10 {
+            if let Poll::Ready(output) = poll_noop(&mut future) {
+                return output;
+            }
+            self.run_once();
+        }
+        panic!("the gather did not finish");
+    }
 }
 
 /// Polls a task once, with a waker that does nothing; whether it finished.
