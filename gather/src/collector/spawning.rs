@@ -14,6 +14,9 @@ use crate::group::Group;
 pub(super) trait Unspawned<T>: Send {
     /// Wraps the next future as child `index` of `group`.
     fn next_child(&mut self, group: &Group<T>, index: usize) -> Option<ChildTask>;
+
+    /// Drops the next `count` futures unspawned.
+    fn forget(&mut self, count: usize);
 }
 
 impl<F> Unspawned<F::Output> for std::vec::IntoIter<F>
@@ -24,6 +27,13 @@ where
     fn next_child(&mut self, group: &Group<F::Output>, index: usize) -> Option<ChildTask> {
         let future = self.next()?;
         Some(ChildTask::new(Child::new(future, group.member(), index)))
+    }
+
+    fn forget(&mut self, count: usize) {
+        if let Some(last) = count.checked_sub(1) {
+            // `nth` drops the ones it skips, then this drops the last.
+            drop(self.nth(last));
+        }
     }
 }
 
@@ -37,8 +47,10 @@ where
 pub(crate) const SPAWN_BATCH: usize = 128;
 
 /// Spawns children up to the limit, at most [`SPAWN_BATCH`] of them, or
-/// forgets the unspawned ones once the group has failed or been cancelled.
-/// When the batch cut the spawning short, wakes `waker` to go on.
+/// forgets as many of the unspawned ones once the group has failed or been
+/// cancelled (dropping a future runs its destructor: that is work too).
+/// When the batch cut the spawning or the forgetting short, wakes `waker`
+/// to go on.
 pub(super) fn refill<T>(
     running: &mut Running<T>,
     unspawned: &mut Option<Box<dyn Unspawned<T>>>,
@@ -49,8 +61,16 @@ pub(super) fn refill<T>(
     let Some(source) = unspawned else { return };
     let group = &running.group;
     if group.failure().is_some() || group.token().is_cancelled() {
-        *unspawned = None;
-        group.forget_unspawned(len - running.spawned);
+        let count = (len - running.spawned).min(SPAWN_BATCH);
+        source.forget(count);
+        // Forgotten children take their indices as spawned ones would.
+        running.spawned += count;
+        group.forget_unspawned(count);
+        if running.spawned == len {
+            *unspawned = None;
+        } else {
+            waker.wake_by_ref();
+        }
         return;
     }
     // `remaining` only falls, so this overestimates the children in flight

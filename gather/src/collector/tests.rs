@@ -97,3 +97,50 @@ fn dropping_a_running_gather_cancels_its_children() {
     drop(group);
     assert_eq!(queue.run_once(), 0, "every child saw the cancellation");
 }
+
+#[test]
+fn a_failure_forgets_the_unspawned_children_a_batch_per_poll() {
+    use crate::sync::{Arc, AtomicUsize, Ordering};
+
+    /// Counts its drops.
+    struct Tracked(Arc<AtomicUsize>);
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    let n = 3 * SPAWN_BATCH;
+    let queue = StdArc::new(Queue::default());
+    let _spawner = enter_spawner(queue.clone());
+    let mut cx = Context::from_waker(Waker::noop());
+    let drops = Arc::new(AtomicUsize::new(0));
+    let futures: Vec<_> = (0..n)
+        .map(|i| {
+            let tracked = Tracked(drops.clone());
+            async move {
+                let _tracked = tracked;
+                if i == 0 { Err(i) } else { Ok(i) }
+            }
+        })
+        .collect();
+    let mut group = try_gather(futures).limit(1);
+    assert!(Pin::new(&mut group).poll(&mut cx).is_pending());
+    queue.run_once(); // the first child fails
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    let mut polls = 0;
+    let result = loop {
+        polls += 1;
+        let before = drops.load(Ordering::SeqCst);
+        let polled = Pin::new(&mut group).poll(&mut cx);
+        // Each poll drops at most one batch of the futures never spawned.
+        assert!(drops.load(Ordering::SeqCst) - before <= SPAWN_BATCH);
+        if let Poll::Ready(result) = polled {
+            break result;
+        }
+    };
+    assert_eq!(result, Err(crate::GatherError::Failed { index: 0, error: 0 }));
+    assert_eq!(drops.load(Ordering::SeqCst), n, "every future dropped once");
+    assert!(polls >= 3, "the forgetting took {polls} polls");
+    assert!(queue.0.lock().is_empty(), "none of them was spawned");
+}
