@@ -174,3 +174,39 @@ fn a_task_woken_by_a_worker_that_then_blocks_is_taken_by_the_other() {
         stop(pool, threads);
     });
 }
+
+#[test]
+fn a_batch_racing_the_only_worker_going_to_sleep_is_run() {
+    use loom::sync::{Arc, Mutex};
+    use std::task::{Poll, Waker};
+
+    /// Tasks finished so far, and the waker of whoever waits for them.
+    type Done = Arc<Mutex<(usize, Option<Waker>)>>;
+
+    // The first task may wake the worker, which runs it and falls asleep
+    // again before the second is queued: the look after the last push
+    // must still wake it.
+    check("scheduler::batch_racing_only_worker", || {
+        let (pool, threads) = start(1);
+        let done: Done = Arc::new(Mutex::new((0, None)));
+        pool.spawn_batch((0..2).map(|_| {
+            let done = done.clone();
+            async move {
+                let mut done = done.lock().unwrap();
+                done.0 += 1;
+                if let Some(waker) = done.1.take() {
+                    waker.wake();
+                }
+            }
+        }));
+        block_on(std::future::poll_fn(|cx| {
+            let mut done = done.lock().unwrap();
+            if done.0 == 2 {
+                return Poll::Ready(());
+            }
+            done.1 = Some(cx.waker().clone());
+            Poll::Pending
+        }));
+        stop(pool, threads);
+    });
+}

@@ -164,8 +164,9 @@ impl Shared {
         let mut queued = 0;
         // Rule 5 of idle.rs: a sleeper per task, so the batch runs in
         // parallel at once. The first is woken as soon as the first task is
-        // queued, to wake while the rest are spawned; the others once all
-        // are, which is also when rule 1 requires the last look.
+        // queued, to wake while the rest are spawned; then, once all are,
+        // up to one per task again: that is rule 1's look after the last
+        // push, and the first one woken may be asleep again by then.
         let wake_up_to = |wanted: usize, woken: &mut usize| {
             while *woken < wanted.min(self.num_workers()) {
                 let Some(index) = self.idle.sleeper_for_batch() else {
@@ -197,6 +198,7 @@ impl Shared {
                 }
             }
         });
+        let mut woken = 0;
         wake_up_to(queued, &mut woken);
     }
 
