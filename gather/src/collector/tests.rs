@@ -139,7 +139,10 @@ fn a_failure_forgets_the_unspawned_children_a_batch_per_poll() {
             break result;
         }
     };
-    assert_eq!(result, Err(crate::GatherError::Failed { index: 0, error: 0 }));
+    assert_eq!(
+        result,
+        Err(crate::GatherError::Failed { index: 0, error: 0 })
+    );
     assert_eq!(drops.load(Ordering::SeqCst), n, "every future dropped once");
     assert!(polls >= 3, "the forgetting took {polls} polls");
     assert!(queue.0.lock().is_empty(), "none of them was spawned");

@@ -117,10 +117,15 @@ impl Parker {
                 inner.state.swap(EMPTY, Ordering::AcqRel);
                 return;
             }
-            if auto_advance() {
+            let clock = driver.handle();
+            if clock.is_paused() && clock.timer_entry_count() > 0 && auto_advance() {
                 // The last worker to fall idle: the one inside the driver
-                // decided before we were idle, so have it decide again (a
-                // paused clock may now jump to the next timer).
+                // decided before we were idle, so have it decide again (the
+                // paused clock may now jump to the next timer). Only then:
+                // an unpark makes the holder release the driver, which
+                // wakes the workers waiting for it (`driver.rs`), and with
+                // no timer to jump to they would fall idle, fail to take
+                // the driver and unpark it again, round and round.
                 driver.unpark();
             }
         }
