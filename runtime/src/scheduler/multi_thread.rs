@@ -36,6 +36,8 @@
 use std::future::Future;
 use std::ptr::{self, NonNull};
 
+use crossbeam_utils::CachePadded;
+
 use super::driver::DriverCell;
 use super::idle::Idle;
 use super::park::Unparker;
@@ -48,9 +50,13 @@ use crate::task::{self, JoinHandle, Notified, OwnedTasks, Schedule};
 
 /// State shared by all workers of one runtime.
 pub(crate) struct Shared {
-    pub(super) remotes: Box<[Remote]>,
+    /// A cache line (or two) each: a worker writes its own `epoch` at every
+    /// poll, which must not bounce a line its peers' polls touch.
+    pub(super) remotes: Box<[CachePadded<Remote>]>,
     pub(super) inject: Injector<Notified>,
-    pub(super) idle: Idle,
+    /// Written at every search and park: kept off the line of the fields
+    /// every poll reads (`shutdown`, `remotes`).
+    pub(super) idle: CachePadded<Idle>,
     pub(crate) owned: OwnedTasks,
     shutdown: AtomicBool,
     pub(crate) driver: Option<Arc<DriverCell>>,
@@ -83,19 +89,19 @@ impl Shared {
         let mut cores = Vec::with_capacity(workers);
         for index in 0..workers {
             let core = Core::new(index, workers, driver.clone());
-            remotes.push(Remote {
+            remotes.push(CachePadded::new(Remote {
                 stealer: core.stealer(),
                 lifo: AtomicPtr::new(ptr::null_mut()),
                 epoch: AtomicUsize::new(0),
                 unparker: core.unparker(),
                 remote_free: RemoteFree::new(),
-            });
+            }));
             cores.push(core);
         }
         let shared = Arc::new(Shared {
             remotes: remotes.into_boxed_slice(),
             inject: Injector::new(),
-            idle: Idle::new(workers),
+            idle: CachePadded::new(Idle::new(workers)),
             owned: OwnedTasks::new(workers * 4),
             shutdown: AtomicBool::new(false),
             driver,

@@ -360,9 +360,13 @@ impl WorkerContext {
                 }
             }
             core.running = true;
-            shared.remotes[core.index]
-                .epoch
-                .fetch_add(1, Ordering::Release);
+            // Only this worker writes its epoch: a plain store, not a
+            // locked read-modify-write, at every poll.
+            let epoch = &shared.remotes[core.index].epoch;
+            epoch.store(
+                epoch.load(Ordering::Relaxed).wrapping_add(1),
+                Ordering::Release,
+            );
         }
         braid_reactor::coop::budget(|| task.run());
         self.core.borrow_mut().running = false;
