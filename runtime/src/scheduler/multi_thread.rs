@@ -58,7 +58,7 @@ pub(crate) struct Shared {
     /// every poll reads (`shutdown`, `remotes`).
     pub(super) idle: CachePadded<Idle>,
     pub(crate) owned: OwnedTasks,
-    shutdown: AtomicBool,
+    pub(super) shutdown: AtomicBool,
     pub(crate) driver: Option<Arc<DriverCell>>,
     pub(crate) blocking: BlockingPool,
     /// Threads inside `block_on` that are awake (paused clocks only): they

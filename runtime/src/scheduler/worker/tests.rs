@@ -199,3 +199,24 @@ fn a_task_freed_away_from_home_is_handed_back_and_freed_there() {
     task.shutdown();
     assert_eq!(Arc::strong_count(&shared), 1);
 }
+
+#[test]
+fn workers_poll_epochs_are_a_cache_line_apart() {
+    // Each worker writes its epoch at every poll: two on one line would
+    // make every poll of one worker miss in the other's cache.
+    let (shared, _cores) = shared(4);
+    let addresses: Vec<usize> = shared
+        .remotes
+        .iter()
+        .map(|remote| std::ptr::from_ref(&remote.epoch) as usize)
+        .collect();
+    for pair in addresses.windows(2) {
+        assert!(pair[1] - pair[0] >= 64, "epochs {pair:x?} share a line");
+    }
+    let idle = std::ptr::from_ref(&*shared.idle) as usize;
+    let shutdown = std::ptr::from_ref(&shared.shutdown) as usize;
+    assert!(
+        idle.abs_diff(shutdown) >= 64,
+        "the idle state shares a line with the shutdown flag"
+    );
+}
