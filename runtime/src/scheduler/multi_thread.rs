@@ -226,14 +226,22 @@ impl Shared {
         // `notify_parked` after a yield.)
         let shared: &Shared = self;
         let task = match worker::with_current(self, |core| match core {
-            Some(core) => Ok(core.push_local(task, is_yield, shared)),
+            Some(core) => Ok((core.push_local(task, is_yield, shared), core.index())),
             None => Err(task),
         }) {
-            Ok(Pushed::Deque) => {
-                shared.notify_parked();
+            Ok((Pushed::Deque, pusher)) => {
+                match shared.idle.worker_to_notify() {
+                    // A worker's own driver turn woke the task: it is counted
+                    // as searching now and runs its queue once the turn ends,
+                    // so interrupting its own poll would only cost a write to
+                    // the driver's waker and an empty poll.
+                    Some(index) if index == pusher => {}
+                    Some(index) => shared.remotes[index].unparker.unpark(),
+                    None => {}
+                }
                 return;
             }
-            Ok(Pushed::LifoOnly) => {
+            Ok((Pushed::LifoOnly, _)) => {
                 // Rule 6 of idle.rs: a watcher will look at the slot.
                 if let Some(index) = shared.idle.worker_to_notify_for_lifo() {
                     shared.remotes[index].unparker.unpark();
