@@ -5,7 +5,9 @@
 //!
 //! 1. A producer pushes its task, then (after a `SeqCst` fence) reads the
 //!    state. It wakes a sleeper only if no worker is searching and some
-//!    worker is parked; the sleeper it wakes comes back as a searcher.
+//!    worker is parked; the sleeper it wakes comes back as a searcher. (The
+//!    sleeper picked may be the producer itself, inside its own driver
+//!    turn: it is then counted as a searcher and left to finish the turn.)
 //! 2. A worker going to sleep first records itself as parked (under the
 //!    sleepers lock, with a `SeqCst` update of the state), then looks at every
 //!    queue once more. Either the producer sees it parked, or it sees the
