@@ -83,40 +83,43 @@ fn shutdown_racing_a_spawn_drops_the_task_once() {
     });
 }
 
-#[test]
-fn a_batch_racing_workers_going_to_sleep_is_run() {
+/// Spawns a batch of two tasks on `workers` workers and waits for both: a
+/// task left behind with every worker asleep deadlocks the model.
+fn batch_of_two_runs(workers: usize) {
     use loom::sync::{Arc, Mutex};
     use std::task::{Poll, Waker};
 
     /// Tasks finished so far, and the waker of whoever waits for them.
     type Done = Arc<Mutex<(usize, Option<Waker>)>>;
 
+    let (pool, threads) = start(workers);
+    let done: Done = Arc::new(Mutex::new((0, None)));
+    pool.spawn_batch((0..2).map(|_| {
+        let done = done.clone();
+        async move {
+            let mut done = done.lock().unwrap();
+            done.0 += 1;
+            if let Some(waker) = done.1.take() {
+                waker.wake();
+            }
+        }
+    }));
+    block_on(std::future::poll_fn(|cx| {
+        let mut done = done.lock().unwrap();
+        if done.0 == 2 {
+            return Poll::Ready(());
+        }
+        done.1 = Some(cx.waker().clone());
+        Poll::Pending
+    }));
+    stop(pool, threads);
+}
+
+#[test]
+fn a_batch_racing_workers_going_to_sleep_is_run() {
     // Both workers must be asleep when the batch lands for the case that
     // needs rule 5: that takes two preemptions of the producer.
-    check("scheduler::batch_racing_park", || {
-        let (pool, threads) = start(2);
-        let done: Done = Arc::new(Mutex::new((0, None)));
-        pool.spawn_batch((0..2).map(|_| {
-            let done = done.clone();
-            async move {
-                let mut done = done.lock().unwrap();
-                done.0 += 1;
-                if let Some(waker) = done.1.take() {
-                    waker.wake();
-                }
-            }
-        }));
-        // A task left behind with every worker asleep deadlocks here.
-        block_on(std::future::poll_fn(|cx| {
-            let mut done = done.lock().unwrap();
-            if done.0 == 2 {
-                return Poll::Ready(());
-            }
-            done.1 = Some(cx.waker().clone());
-            Poll::Pending
-        }));
-        stop(pool, threads);
-    });
+    check("scheduler::batch_racing_park", || batch_of_two_runs(2));
 }
 
 #[test]
@@ -177,36 +180,10 @@ fn a_task_woken_by_a_worker_that_then_blocks_is_taken_by_the_other() {
 
 #[test]
 fn a_batch_racing_the_only_worker_going_to_sleep_is_run() {
-    use loom::sync::{Arc, Mutex};
-    use std::task::{Poll, Waker};
-
-    /// Tasks finished so far, and the waker of whoever waits for them.
-    type Done = Arc<Mutex<(usize, Option<Waker>)>>;
-
     // The first task may wake the worker, which runs it and falls asleep
     // again before the second is queued: the look after the last push
     // must still wake it.
     check("scheduler::batch_racing_only_worker", || {
-        let (pool, threads) = start(1);
-        let done: Done = Arc::new(Mutex::new((0, None)));
-        pool.spawn_batch((0..2).map(|_| {
-            let done = done.clone();
-            async move {
-                let mut done = done.lock().unwrap();
-                done.0 += 1;
-                if let Some(waker) = done.1.take() {
-                    waker.wake();
-                }
-            }
-        }));
-        block_on(std::future::poll_fn(|cx| {
-            let mut done = done.lock().unwrap();
-            if done.0 == 2 {
-                return Poll::Ready(());
-            }
-            done.1 = Some(cx.waker().clone());
-            Poll::Pending
-        }));
-        stop(pool, threads);
+        batch_of_two_runs(1)
     });
 }
