@@ -30,6 +30,10 @@ cargo test -p braid-gather
 step "tests: braid-gather with its tokio feature"
 cargo test -p braid-gather --features tokio
 
+step "clippy on the loom build of the real code (cfg(loom), warnings are errors)"
+RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR="$PWD/target-loom" \
+    cargo clippy --release -p braid-loom-tests --tests -- -D warnings
+
 step "loom models"
 bash loom-tests/run.sh
 

@@ -11,7 +11,9 @@
 
 use std::cell::{Cell, RefCell};
 use std::ptr::{self, NonNull};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(not(loom))]
+use std::time::Instant;
 
 use super::driver::DriverCell;
 use super::multi_thread::Shared;
@@ -29,6 +31,7 @@ const MAX_LIFO_POLLS: u32 = 3;
 
 /// How long a searcher keeps looking while some peer holds a fresh LIFO
 /// task that may go stale.
+#[cfg(not(loom))]
 const LIFO_WATCH: Duration = Duration::from_micros(50);
 
 /// How long a searcher that found nothing keeps looking before it parks: a
@@ -37,6 +40,7 @@ const LIFO_WATCH: Duration = Duration::from_micros(50);
 /// spinning worker holds a CPU the kernel needs for I/O-bound work (20 µs
 /// made `tcp_accept` 1.15-1.2x Tokio on 2 cores, 2 µs about 1.0x, with
 /// no change to the spawn and message-passing rows).
+#[cfg(not(loom))]
 const SEARCH_SPIN: Duration = Duration::from_micros(2);
 
 /// Spin-loop hints between two passes of a spinning searcher.
