@@ -117,8 +117,13 @@ impl Core {
     /// back here, see `remote_free.rs`), first freeing what came back so
     /// far, so that the allocation reuses that memory.
     pub(super) fn adopt(&mut self, task: &crate::task::Task, shared: &Shared) {
-        shared.remotes[self.index].remote_free.free_all();
+        self.free_returned(shared);
         task.set_home(self.index);
+    }
+
+    /// Frees the tasks of this worker's that other threads let go of.
+    fn free_returned(&self, shared: &Shared) {
+        shared.remotes[self.index].remote_free.free_all();
     }
 
     /// Queues a task on this worker (see `multi_thread.rs`, "Where a task
@@ -416,10 +421,8 @@ impl WorkerContext {
         }
     }
 
-    /// Frees the tasks of this worker's that other threads let go of.
     fn free_returned(&self) {
-        let index = self.core.borrow().index;
-        self.shared.remotes[index].remote_free.free_all();
+        self.core.borrow().free_returned(&self.shared);
     }
 
     fn park(&self) {
