@@ -230,15 +230,7 @@ impl Shared {
             None => Err(task),
         }) {
             Ok((Pushed::Deque, pusher)) => {
-                match shared.idle.worker_to_notify() {
-                    // A worker's own driver turn woke the task: it is counted
-                    // as searching now and runs its queue once the turn ends,
-                    // so interrupting its own poll would only cost a write to
-                    // the driver's waker and an empty poll.
-                    Some(index) if index == pusher => {}
-                    Some(index) => shared.remotes[index].unparker.unpark(),
-                    None => {}
-                }
+                shared.notify_parked_by(Some(pusher));
                 return;
             }
             Ok((Pushed::LifoOnly, _)) => {
@@ -255,14 +247,21 @@ impl Shared {
     }
 
     /// Wakes one sleeper if work was added and nobody is searching for it.
-    /// Returns whether one was woken.
-    pub(super) fn notify_parked(&self) -> bool {
+    pub(super) fn notify_parked(&self) {
+        self.notify_parked_by(None);
+    }
+
+    /// As [`notify_parked`](Self::notify_parked), after a push by worker
+    /// `pusher`.
+    fn notify_parked_by(&self, pusher: Option<usize>) {
         match self.idle.worker_to_notify() {
-            Some(index) => {
-                self.remotes[index].unparker.unpark();
-                true
-            }
-            None => false,
+            // The pusher itself, in its own driver turn: it is counted as
+            // searching now and runs its queue once the turn ends, so
+            // interrupting its own poll would only cost a write to the
+            // driver's waker and an empty poll.
+            Some(index) if Some(index) == pusher => {}
+            Some(index) => self.remotes[index].unparker.unpark(),
+            None => {}
         }
     }
 
