@@ -6,10 +6,13 @@
 //! into a tuple by downcasting each output to the type it was erased from.
 
 use std::any::Any;
+use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use crate::{GatherError, gather, try_gather};
+use crate::{Gather, GatherError, TryGather, gather, try_gather};
 
 /// Most children a collector spawns in one poll; for the tests at that
 /// boundary.
@@ -45,17 +48,74 @@ pub trait TryFutureTuple<E> {
 }
 
 /// What `gather!` expands to.
-pub async fn gather_tuple<T: FutureTuple>(futures: T) -> T::Output {
-    T::restore(gather(futures.erase()).await)
+pub fn gather_tuple<T: FutureTuple>(futures: T) -> GatherTuple<T> {
+    GatherTuple {
+        inner: gather(futures.erase()),
+        _tuple: PhantomData,
+    }
 }
 
 /// What `try_gather!` expands to.
-pub async fn try_gather_tuple<E, T>(futures: T) -> Result<T::Output, GatherError<E>>
+pub fn try_gather_tuple<E, T>(futures: T) -> TryGatherTuple<E, T>
 where
     E: Send + 'static,
     T: TryFutureTuple<E>,
 {
-    try_gather(futures.erase()).await.map(T::restore)
+    TryGatherTuple {
+        inner: try_gather(futures.erase()),
+        _tuple: PhantomData,
+    }
+}
+
+// The two futures below are named types rather than `async fn`s: an
+// `async fn` over `T::Output` makes the compiler prove `Send` for the
+// projection under every lifetime, which fails for outputs such as
+// `&'static str`. Here `Send` follows from the erased inner group alone
+// (`fn() -> T` is `Send` whatever `T` is).
+
+/// The future of `gather!`: resolves to the tuple of outputs.
+#[must_use = "futures do nothing unless awaited"]
+pub struct GatherTuple<T> {
+    inner: Gather<Erased>,
+    _tuple: PhantomData<fn() -> T>,
+}
+
+impl<T> fmt::Debug for GatherTuple<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GatherTuple").finish_non_exhaustive()
+    }
+}
+
+impl<T: FutureTuple> Future for GatherTuple<T> {
+    type Output = T::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T::Output> {
+        Pin::new(&mut self.get_mut().inner).poll(cx).map(T::restore)
+    }
+}
+
+/// The future of `try_gather!`: resolves to the tuple of `Ok` values or the
+/// first error.
+#[must_use = "futures do nothing unless awaited"]
+pub struct TryGatherTuple<E, T> {
+    inner: TryGather<Erased, E>,
+    _tuple: PhantomData<fn() -> T>,
+}
+
+impl<E, T> fmt::Debug for TryGatherTuple<E, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TryGatherTuple").finish_non_exhaustive()
+    }
+}
+
+impl<E: Send + 'static, T: TryFutureTuple<E>> Future for TryGatherTuple<E, T> {
+    type Output = Result<T::Output, GatherError<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.get_mut().inner)
+            .poll(cx)
+            .map(|result| result.map(T::restore))
+    }
 }
 
 /// Moves the next output out of `outputs` as a `T`.

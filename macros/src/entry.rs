@@ -32,6 +32,8 @@ struct Options {
     flavor: Flavor,
     worker_threads: Option<(usize, Span)>,
     start_paused: bool,
+    /// Where the `braid` crate is, for crates that re-export it.
+    krate: Option<syn::Path>,
 }
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> TokenStream {
@@ -62,16 +64,13 @@ fn expand_fn(args: TokenStream, mut function: ItemFn, kind: Kind) -> syn::Result
             ),
         ));
     }
-    if kind == Kind::Main && function.sig.ident != "main" {
-        return Err(syn::Error::new(
-            function.sig.ident.span(),
-            "`#[braid::main]` goes on `async fn main`; use `#[braid::test]` for tests",
-        ));
-    }
-    if !function.sig.inputs.is_empty() {
+    // `main` is one case of `#[braid::main]`: any `async fn`, with
+    // arguments and a return value, runs on a fresh runtime per call. Tests
+    // are called by the test harness, which passes nothing.
+    if kind == Kind::Test && !function.sig.inputs.is_empty() {
         return Err(syn::Error::new(
             function.sig.inputs.span(),
-            format!("`#[{}]` functions take no arguments", kind.name()),
+            "`#[braid::test]` functions take no arguments: the test harness calls them",
         ));
     }
     if let (Flavor::CurrentThread, Some((_, span))) = (options.flavor, options.worker_threads) {
@@ -83,9 +82,12 @@ fn expand_fn(args: TokenStream, mut function: ItemFn, kind: Kind) -> syn::Result
 
     function.sig.asyncness = None;
     let body = &function.block;
+    let krate = options
+        .krate
+        .map_or_else(|| quote! { ::braid }, |path| quote! { #path });
     let builder = match options.flavor {
-        Flavor::MultiThread => quote! { ::braid::Builder::new_multi_thread() },
-        Flavor::CurrentThread => quote! { ::braid::Builder::new_current_thread() },
+        Flavor::MultiThread => quote! { #krate::Builder::new_multi_thread() },
+        Flavor::CurrentThread => quote! { #krate::Builder::new_current_thread() },
     };
     let workers = options
         .worker_threads
@@ -119,6 +121,7 @@ fn parse_options(args: TokenStream, kind: Kind) -> syn::Result<Options> {
         },
         worker_threads: None,
         start_paused: false,
+        krate: None,
     };
     let pairs = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(args)?;
     for pair in pairs {
@@ -157,7 +160,8 @@ fn parse_options(args: TokenStream, kind: Kind) -> syn::Result<Options> {
                 options.worker_threads = Some((value, n.span()));
             }
             ("start_paused", Lit::Bool(b)) => options.start_paused = b.value,
-            ("flavor" | "worker_threads" | "start_paused", other) => {
+            ("crate", Lit::Str(s)) => options.krate = Some(s.parse()?),
+            ("flavor" | "worker_threads" | "start_paused" | "crate", other) => {
                 return Err(syn::Error::new(
                     other.span(),
                     format!("wrong kind of value for `{name}`"),
@@ -167,7 +171,7 @@ fn parse_options(args: TokenStream, kind: Kind) -> syn::Result<Options> {
                 return Err(syn::Error::new(
                     pair.path.span(),
                     format!(
-                        "unknown option `{name}` for `#[{}]`: expected `flavor`, `worker_threads` or `start_paused`",
+                        "unknown option `{name}` for `#[{}]`: expected `flavor`, `worker_threads`, `start_paused` or `crate`",
                         kind.name()
                     ),
                 ));

@@ -34,10 +34,13 @@ mod entry;
 
 use proc_macro::TokenStream;
 
-/// Runs `async fn main` on a braid runtime.
+/// Runs an `async fn` on a braid runtime: usually `main`, but any
+/// `async fn` works, with arguments and a return value; each call builds a
+/// fresh runtime, runs the body on it with `block_on`, and drops it.
 ///
 /// Options: `flavor = "multi_thread"` (the default) or `"current_thread"`,
-/// `worker_threads = N`, `start_paused = true` (paused test clock).
+/// `worker_threads = N`, `start_paused = true` (paused test clock), and
+/// `crate = "path"` for a crate that re-exports braid under another path.
 ///
 /// # Examples
 ///
@@ -46,6 +49,34 @@ use proc_macro::TokenStream;
 /// async fn main() {
 ///     let answer = braid::spawn(async { 42 }).await.unwrap();
 ///     assert_eq!(answer, 42);
+/// }
+/// ```
+///
+/// Not only `main`: the attribute turns any `async fn` into a synchronous
+/// function that runs its body on a runtime of its own. Call it from
+/// synchronous code; inside a runtime it panics, as any `block_on` does.
+///
+/// ```
+/// #[braid::main(flavor = "current_thread")]
+/// async fn double(n: u32) -> u32 {
+///     braid::spawn(async move { n * 2 }).await.unwrap()
+/// }
+///
+/// fn main() {
+///     assert_eq!(double(21), 42);
+/// }
+/// ```
+///
+/// A crate that re-exports braid names the path to it:
+///
+/// ```
+/// mod my_framework {
+///     pub use braid as rt;
+/// }
+///
+/// #[braid::main(crate = "my_framework::rt")]
+/// async fn main() {
+///     assert_eq!(my_framework::rt::spawn(async { 1 }).await.unwrap(), 1);
 /// }
 /// ```
 #[proc_macro_attribute]

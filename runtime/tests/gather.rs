@@ -217,3 +217,29 @@ fn the_demo_takes_as_long_as_the_slowest_call_not_the_sum() {
         [Err(String::from("call D: service unavailable")), Ok(200)]
     );
 }
+
+/// The tuple macros' futures are `Send` for every combination of `Send`
+/// outputs, borrowed `'static` data included, so they can be awaited inside
+/// a spawned task or a multi-thread `block_on`.
+#[test]
+fn tuple_macros_are_send_with_static_str_outputs() {
+    let rt = braid::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let spawned = rt.block_on(async {
+        braid::spawn(async {
+            braid::try_gather!(async { Ok::<_, String>("left") }, async { Ok(1_u8) }).await
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(spawned, Ok(("left", 1)));
+
+    let inline = rt.block_on(async {
+        let names = braid::gather!(async { "a" }, async { "b" }).await;
+        let ok = braid::try_gather!(async { Ok::<_, &'static str>("c") }, async { Ok("d") }).await;
+        (names, ok)
+    });
+    assert_eq!(inline, (("a", "b"), Ok(("c", "d"))));
+}

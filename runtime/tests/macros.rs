@@ -52,3 +52,33 @@ mod main_attribute {
         assert_eq!(main(), 7);
     }
 }
+
+mod any_async_fn {
+    // Code ported from Tokio puts the attribute on helpers that are not
+    // `main`, with arguments and a return value.
+    #[braid::main(flavor = "current_thread")]
+    async fn add_on_a_runtime(a: u32, b: u32) -> u32 {
+        braid::spawn(async move { a + b }).await.unwrap()
+    }
+
+    #[test]
+    fn main_attribute_runs_any_async_fn_with_arguments() {
+        assert_eq!(add_on_a_runtime(2, 3), 5);
+        // A fresh runtime per call: calling it twice works.
+        assert_eq!(add_on_a_runtime(4, 5), 9);
+    }
+
+    mod reexport {
+        pub use braid as runtime;
+    }
+
+    #[braid::main(crate = "reexport::runtime", worker_threads = 1)]
+    async fn through_a_reexport() -> usize {
+        reexport::runtime::spawn(async { 3 }).await.unwrap()
+    }
+
+    #[test]
+    fn main_attribute_takes_the_path_of_a_reexported_crate() {
+        assert_eq!(through_a_reexport(), 3);
+    }
+}
