@@ -20,9 +20,9 @@ use std::time::Duration;
 /// # Examples
 ///
 /// ```
-/// use braid_reactor::time::{Duration, Instant, advance};
+/// use braid::time::{Duration, Instant, advance};
 ///
-/// braid_reactor::driver::block_on(true, async {
+/// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
 ///     let start = Instant::now();
 ///     advance(Duration::from_secs(90)).await;
 ///     assert_eq!(Instant::now() - start, Duration::from_secs(90));

@@ -14,9 +14,9 @@ use std::time::Duration;
 /// # Examples
 ///
 /// ```
-/// use braid_reactor::time::{Duration, Instant, advance};
+/// use braid::time::{Duration, Instant, advance};
 ///
-/// braid_reactor::driver::block_on(true, async {
+/// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
 ///     let start = Instant::now();
 ///     advance(Duration::from_secs(5)).await;
 ///     assert_eq!(start.elapsed(), Duration::from_secs(5));
@@ -32,8 +32,8 @@ impl Instant {
     /// # Examples
     ///
     /// ```
-    /// let earlier = braid_reactor::time::Instant::now();
-    /// assert!(braid_reactor::time::Instant::now() >= earlier);
+    /// let earlier = braid::time::Instant::now();
+    /// assert!(braid::time::Instant::now() >= earlier);
     /// ```
     pub fn now() -> Instant {
         with_current(|handle| match handle {
@@ -50,7 +50,7 @@ impl Instant {
     ///
     /// ```
     /// let now = std::time::Instant::now();
-    /// assert_eq!(braid_reactor::time::Instant::from_std(now).into_std(), now);
+    /// assert_eq!(braid::time::Instant::from_std(now).into_std(), now);
     /// ```
     pub fn from_std(instant: std::time::Instant) -> Instant {
         Instant(instant)
@@ -61,7 +61,7 @@ impl Instant {
     /// # Examples
     ///
     /// ```
-    /// let now = braid_reactor::time::Instant::now();
+    /// let now = braid::time::Instant::now();
     /// let _: std::time::Instant = now.into_std();
     /// ```
     pub fn into_std(self) -> std::time::Instant {
@@ -73,7 +73,7 @@ impl Instant {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::time::{Duration, Instant};
+    /// use braid::time::{Duration, Instant};
     ///
     /// let start = Instant::now();
     /// let later = start + Duration::from_secs(2);
@@ -89,7 +89,7 @@ impl Instant {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::time::{Duration, Instant};
+    /// use braid::time::{Duration, Instant};
     ///
     /// let start = Instant::now();
     /// let later = start + Duration::from_secs(1);
@@ -105,9 +105,9 @@ impl Instant {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::time::{Duration, Instant, advance};
+    /// use braid::time::{Duration, Instant, advance};
     ///
-    /// braid_reactor::driver::block_on(true, async {
+    /// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
     ///     let start = Instant::now();
     ///     advance(Duration::from_millis(250)).await;
     ///     assert_eq!(start.elapsed(), Duration::from_millis(250));
@@ -122,7 +122,7 @@ impl Instant {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::time::{Duration, Instant};
+    /// use braid::time::{Duration, Instant};
     ///
     /// assert!(Instant::now().checked_add(Duration::from_secs(1)).is_some());
     /// assert!(Instant::now().checked_add(Duration::MAX).is_none());
@@ -136,7 +136,7 @@ impl Instant {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::time::{Duration, Instant};
+    /// use braid::time::{Duration, Instant};
     ///
     /// assert!(Instant::now().checked_sub(Duration::MAX).is_none());
     /// ```

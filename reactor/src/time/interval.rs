@@ -16,9 +16,9 @@ use std::time::Duration;
 /// # Examples
 ///
 /// ```
-/// use braid_reactor::time::{Duration, Instant, interval};
+/// use braid::time::{Duration, Instant, interval};
 ///
-/// braid_reactor::driver::block_on(true, async {
+/// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
 ///     let start = Instant::now();
 ///     let mut ticks = interval(Duration::from_millis(10));
 ///     assert_eq!(ticks.tick().await, start);
@@ -40,9 +40,9 @@ pub fn interval(period: Duration) -> Interval {
 /// # Examples
 ///
 /// ```
-/// use braid_reactor::time::{Duration, Instant, interval_at};
+/// use braid::time::{Duration, Instant, interval_at};
 ///
-/// braid_reactor::driver::block_on(true, async {
+/// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
 ///     let start = Instant::now() + Duration::from_secs(1);
 ///     let mut ticks = interval_at(start, Duration::from_secs(1));
 ///     assert_eq!(ticks.tick().await, start);
@@ -68,9 +68,9 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
 /// # Examples
 ///
 /// ```
-/// use braid_reactor::time::{Duration, MissedTickBehavior, interval};
+/// use braid::time::{Duration, MissedTickBehavior, interval};
 ///
-/// braid_reactor::driver::block_on(true, async {
+/// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
 ///     let mut ticks = interval(Duration::from_secs(1));
 ///     assert_eq!(ticks.missed_tick_behavior(), MissedTickBehavior::Burst);
 ///     ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -125,9 +125,9 @@ fn after(instant: Instant, period: Duration) -> Instant {
 /// # Examples
 ///
 /// ```
-/// use braid_reactor::time::{Duration, interval};
+/// use braid::time::{Duration, interval};
 ///
-/// braid_reactor::driver::block_on(true, async {
+/// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
 ///     let mut ticks = interval(Duration::from_secs(60));
 ///     for _ in 0..3 {
 ///         ticks.tick().await;
@@ -150,9 +150,9 @@ impl Interval {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::time::{Duration, Instant, interval};
+    /// use braid::time::{Duration, Instant, interval};
     ///
-    /// braid_reactor::driver::block_on(true, async {
+    /// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
     ///     let mut ticks = interval(Duration::from_secs(1));
     ///     let first = ticks.tick().await;
     ///     assert_eq!(ticks.tick().await - first, Duration::from_secs(1));
@@ -167,10 +167,10 @@ impl Interval {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::time::{Duration, interval};
+    /// use braid::time::{Duration, interval};
     /// use std::future::poll_fn;
     ///
-    /// braid_reactor::driver::block_on(true, async {
+    /// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
     ///     let mut ticks = interval(Duration::from_secs(1));
     ///     poll_fn(|cx| ticks.poll_tick(cx)).await;
     /// });
@@ -195,9 +195,9 @@ impl Interval {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::time::{Duration, Instant, advance, interval};
+    /// use braid::time::{Duration, Instant, advance, interval};
     ///
-    /// braid_reactor::driver::block_on(true, async {
+    /// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
     ///     let mut ticks = interval(Duration::from_secs(1));
     ///     ticks.tick().await;
     ///     advance(Duration::from_millis(500)).await;
@@ -215,9 +215,9 @@ impl Interval {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::time::{Duration, interval};
+    /// use braid::time::{Duration, interval};
     ///
-    /// braid_reactor::driver::block_on(true, async {
+    /// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
     ///     assert_eq!(interval(Duration::from_secs(2)).period(), Duration::from_secs(2));
     /// });
     /// ```
@@ -230,9 +230,9 @@ impl Interval {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::time::{Duration, MissedTickBehavior, interval};
+    /// use braid::time::{Duration, MissedTickBehavior, interval};
     ///
-    /// braid_reactor::driver::block_on(true, async {
+    /// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
     ///     let ticks = interval(Duration::from_secs(2));
     ///     assert_eq!(ticks.missed_tick_behavior(), MissedTickBehavior::Burst);
     /// });
@@ -246,9 +246,9 @@ impl Interval {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::time::{Duration, MissedTickBehavior, interval};
+    /// use braid::time::{Duration, MissedTickBehavior, interval};
     ///
-    /// braid_reactor::driver::block_on(true, async {
+    /// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
     ///     let mut ticks = interval(Duration::from_secs(2));
     ///     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     ///     assert_eq!(ticks.missed_tick_behavior(), MissedTickBehavior::Delay);

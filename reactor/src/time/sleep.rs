@@ -23,9 +23,9 @@ use std::time::Duration;
 /// # Examples
 ///
 /// ```
-/// use braid_reactor::time::{Duration, Instant, sleep};
+/// use braid::time::{Duration, Instant, sleep};
 ///
-/// braid_reactor::driver::block_on(true, async {
+/// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
 ///     let start = Instant::now();
 ///     sleep(Duration::from_millis(100)).await;
 ///     assert!(start.elapsed() >= Duration::from_millis(100));
@@ -49,9 +49,9 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// # Examples
 ///
 /// ```
-/// use braid_reactor::time::{Duration, Instant, sleep_until};
+/// use braid::time::{Duration, Instant, sleep_until};
 ///
-/// braid_reactor::driver::block_on(true, async {
+/// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
 ///     let deadline = Instant::now() + Duration::from_secs(2);
 ///     sleep_until(deadline).await;
 ///     assert!(Instant::now() >= deadline);
@@ -71,9 +71,9 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// # Examples
 ///
 /// ```
-/// use braid_reactor::time::{Duration, sleep};
+/// use braid::time::{Duration, sleep};
 ///
-/// braid_reactor::driver::block_on(true, async {
+/// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
 ///     let mut sleep = sleep(Duration::from_secs(1));
 ///     (&mut sleep).await;
 ///     assert!(sleep.is_elapsed());
@@ -100,9 +100,9 @@ impl Sleep {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::time::{Duration, Instant, sleep_until};
+    /// use braid::time::{Duration, Instant, sleep_until};
     ///
-    /// braid_reactor::driver::block_on(true, async {
+    /// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
     ///     let deadline = Instant::now() + Duration::from_secs(1);
     ///     assert_eq!(sleep_until(deadline).deadline(), deadline);
     /// });
@@ -118,15 +118,15 @@ impl Sleep {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::time::{Duration, advance, sleep};
+    /// use braid::time::{Duration, advance, sleep};
     ///
-    /// braid_reactor::driver::block_on(true, async {
+    /// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
     ///     let mut sleep = sleep(Duration::from_millis(5));
     ///     assert!(!sleep.is_elapsed());
     ///     (&mut sleep).await;
     ///     assert!(sleep.is_elapsed());
     ///
-    ///     let never_polled = braid_reactor::time::sleep(Duration::from_millis(5));
+    ///     let never_polled = braid::time::sleep(Duration::from_millis(5));
     ///     advance(Duration::from_millis(5)).await;
     ///     assert!(never_polled.is_elapsed());
     /// });
@@ -145,9 +145,9 @@ impl Sleep {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::time::{Duration, Instant, sleep};
+    /// use braid::time::{Duration, Instant, sleep};
     ///
-    /// braid_reactor::driver::block_on(true, async {
+    /// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
     ///     let start = Instant::now();
     ///     let mut sleep = sleep(Duration::from_secs(1));
     ///     sleep.reset(start + Duration::from_secs(3));

@@ -19,9 +19,9 @@ use std::time::Duration;
 /// # Examples
 ///
 /// ```
-/// use braid_reactor::time::{Duration, sleep, timeout};
+/// use braid::time::{Duration, sleep, timeout};
 ///
-/// braid_reactor::driver::block_on(true, async {
+/// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
 ///     assert_eq!(timeout(Duration::from_secs(1), async { 7 }).await, Ok(7));
 ///     let slow = sleep(Duration::from_secs(10));
 ///     assert!(timeout(Duration::from_secs(1), slow).await.is_err());
@@ -44,9 +44,9 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 /// # Examples
 ///
 /// ```
-/// use braid_reactor::time::{Duration, Instant, sleep, timeout_at};
+/// use braid::time::{Duration, Instant, sleep, timeout_at};
 ///
-/// braid_reactor::driver::block_on(true, async {
+/// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
 ///     let deadline = Instant::now() + Duration::from_secs(1);
 ///     let result = timeout_at(deadline, sleep(Duration::from_secs(5))).await;
 ///     assert!(result.is_err());
@@ -66,9 +66,9 @@ pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::Int
 /// # Examples
 ///
 /// ```
-/// use braid_reactor::time::{Duration, timeout};
+/// use braid::time::{Duration, timeout};
 ///
-/// braid_reactor::driver::block_on(true, async {
+/// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
 ///     let bounded = timeout(Duration::from_secs(1), async { "done" });
 ///     assert_eq!(bounded.await, Ok("done"));
 /// });
@@ -87,9 +87,9 @@ impl<F> Timeout<F> {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::time::{Duration, timeout};
+    /// use braid::time::{Duration, timeout};
     ///
-    /// braid_reactor::driver::block_on(true, async {
+    /// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
     ///     let bounded = timeout(Duration::from_secs(1), std::future::ready(3));
     ///     let _inner: &std::future::Ready<i32> = bounded.get_ref();
     /// });
@@ -103,9 +103,9 @@ impl<F> Timeout<F> {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::time::{Duration, timeout};
+    /// use braid::time::{Duration, timeout};
     ///
-    /// braid_reactor::driver::block_on(true, async {
+    /// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
     ///     let mut bounded = timeout(Duration::from_secs(1), std::future::ready(3));
     ///     assert_eq!(bounded.get_mut().await, 3);
     /// });
@@ -119,9 +119,9 @@ impl<F> Timeout<F> {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::time::{Duration, timeout};
+    /// use braid::time::{Duration, timeout};
     ///
-    /// braid_reactor::driver::block_on(true, async {
+    /// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
     ///     let bounded = timeout(Duration::from_secs(1), std::future::ready(3));
     ///     assert_eq!(bounded.into_inner().await, 3);
     /// });
@@ -165,9 +165,9 @@ impl<F> fmt::Debug for Timeout<F> {
 /// # Examples
 ///
 /// ```
-/// use braid_reactor::time::{Duration, sleep, timeout};
+/// use braid::time::{Duration, sleep, timeout};
 ///
-/// braid_reactor::driver::block_on(true, async {
+/// braid::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
 ///     let error = timeout(Duration::ZERO, sleep(Duration::from_secs(1))).await.unwrap_err();
 ///     assert_eq!(error.to_string(), "deadline has elapsed");
 /// });
