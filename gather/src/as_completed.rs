@@ -23,25 +23,22 @@ use crate::collector::{Collector, fail, fails_without_value, settled_outcome};
 /// # Examples
 ///
 /// ```
-/// # #[cfg(feature = "tokio")]
-/// # #[tokio::main(flavor = "multi_thread")]
-/// # async fn main() {
-/// use braid_gather::as_completed;
-/// use std::time::Duration;
+/// #[braid::main]
+/// async fn main() {
+///     use braid::as_completed;
+///     use std::time::Duration;
 ///
-/// let mut finished = as_completed([300, 10].map(|ms| async move {
-///     tokio::time::sleep(Duration::from_millis(ms)).await;
-///     ms
-/// }));
-/// let mut seen = Vec::new();
-/// while let Some((index, ms)) = finished.next().await {
-///     seen.push((index, ms));
+///     let mut finished = as_completed([300, 10].map(|ms| async move {
+///         braid::time::sleep(Duration::from_millis(ms)).await;
+///         ms
+///     }));
+///     let mut seen = Vec::new();
+///     while let Some((index, ms)) = finished.next().await {
+///         seen.push((index, ms));
+///     }
+///     seen.sort();
+///     assert_eq!(seen, [(0, 300), (1, 10)]);
 /// }
-/// seen.sort();
-/// assert_eq!(seen, [(0, 300), (1, 10)]);
-/// # }
-/// # #[cfg(not(feature = "tokio"))]
-/// # fn main() {}
 /// ```
 pub fn as_completed<I>(futures: I) -> AsCompleted<<I::Item as Future>::Output>
 where
@@ -63,15 +60,12 @@ where
 /// # Examples
 ///
 /// ```
-/// # #[cfg(feature = "tokio")]
-/// # #[tokio::main(flavor = "multi_thread")]
-/// # async fn main() {
-/// let mut one: braid_gather::AsCompleted<&str> = braid_gather::as_completed([async { "a" }]);
-/// assert_eq!(one.next().await, Some((0, "a")));
-/// assert_eq!(one.next().await, None);
-/// # }
-/// # #[cfg(not(feature = "tokio"))]
-/// # fn main() {}
+/// #[braid::main]
+/// async fn main() {
+///     let mut one: braid::AsCompleted<&str> = braid::as_completed([async { "a" }]);
+///     assert_eq!(one.next().await, Some((0, "a")));
+///     assert_eq!(one.next().await, None);
+/// }
 /// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct AsCompleted<T> {
@@ -93,18 +87,15 @@ impl<T: Send + 'static> AsCompleted<T> {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "tokio")]
-    /// # #[tokio::main(flavor = "multi_thread")]
-    /// # async fn main() {
-    /// let mut done = braid_gather::as_completed((0..5).map(|n| async move { n })).limit(2);
-    /// let mut count = 0;
-    /// while done.next().await.is_some() {
-    ///     count += 1;
+    /// #[braid::main]
+    /// async fn main() {
+    ///     let mut done = braid::as_completed((0..5).map(|n| async move { n })).limit(2);
+    ///     let mut count = 0;
+    ///     while done.next().await.is_some() {
+    ///         count += 1;
+    ///     }
+    ///     assert_eq!(count, 5);
     /// }
-    /// assert_eq!(count, 5);
-    /// # }
-    /// # #[cfg(not(feature = "tokio"))]
-    /// # fn main() {}
     /// ```
     #[track_caller]
     pub fn limit(mut self, limit: usize) -> AsCompleted<T> {
@@ -118,15 +109,12 @@ impl<T: Send + 'static> AsCompleted<T> {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "tokio")]
-    /// # #[tokio::main(flavor = "multi_thread")]
-    /// # async fn main() {
-    /// let mut done = braid_gather::as_completed([async { 5 }]);
-    /// assert_eq!(done.next().await, Some((0, 5)));
-    /// assert_eq!(done.next().await, None);
-    /// # }
-    /// # #[cfg(not(feature = "tokio"))]
-    /// # fn main() {}
+    /// #[braid::main]
+    /// async fn main() {
+    ///     let mut done = braid::as_completed([async { 5 }]);
+    ///     assert_eq!(done.next().await, Some((0, 5)));
+    ///     assert_eq!(done.next().await, None);
+    /// }
     /// ```
     #[allow(
         clippy::should_implement_trait,

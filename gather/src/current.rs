@@ -53,16 +53,13 @@ crate::sync::thread_local! {
 /// ```
 ///
 /// ```
-/// # #[cfg(feature = "tokio")]
-/// # #[tokio::main(flavor = "multi_thread")]
-/// # async fn main() {
-/// use braid_gather::{current_token, gather};
+/// #[braid::main]
+/// async fn main() {
+///     use braid::{current_token, gather};
 ///
-/// let inside = gather([async { current_token().is_some() }]).await;
-/// assert_eq!(inside, [true]);
-/// # }
-/// # #[cfg(not(feature = "tokio"))]
-/// # fn main() {}
+///     let inside = gather([async { current_token().is_some() }]).await;
+///     assert_eq!(inside, [true]);
+/// }
 /// ```
 pub fn current_token() -> Option<CancellationToken> {
     with_current(|lazy| lazy.token().clone())

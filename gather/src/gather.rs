@@ -24,22 +24,19 @@ use crate::collector::{Collector, fail, fails_without_value, settled_outcome};
 /// # Examples
 ///
 /// ```
-/// # #[cfg(feature = "tokio")]
-/// # #[tokio::main(flavor = "multi_thread")]
-/// # async fn main() {
-/// use braid_gather::gather;
-/// use std::time::Duration;
+/// #[braid::main]
+/// async fn main() {
+///     use braid::gather;
+///     use std::time::Duration;
 ///
-/// let delays = [30, 10, 20];
-/// let results = gather(delays.map(|ms| async move {
-///     tokio::time::sleep(Duration::from_millis(ms)).await;
-///     ms * 10
-/// }))
-/// .await;
-/// assert_eq!(results, [300, 100, 200]);
-/// # }
-/// # #[cfg(not(feature = "tokio"))]
-/// # fn main() {}
+///     let delays = [30, 10, 20];
+///     let results = gather(delays.map(|ms| async move {
+///         braid::time::sleep(Duration::from_millis(ms)).await;
+///         ms * 10
+///     }))
+///     .await;
+///     assert_eq!(results, [300, 100, 200]);
+/// }
 /// ```
 pub fn gather<I>(futures: I) -> Gather<<I::Item as Future>::Output>
 where
@@ -58,15 +55,12 @@ where
 /// # Examples
 ///
 /// ```
-/// # #[cfg(feature = "tokio")]
-/// # #[tokio::main(flavor = "multi_thread")]
-/// # async fn main() {
-/// let pending: braid_gather::Gather<u8> =
-///     braid_gather::gather((1..=2).map(|n| async move { n }));
-/// assert_eq!(pending.await, [1, 2]);
-/// # }
-/// # #[cfg(not(feature = "tokio"))]
-/// # fn main() {}
+/// #[braid::main]
+/// async fn main() {
+///     let pending: braid::Gather<u8> =
+///         braid::gather((1..=2).map(|n| async move { n }));
+///     assert_eq!(pending.await, [1, 2]);
+/// }
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Gather<T> {
@@ -86,14 +80,11 @@ impl<T> Gather<T> {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "tokio")]
-    /// # #[tokio::main(flavor = "multi_thread")]
-    /// # async fn main() {
-    /// let pages = braid_gather::gather((0..100).map(|n| async move { n })).limit(8).await;
-    /// assert_eq!(pages.len(), 100);
-    /// # }
-    /// # #[cfg(not(feature = "tokio"))]
-    /// # fn main() {}
+    /// #[braid::main]
+    /// async fn main() {
+    ///     let pages = braid::gather((0..100).map(|n| async move { n })).limit(8).await;
+    ///     assert_eq!(pages.len(), 100);
+    /// }
     /// ```
     #[track_caller]
     pub fn limit(mut self, limit: usize) -> Gather<T> {

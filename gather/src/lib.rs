@@ -1,8 +1,9 @@
 //! Run many futures as parallel tasks and get their results back in input
 //! order: Python's `asyncio.gather`, made structured for Rust.
 //!
-//! The examples run on Tokio (this crate's `tokio` feature); inside a braid
-//! runtime the same code needs nothing else, as `braid` re-exports all of it.
+//! The examples use the `braid` crate, which re-exports all of this one and
+//! runs the children on its own workers. The same code runs on Tokio with
+//! this crate's `tokio` feature (see [Runtimes](#runtimes)).
 //!
 //! # Results come back in input order
 //!
@@ -11,36 +12,30 @@
 //! line up with the inputs: `results[i]` belongs to the `i`-th future.
 //!
 //! ```
-//! # #[cfg(feature = "tokio")]
-//! # #[tokio::main(flavor = "multi_thread")]
-//! # async fn main() {
-//! use braid_gather::gather;
-//! use std::time::Duration;
+//! #[braid::main]
+//! async fn main() {
+//!     use braid::gather;
+//!     use std::time::Duration;
 //!
-//! async fn call_api(result: u32, delay_ms: u64) -> u32 {
-//!     tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-//!     result
+//!     async fn call_api(result: u32, delay_ms: u64) -> u32 {
+//!         braid::time::sleep(Duration::from_millis(delay_ms)).await;
+//!         result
+//!     }
+//!
+//!     // The second call finishes first; its result is still second.
+//!     let results = gather([call_api(100, 20), call_api(200, 10)]).await;
+//!     assert_eq!(results, [100, 200]);
 //! }
-//!
-//! // The second call finishes first; its result is still second.
-//! let results = gather([call_api(100, 20), call_api(200, 10)]).await;
-//! assert_eq!(results, [100, 200]);
-//! # }
-//! # #[cfg(not(feature = "tokio"))]
-//! # fn main() {}
 //! ```
 //!
 //! For futures of different types, [`gather!`] returns a tuple:
 //!
 //! ```
-//! # #[cfg(feature = "tokio")]
-//! # #[tokio::main(flavor = "multi_thread")]
-//! # async fn main() {
-//! let (user, posts) = braid_gather::gather!(async { "ada" }, async { vec![1, 2, 3] }).await;
-//! assert_eq!((user, posts.len()), ("ada", 3));
-//! # }
-//! # #[cfg(not(feature = "tokio"))]
-//! # fn main() {}
+//! #[braid::main]
+//! async fn main() {
+//!     let (user, posts) = braid::gather!(async { "ada" }, async { vec![1, 2, 3] }).await;
+//!     assert_eq!((user, posts.len()), ("ada", 3));
+//! }
 //! ```
 //!
 //! # The whole takes as long as the slowest child
@@ -49,22 +44,19 @@
 //! 2 s call takes about 2 s, not 3.
 //!
 //! ```
-//! # #[cfg(feature = "tokio")]
-//! # #[tokio::main(flavor = "multi_thread")]
-//! # async fn main() {
-//! use std::time::{Duration, Instant};
+//! #[braid::main]
+//! async fn main() {
+//!     use std::time::{Duration, Instant};
 //!
-//! let start = Instant::now();
-//! let waited = braid_gather::gather([100, 200].map(|ms| async move {
-//!     tokio::time::sleep(Duration::from_millis(ms)).await;
-//!     ms
-//! }))
-//! .await;
-//! println!("{waited:?} in {:?}", start.elapsed()); // about 200 ms, not 300
-//! assert_eq!(waited, [100, 200]);
-//! # }
-//! # #[cfg(not(feature = "tokio"))]
-//! # fn main() {}
+//!     let start = Instant::now();
+//!     let waited = braid::gather([100, 200].map(|ms| async move {
+//!         braid::time::sleep(Duration::from_millis(ms)).await;
+//!         ms
+//!     }))
+//!     .await;
+//!     println!("{waited:?} in {:?}", start.elapsed()); // about 200 ms, not 300
+//!     assert_eq!(waited, [100, 200]);
+//! }
 //! ```
 //!
 //! # Errors as values
@@ -75,19 +67,16 @@
 //! cancellation into a [`JoinError`] value.
 //!
 //! ```
-//! # #[cfg(feature = "tokio")]
-//! # #[tokio::main(flavor = "multi_thread")]
-//! # async fn main() {
-//! let results = braid_gather::gather(["1", "x", "3"].map(|text| async move {
-//!     text.parse::<u32>()
-//! }))
-//! .await;
-//! assert_eq!(results[0], Ok(1));
-//! assert!(results[1].is_err());
-//! assert_eq!(results[2], Ok(3));
-//! # }
-//! # #[cfg(not(feature = "tokio"))]
-//! # fn main() {}
+//! #[braid::main]
+//! async fn main() {
+//!     let results = braid::gather(["1", "x", "3"].map(|text| async move {
+//!         text.parse::<u32>()
+//!     }))
+//!     .await;
+//!     assert_eq!(results[0], Ok(1));
+//!     assert!(results[1].is_err());
+//!     assert_eq!(results[2], Ok(3));
+//! }
 //! ```
 //!
 //! # Fail fast
@@ -100,26 +89,23 @@
 //! task that awaited the gather.
 //!
 //! ```
-//! # #[cfg(feature = "tokio")]
-//! # #[tokio::main(flavor = "multi_thread")]
-//! # async fn main() {
-//! use braid_gather::{GatherError, try_gather};
-//! use std::time::Duration;
+//! #[braid::main]
+//! async fn main() {
+//!     use braid::{GatherError, try_gather};
+//!     use std::time::Duration;
 //!
-//! async fn call_api(id: u32) -> Result<u32, String> {
-//!     if id == 2 {
-//!         return Err(format!("API {id} failed"));
+//!     async fn call_api(id: u32) -> Result<u32, String> {
+//!         if id == 2 {
+//!             return Err(format!("API {id} failed"));
+//!         }
+//!         // Cancelled by the failure long before this sleep ends.
+//!         braid::time::sleep(Duration::from_secs(60)).await;
+//!         Ok(id * 100)
 //!     }
-//!     // Cancelled by the failure long before this sleep ends.
-//!     tokio::time::sleep(Duration::from_secs(60)).await;
-//!     Ok(id * 100)
-//! }
 //!
-//! let result = try_gather([1, 2, 3].map(call_api)).await;
-//! assert_eq!(result, Err(GatherError::Failed { index: 1, error: "API 2 failed".into() }));
-//! # }
-//! # #[cfg(not(feature = "tokio"))]
-//! # fn main() {}
+//!     let result = try_gather([1, 2, 3].map(call_api)).await;
+//!     assert_eq!(result, Err(GatherError::Failed { index: 1, error: "API 2 failed".into() }));
+//! }
 //! ```
 //!
 //! # Cancellation
@@ -130,28 +116,25 @@
 //! (each child runs with its group's token as [`current_token()`]), never up.
 //!
 //! ```
-//! # #[cfg(feature = "tokio")]
-//! # #[tokio::main(flavor = "multi_thread")]
-//! # async fn main() {
-//! use braid_gather::{CancellationToken, GatherError, try_gather};
-//! use std::time::Duration;
+//! #[braid::main]
+//! async fn main() {
+//!     use braid::{CancellationToken, GatherError, try_gather};
+//!     use std::time::Duration;
 //!
-//! let token = CancellationToken::new();
-//! let slow = try_gather((0..3).map(|_| async {
-//!     tokio::time::sleep(Duration::from_secs(60)).await;
-//!     Ok::<_, ()>(())
-//! }))
-//! .token(&token);
+//!     let token = CancellationToken::new();
+//!     let slow = try_gather((0..3).map(|_| async {
+//!         braid::time::sleep(Duration::from_secs(60)).await;
+//!         Ok::<_, ()>(())
+//!     }))
+//!     .token(&token);
 //!
-//! let canceller = token.clone();
-//! tokio::spawn(async move {
-//!     tokio::time::sleep(Duration::from_millis(10)).await;
-//!     canceller.cancel();
-//! });
-//! assert_eq!(slow.await, Err(GatherError::Cancelled));
-//! # }
-//! # #[cfg(not(feature = "tokio"))]
-//! # fn main() {}
+//!     let canceller = token.clone();
+//!     braid::spawn(async move {
+//!         braid::time::sleep(Duration::from_millis(10)).await;
+//!         canceller.cancel();
+//!     });
+//!     assert_eq!(slow.await, Err(GatherError::Cancelled));
+//! }
 //! ```
 //!
 //! # No orphans, however deep
@@ -166,48 +149,45 @@
 //! nothing for this, and a nested gather that already finished adds no wait.
 //!
 //! ```
-//! # #[cfg(feature = "tokio")]
-//! # #[tokio::main(flavor = "multi_thread")]
-//! # async fn main() {
-//! use braid_gather::{GatherError, gather, try_gather};
-//! use std::sync::Arc;
-//! use std::sync::atomic::{AtomicUsize, Ordering};
-//! use std::time::Duration;
+//! #[braid::main]
+//! async fn main() {
+//!     use braid::{GatherError, gather, try_gather};
+//!     use std::sync::Arc;
+//!     use std::sync::atomic::{AtomicUsize, Ordering};
+//!     use std::time::Duration;
 //!
-//! /// Counts itself out when dropped, slowly.
-//! struct Guard(Arc<AtomicUsize>);
-//! impl Drop for Guard {
-//!     fn drop(&mut self) {
-//!         std::thread::sleep(Duration::from_millis(10));
-//!         self.0.fetch_add(1, Ordering::SeqCst);
+//!     /// Counts itself out when dropped, slowly.
+//!     struct Guard(Arc<AtomicUsize>);
+//!     impl Drop for Guard {
+//!         fn drop(&mut self) {
+//!             std::thread::sleep(Duration::from_millis(10));
+//!             self.0.fetch_add(1, Ordering::SeqCst);
+//!         }
 //!     }
+//!
+//!     let dropped = Arc::new(AtomicUsize::new(0));
+//!     let grandchildren = (0..4).map(|_| {
+//!         let guard = Guard(dropped.clone());
+//!         async move {
+//!             let _guard = guard;
+//!             std::future::pending::<()>().await
+//!         }
+//!     });
+//!     let nested = gather(grandchildren);
+//!     let result = try_gather([
+//!         Box::pin(async move {
+//!             nested.await;
+//!             Ok(())
+//!         }) as std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>>,
+//!         Box::pin(async {
+//!             braid::time::sleep(Duration::from_millis(20)).await;
+//!             Err("failed")
+//!         }),
+//!     ])
+//!     .await;
+//!     assert_eq!(result, Err(GatherError::Failed { index: 1, error: "failed" }));
+//!     assert_eq!(dropped.load(Ordering::SeqCst), 4, "no grandchild outlived the gather");
 //! }
-//!
-//! let dropped = Arc::new(AtomicUsize::new(0));
-//! let grandchildren = (0..4).map(|_| {
-//!     let guard = Guard(dropped.clone());
-//!     async move {
-//!         let _guard = guard;
-//!         std::future::pending::<()>().await
-//!     }
-//! });
-//! let nested = gather(grandchildren);
-//! let result = try_gather([
-//!     Box::pin(async move {
-//!         nested.await;
-//!         Ok(())
-//!     }) as std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>>,
-//!     Box::pin(async {
-//!         tokio::time::sleep(Duration::from_millis(20)).await;
-//!         Err("failed")
-//!     }),
-//! ])
-//! .await;
-//! assert_eq!(result, Err(GatherError::Failed { index: 1, error: "failed" }));
-//! assert_eq!(dropped.load(Ordering::SeqCst), 4, "no grandchild outlived the gather");
-//! # }
-//! # #[cfg(not(feature = "tokio"))]
-//! # fn main() {}
 //! ```
 //!
 //! What is waited for is the gathers the child's future let go of — dropped
@@ -224,7 +204,18 @@
 //!
 //! A gather spawns its children on its first poll, through the [`Spawn`]
 //! trait: on the spawner its runtime installed with [`enter_spawner`], or,
-//! with the `tokio` feature, on the current Tokio runtime.
+//! with the `tokio` feature, on the current Tokio runtime:
+//!
+//! ```
+//! # #[cfg(feature = "tokio")]
+//! #[tokio::main(flavor = "multi_thread")]
+//! async fn main() {
+//!     let squares = braid_gather::gather((1..=3).map(|n| async move { n * n })).await;
+//!     assert_eq!(squares, [1, 4, 9]);
+//! }
+//! # #[cfg(not(feature = "tokio"))]
+//! # fn main() {}
+//! ```
 
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 

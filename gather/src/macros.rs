@@ -7,14 +7,11 @@
 /// # Examples
 ///
 /// ```
-/// # #[cfg(feature = "tokio")]
-/// # #[tokio::main(flavor = "multi_thread")]
-/// # async fn main() {
-/// let (id, name, score) = braid_gather::gather!(async { 7_u32 }, async { "ada" }, async { 9.5 }).await;
-/// assert_eq!((id, name, score), (7, "ada", 9.5));
-/// # }
-/// # #[cfg(not(feature = "tokio"))]
-/// # fn main() {}
+/// #[braid::main]
+/// async fn main() {
+///     let (id, name, score) = braid::gather!(async { 7_u32 }, async { "ada" }, async { 9.5 }).await;
+///     assert_eq!((id, name, score), (7, "ada", 9.5));
+/// }
 /// ```
 #[macro_export]
 macro_rules! gather {
@@ -30,19 +27,16 @@ macro_rules! gather {
 /// # Examples
 ///
 /// ```
-/// # #[cfg(feature = "tokio")]
-/// # #[tokio::main(flavor = "multi_thread")]
-/// # async fn main() {
-/// use braid_gather::GatherError;
+/// #[braid::main]
+/// async fn main() {
+///     use braid::GatherError;
 ///
-/// let ok = braid_gather::try_gather!(async { Ok::<_, String>(1) }, async { Ok("one") }).await;
-/// assert_eq!(ok, Ok((1, "one")));
+///     let ok = braid::try_gather!(async { Ok::<_, String>(1) }, async { Ok("one") }).await;
+///     assert_eq!(ok, Ok((1, "one")));
 ///
-/// let failed = braid_gather::try_gather!(async { Ok(1) }, async { Err::<(), _>("no") }).await;
-/// assert_eq!(failed, Err(GatherError::Failed { index: 1, error: "no" }));
-/// # }
-/// # #[cfg(not(feature = "tokio"))]
-/// # fn main() {}
+///     let failed = braid::try_gather!(async { Ok(1) }, async { Err::<(), _>("no") }).await;
+///     assert_eq!(failed, Err(GatherError::Failed { index: 1, error: "no" }));
+/// }
 /// ```
 #[macro_export]
 macro_rules! try_gather {

@@ -16,22 +16,19 @@ use crate::{CancellationToken, JoinError};
 /// # Examples
 ///
 /// ```
-/// # #[cfg(feature = "tokio")]
-/// # #[tokio::main(flavor = "multi_thread")]
-/// # async fn main() {
-/// use braid_gather::gather_settled;
-/// use std::future::Future;
-/// use std::pin::Pin;
+/// #[braid::main]
+/// async fn main() {
+///     use braid::gather_settled;
+///     use std::future::Future;
+///     use std::pin::Pin;
 ///
-/// let children: Vec<Pin<Box<dyn Future<Output = u8> + Send>>> =
-///     vec![Box::pin(async { 1 }), Box::pin(async { panic!("boom") }), Box::pin(async { 3 })];
-/// let outcomes = gather_settled(children).await;
-/// assert_eq!(*outcomes[0].as_ref().unwrap(), 1);
-/// assert!(outcomes[1].as_ref().unwrap_err().is_panic());
-/// assert_eq!(*outcomes[2].as_ref().unwrap(), 3);
-/// # }
-/// # #[cfg(not(feature = "tokio"))]
-/// # fn main() {}
+///     let children: Vec<Pin<Box<dyn Future<Output = u8> + Send>>> =
+///         vec![Box::pin(async { 1 }), Box::pin(async { panic!("boom") }), Box::pin(async { 3 })];
+///     let outcomes = gather_settled(children).await;
+///     assert_eq!(*outcomes[0].as_ref().unwrap(), 1);
+///     assert!(outcomes[1].as_ref().unwrap_err().is_panic());
+///     assert_eq!(*outcomes[2].as_ref().unwrap(), 3);
+/// }
 /// ```
 pub fn gather_settled<I>(futures: I) -> GatherSettled<<I::Item as Future>::Output>
 where
@@ -49,14 +46,11 @@ where
 /// # Examples
 ///
 /// ```
-/// # #[cfg(feature = "tokio")]
-/// # #[tokio::main(flavor = "multi_thread")]
-/// # async fn main() {
-/// let settled: braid_gather::GatherSettled<u8> = braid_gather::gather_settled([async { 4 }]);
-/// assert_eq!(settled.await.into_iter().map(Result::unwrap).collect::<Vec<_>>(), [4]);
-/// # }
-/// # #[cfg(not(feature = "tokio"))]
-/// # fn main() {}
+/// #[braid::main]
+/// async fn main() {
+///     let settled: braid::GatherSettled<u8> = braid::gather_settled([async { 4 }]);
+///     assert_eq!(settled.await.into_iter().map(Result::unwrap).collect::<Vec<_>>(), [4]);
+/// }
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct GatherSettled<T> {
@@ -74,14 +68,11 @@ impl<T> GatherSettled<T> {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "tokio")]
-    /// # #[tokio::main(flavor = "multi_thread")]
-    /// # async fn main() {
-    /// let all = braid_gather::gather_settled((0..10).map(|n| async move { n })).limit(2).await;
-    /// assert!(all.iter().all(Result::is_ok));
-    /// # }
-    /// # #[cfg(not(feature = "tokio"))]
-    /// # fn main() {}
+    /// #[braid::main]
+    /// async fn main() {
+    ///     let all = braid::gather_settled((0..10).map(|n| async move { n })).limit(2).await;
+    ///     assert!(all.iter().all(Result::is_ok));
+    /// }
     /// ```
     #[track_caller]
     pub fn limit(mut self, limit: usize) -> GatherSettled<T> {
@@ -100,16 +91,13 @@ impl<T> GatherSettled<T> {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "tokio")]
-    /// # #[tokio::main(flavor = "multi_thread")]
-    /// # async fn main() {
-    /// let token = braid_gather::CancellationToken::new();
-    /// let settled = braid_gather::gather_settled([std::future::pending::<()>()]).token(&token);
-    /// token.cancel();
-    /// assert!(settled.await[0].as_ref().unwrap_err().is_cancelled());
-    /// # }
-    /// # #[cfg(not(feature = "tokio"))]
-    /// # fn main() {}
+    /// #[braid::main]
+    /// async fn main() {
+    ///     let token = braid::CancellationToken::new();
+    ///     let settled = braid::gather_settled([std::future::pending::<()>()]).token(&token);
+    ///     token.cancel();
+    ///     assert!(settled.await[0].as_ref().unwrap_err().is_cancelled());
+    /// }
     /// ```
     #[track_caller]
     pub fn token(mut self, token: &CancellationToken) -> GatherSettled<T> {

@@ -25,23 +25,20 @@ use crate::{CancellationToken, GatherError};
 /// # Examples
 ///
 /// ```
-/// # #[cfg(feature = "tokio")]
-/// # #[tokio::main(flavor = "multi_thread")]
-/// # async fn main() {
-/// use braid_gather::{GatherError, try_gather};
+/// #[braid::main]
+/// async fn main() {
+///     use braid::{GatherError, try_gather};
 ///
-/// async fn parse(text: &'static str) -> Result<u32, std::num::ParseIntError> {
-///     text.parse()
+///     async fn parse(text: &'static str) -> Result<u32, std::num::ParseIntError> {
+///         text.parse()
+///     }
+///
+///     let all = try_gather(["1", "2", "3"].map(parse)).await;
+///     assert_eq!(all, Ok(vec![1, 2, 3]));
+///
+///     let failed = try_gather(["1", "two", "3"].map(parse)).await;
+///     assert!(matches!(failed, Err(GatherError::Failed { index: 1, .. })));
 /// }
-///
-/// let all = try_gather(["1", "2", "3"].map(parse)).await;
-/// assert_eq!(all, Ok(vec![1, 2, 3]));
-///
-/// let failed = try_gather(["1", "two", "3"].map(parse)).await;
-/// assert!(matches!(failed, Err(GatherError::Failed { index: 1, .. })));
-/// # }
-/// # #[cfg(not(feature = "tokio"))]
-/// # fn main() {}
 /// ```
 pub fn try_gather<I, T, E>(futures: I) -> TryGather<T, E>
 where
@@ -60,14 +57,11 @@ where
 /// # Examples
 ///
 /// ```
-/// # #[cfg(feature = "tokio")]
-/// # #[tokio::main(flavor = "multi_thread")]
-/// # async fn main() {
-/// let ok: braid_gather::TryGather<u8, ()> = braid_gather::try_gather([async { Ok(1) }]);
-/// assert_eq!(ok.await, Ok(vec![1]));
-/// # }
-/// # #[cfg(not(feature = "tokio"))]
-/// # fn main() {}
+/// #[braid::main]
+/// async fn main() {
+///     let ok: braid::TryGather<u8, ()> = braid::try_gather([async { Ok(1) }]);
+///     assert_eq!(ok.await, Ok(vec![1]));
+/// }
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct TryGather<T, E> {
@@ -85,14 +79,11 @@ impl<T, E> TryGather<T, E> {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "tokio")]
-    /// # #[tokio::main(flavor = "multi_thread")]
-    /// # async fn main() {
-    /// let ids = braid_gather::try_gather((0..10).map(|n| async move { Ok::<_, ()>(n) }));
-    /// assert_eq!(ids.limit(3).await.unwrap().len(), 10);
-    /// # }
-    /// # #[cfg(not(feature = "tokio"))]
-    /// # fn main() {}
+    /// #[braid::main]
+    /// async fn main() {
+    ///     let ids = braid::try_gather((0..10).map(|n| async move { Ok::<_, ()>(n) }));
+    ///     assert_eq!(ids.limit(3).await.unwrap().len(), 10);
+    /// }
     /// ```
     #[track_caller]
     pub fn limit(mut self, limit: usize) -> TryGather<T, E> {
@@ -112,18 +103,15 @@ impl<T, E> TryGather<T, E> {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "tokio")]
-    /// # #[tokio::main(flavor = "multi_thread")]
-    /// # async fn main() {
-    /// use braid_gather::{CancellationToken, GatherError, try_gather};
+    /// #[braid::main]
+    /// async fn main() {
+    ///     use braid::{CancellationToken, GatherError, try_gather};
     ///
-    /// let token = CancellationToken::new();
-    /// let forever = try_gather([std::future::pending::<Result<(), ()>>()]).token(&token);
-    /// token.cancel();
-    /// assert_eq!(forever.await, Err(GatherError::Cancelled));
-    /// # }
-    /// # #[cfg(not(feature = "tokio"))]
-    /// # fn main() {}
+    ///     let token = CancellationToken::new();
+    ///     let forever = try_gather([std::future::pending::<Result<(), ()>>()]).token(&token);
+    ///     token.cancel();
+    ///     assert_eq!(forever.await, Err(GatherError::Cancelled));
+    /// }
     /// ```
     #[track_caller]
     pub fn token(mut self, token: &CancellationToken) -> TryGather<T, E> {
