@@ -2,6 +2,11 @@
 # The whole test suite: formatting, lints, docs, unit/integration/doc tests, the
 # loom models, Miri on the unsafe-heavy modules, and a benchmark build.
 # Run from anywhere; exits non-zero on the first failure.
+#
+# Needs stable Rust with rustfmt and clippy, and nightly with the miri and
+# rust-src components (`.ci/run` installs all of them on a fresh machine).
+# No step is skipped silently: a step that cannot run fails the script,
+# unless BRAID_ALLOW_SKIP=1 is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +20,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "docs (broken or ambiguous links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+
+step "doc examples use no hidden item"
+bash scripts/check-doc-examples.sh
 
 step "tests: unit, integration and doc, whole workspace"
 cargo test --workspace
