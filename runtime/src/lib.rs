@@ -79,6 +79,12 @@
 //! exactly. [`net`] has TCP and UDP sockets that implement the `futures-io`
 //! traits.
 //!
+//! # The guide
+//!
+//! The [`guide`] walks from a first program through tasks, gather,
+//! timeouts, sockets and cancellation, with a table for readers coming from
+//! Tokio.
+//!
 //! # Misuse
 //!
 //! Calling [`spawn`] outside a runtime, [`Runtime::block_on`] inside one, or
@@ -90,6 +96,7 @@
 mod blocking;
 mod builder;
 mod context;
+pub mod guide;
 mod handle;
 #[cfg(loom)]
 #[doc(hidden)]

@@ -69,7 +69,7 @@ mod any_async_fn {
     }
 
     mod reexport {
-        pub use braid as runtime;
+        pub(super) use braid as runtime;
     }
 
     #[braid::main(crate = "reexport::runtime", worker_threads = 1)]
