@@ -217,6 +217,9 @@ async fn main() -> io::Result<()> {
     }
     let addr = arg.unwrap_or("127.0.0.1:7001".into());
     let listener = TcpListener::bind(&addr).await?;
-    println!("chat on {} (idle timeout 5 minutes)", listener.local_addr()?);
+    println!(
+        "chat on {} (idle timeout 5 minutes)",
+        listener.local_addr()?
+    );
     serve(listener, Duration::from_secs(300)).await
 }

@@ -16,10 +16,19 @@ fn chat_relays_lines_and_times_out_a_silent_client() {
     assert_eq!(transcripts.bob.last().unwrap(), "guest-2: hello, everyone");
     assert_eq!(transcripts.alice.last().unwrap(), "guest-3: hi alice");
     let silent = &transcripts.silent;
-    for relayed in ["guest-2: hello, everyone", "guest-3: hi alice", "* guest-2 left"] {
+    for relayed in [
+        "guest-2: hello, everyone",
+        "guest-3: hi alice",
+        "* guest-2 left",
+    ] {
         assert!(silent.iter().any(|line| line == relayed), "{silent:?}");
     }
     assert_eq!(silent.last().unwrap(), chat::IDLE_BYE, "{silent:?}");
     // Nobody hears their own lines back.
-    assert!(!transcripts.bob.iter().any(|line| line.starts_with("guest-3:")));
+    assert!(
+        !transcripts
+            .bob
+            .iter()
+            .any(|line| line.starts_with("guest-3:"))
+    );
 }
