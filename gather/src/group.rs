@@ -273,7 +273,7 @@ impl<T> Group<T> {
     /// Cancels the group: its token, and (rule 7) the children waiting on
     /// their slots.
     pub(crate) fn cancel(&self) {
-        self.header().token.cancel();
+        self.header().token.cancel_contained();
         self.wake_children();
     }
 

@@ -247,5 +247,7 @@ pub use gather::{Gather, gather};
 pub use join_error::JoinError;
 pub use settled::{GatherSettled, gather_settled};
 pub use spawn::{BoxedTask, Spawn, SpawnerGuard, enter_spawner};
-pub use token::{CancellationToken, WaitForCancellation};
+pub use token::{
+    CancellationToken, DropGuard, WaitForCancellation, WaitForCancellationFutureOwned,
+};
 pub use try_gather::{TryGather, try_gather};

@@ -1,16 +1,20 @@
 //! `CancellationToken`: a tree of cancellation flags.
 
+mod drop_guard;
 mod node;
 mod slab;
+mod wait;
 
 use std::fmt;
 use std::future::{Future, poll_fn};
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::task::{Context, Poll};
 
 use crate::sync::Arc;
+pub use drop_guard::DropGuard;
 use node::Node;
 pub(crate) use node::Watch;
+pub use wait::{WaitForCancellation, WaitForCancellationFutureOwned};
 
 /// A cancellation flag that can be shared, awaited and nested.
 ///
@@ -78,6 +82,13 @@ impl CancellationToken {
     /// task waiting in [`cancelled`](Self::cancelled). Cancelling twice is
     /// harmless.
     ///
+    /// # Panics
+    ///
+    /// A waiter's waker is user code, and may panic as it is woken. That
+    /// never stops the cancellation: every token derived from this one is
+    /// cancelled before any waker runs, and every other waiter is still
+    /// woken. Then the first such panic is resumed here, in the caller.
+    ///
     /// # Examples
     ///
     /// ```
@@ -87,7 +98,17 @@ impl CancellationToken {
     /// assert!(token.is_cancelled());
     /// ```
     pub fn cancel(&self) {
-        Node::cancel(&self.node);
+        if let Some(payload) = Node::cancel(&self.node) {
+            std::panic::resume_unwind(payload);
+        }
+    }
+
+    /// Cancels as [`cancel`](Self::cancel) does, but drops a waker's panic
+    /// (the panic hook has reported it already): for the gathers and
+    /// groups cancelling their own token in the middle of their
+    /// bookkeeping, which a resumed panic would cut short.
+    pub(crate) fn cancel_contained(&self) {
+        drop(Node::cancel(&self.node));
     }
 
     /// Whether this token has been cancelled. One atomic load: cheap enough to
@@ -119,15 +140,57 @@ impl CancellationToken {
     /// # });
     /// ```
     pub fn cancelled(&self) -> WaitForCancellation<'_> {
-        WaitForCancellation {
-            token: self,
-            key: None,
-        }
+        WaitForCancellation::new(self)
+    }
+
+    /// A future that completes once this token is cancelled, owning the
+    /// token (a clone of it), so it can be stored or moved into a task
+    /// without borrowing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// braid::Runtime::new().unwrap().block_on(async {
+    ///     let token = braid::CancellationToken::new();
+    ///     let waiter = braid::spawn(token.clone().cancelled_owned());
+    ///     token.cancel();
+    ///     waiter.await.unwrap();
+    /// });
+    /// ```
+    pub fn cancelled_owned(self) -> WaitForCancellationFutureOwned {
+        WaitForCancellationFutureOwned::new(self)
+    }
+
+    /// A guard that cancels this token when it is dropped, unless
+    /// [`disarm`](DropGuard::disarm)ed first: ties a token's lifetime to a
+    /// scope, so every way out of the scope (return, `?`, panic, a dropped
+    /// future) cancels.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = braid::CancellationToken::new();
+    /// let watcher = token.clone();
+    /// {
+    ///     let _guard = token.drop_guard();
+    ///     assert!(!watcher.is_cancelled());
+    /// }
+    /// assert!(watcher.is_cancelled());
+    /// ```
+    pub fn drop_guard(self) -> DropGuard {
+        DropGuard::new(self)
     }
 
     /// Runs `future` until it completes (`Some(output)`) or this token is
-    /// cancelled (`None`, and `future` is dropped). When both are ready, the
-    /// cancellation wins.
+    /// cancelled (`None`, and `future` is dropped).
+    ///
+    /// When both are ready at the same poll, **the cancellation wins**: the
+    /// token is looked at first, and `future` is not polled again once it is
+    /// cancelled, so no work starts after a cancel has been seen.
+    /// tokio-util's `run_until_cancelled` is biased the other way (it polls
+    /// the future first, so a future that is ready wins over a cancellation
+    /// that is too); code ported from it that relies on a ready future's
+    /// value being kept must check `is_cancelled` itself.
     ///
     /// # Examples
     ///
@@ -151,6 +214,26 @@ impl CancellationToken {
             future.as_mut().poll(cx).map(Some)
         })
         .await
+    }
+
+    /// [`run_until_cancelled`](Self::run_until_cancelled), owning the token,
+    /// so the future it returns borrows nothing and can be spawned. The same
+    /// tie-break: when both are ready, the cancellation wins.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// braid::Runtime::new().unwrap().block_on(async {
+    ///     let token = braid::CancellationToken::new();
+    ///     let worker = braid::spawn(
+    ///         token.clone().run_until_cancelled_owned(std::future::pending::<u32>()),
+    ///     );
+    ///     token.cancel();
+    ///     assert_eq!(worker.await.unwrap(), None);
+    /// });
+    /// ```
+    pub async fn run_until_cancelled_owned<F: Future>(self, future: F) -> Option<F::Output> {
+        self.run_until_cancelled(future).await
     }
 
     /// Live child tokens of this one (children whose every clone was dropped
@@ -210,147 +293,5 @@ impl fmt::Debug for CancellationToken {
     }
 }
 
-/// The future returned by [`CancellationToken::cancelled`].
-///
-/// # Examples
-///
-/// ```
-/// # futures::executor::block_on(async {
-/// let token = braid_gather::CancellationToken::new();
-/// let wait: braid_gather::WaitForCancellation<'_> = token.cancelled();
-/// token.cancel();
-/// wait.await;
-/// # });
-/// ```
-#[must_use = "futures do nothing unless awaited"]
-pub struct WaitForCancellation<'a> {
-    token: &'a CancellationToken,
-    /// The waiter registration, once there is one.
-    key: Option<usize>,
-}
-
-impl Future for WaitForCancellation<'_> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.token.is_cancelled() {
-            return Poll::Ready(());
-        }
-        let this = &mut *self;
-        match this.token.watch(&mut this.key, cx) {
-            Watch::Registered => Poll::Pending,
-            Watch::Cancelled => Poll::Ready(()),
-        }
-    }
-}
-
-impl Drop for WaitForCancellation<'_> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.token.unwatch(key);
-        }
-    }
-}
-
-impl fmt::Debug for WaitForCancellation<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WaitForCancellation")
-            .field("token", self.token)
-            .finish()
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::task::Waker;
-
-    #[test]
-    fn cancel_wakes_a_registered_waiter_once() {
-        let token = CancellationToken::new();
-        let mut wait = pin!(token.cancelled());
-        let mut cx = Context::from_waker(Waker::noop());
-        assert!(wait.as_mut().poll(&mut cx).is_pending());
-        assert!(wait.as_mut().poll(&mut cx).is_pending());
-        token.cancel();
-        assert!(wait.as_mut().poll(&mut cx).is_ready());
-    }
-
-    #[test]
-    fn dropped_waiter_is_withdrawn() {
-        let token = CancellationToken::new();
-        let mut cx = Context::from_waker(Waker::noop());
-        for _ in 0..100 {
-            let mut wait = pin!(token.cancelled());
-            assert!(wait.as_mut().poll(&mut cx).is_pending());
-        }
-        assert_eq!(token.node.inner_waiters_for_test(), 0);
-    }
-
-    #[test]
-    fn dropped_children_leave_the_tree_even_through_a_middle_node() {
-        let root = CancellationToken::new();
-        let middle = root.child_token();
-        let leaf = middle.child_token();
-        drop(middle);
-        assert_eq!(
-            root.child_count(),
-            1,
-            "the middle node still has a live child"
-        );
-        root.cancel();
-        assert!(leaf.is_cancelled());
-        drop(leaf);
-        assert_eq!(root.child_count(), 0);
-
-        let root = CancellationToken::new();
-        let middle = root.child_token();
-        let leaf = middle.child_token();
-        drop(middle);
-        drop(leaf);
-        assert_eq!(
-            root.child_count(),
-            0,
-            "an unused middle node goes with its last child"
-        );
-    }
-
-    #[test]
-    fn child_of_cancelled_parent_is_born_cancelled() {
-        let root = CancellationToken::new();
-        root.cancel();
-        let child = root.child_token();
-        assert!(child.is_cancelled());
-        assert_eq!(root.child_count(), 0);
-    }
-
-    #[test]
-    fn a_deep_chain_is_freed_without_recursing() {
-        // Deep enough to overflow a test thread's stack one frame per level.
-        let depth = if cfg!(miri) { 1_000 } else { 100_000 };
-        let root = CancellationToken::new();
-        for cancel_first in [false, true] {
-            let mut leaf = root.child_token();
-            for _ in 0..depth {
-                leaf = leaf.child_token();
-            }
-            if cancel_first {
-                root.cancel();
-                assert!(leaf.is_cancelled());
-            }
-            drop(leaf);
-            assert_eq!(root.child_count(), 0);
-        }
-    }
-
-    #[test]
-    fn clones_share_the_node() {
-        let root = CancellationToken::new();
-        let child = root.child_token();
-        let copy = child.clone();
-        drop(child);
-        assert_eq!(root.child_count(), 1);
-        drop(copy);
-        assert_eq!(root.child_count(), 0);
-    }
-}
+mod tests;

@@ -27,7 +27,25 @@
 //!    get wrong.
 //! 6. A node freed frees its chain of otherwise unreferenced ancestors in a
 //!    loop, not by recursion (`Drop for Node`).
+//! 7. A cancel marks every node of the subtree and takes out every waiter
+//!    before it wakes any: waking runs user code, and a waker that panics
+//!    must not leave a descendant uncancelled (a second `cancel` would find
+//!    the node marked and do nothing). Each wake runs with its panic
+//!    contained, every other waiter is still woken, and the first panic is
+//!    handed back to the caller: [`CancellationToken::cancel`] resumes it
+//!    once the whole subtree is cancelled and woken; the gathers and groups
+//!    that cancel their own tokens drop it, the panic hook having reported
+//!    it as it happened, so their bookkeeping is never cut short.
+//! 8. The removal of rule 4 goes on upwards only from a node that was
+//!    actually removed: a node no longer in its parent's slab (taken out by
+//!    a cancel, or removed before) changed nothing there, and whoever
+//!    emptied that slab walked on from it. So dropping every handle of a
+//!    chain costs one step per node, whatever the order.
+//!
+//! [`CancellationToken::cancel`]: crate::CancellationToken::cancel
 
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
 use std::task::Waker;
 
 use super::slab::Slab;
@@ -102,23 +120,29 @@ impl Node {
         self.cancelled.load(Ordering::Acquire)
     }
 
-    /// Rule 1: cancels this node and all of its descendants.
-    pub(crate) fn cancel(node: &Arc<Node>) {
+    /// Rules 1 and 7: cancels this node and all of its descendants, then
+    /// wakes their waiters. Returns the first panic a waker raised, for the
+    /// caller to resume or drop (rule 7).
+    #[must_use = "a waker's panic is returned to be resumed or dropped"]
+    pub(crate) fn cancel(node: &Arc<Node>) -> Option<Box<dyn Any + Send>> {
         let mut pending = vec![node.clone()];
+        let mut waiters = Vec::new();
         while let Some(node) = pending.pop() {
-            let (children, waiters) = {
-                let mut inner = node.inner.lock();
-                if node.cancelled.load(Ordering::Relaxed) {
-                    continue;
-                }
-                node.cancelled.store(true, Ordering::Release);
-                let children: Vec<_> = inner.children.drain().collect();
-                let waiters: Vec<_> = inner.waiters.drain().collect();
-                (children, waiters)
-            };
-            waiters.into_iter().for_each(Waker::wake);
-            pending.extend(children);
+            let mut inner = node.inner.lock();
+            if node.cancelled.load(Ordering::Relaxed) {
+                continue;
+            }
+            node.cancelled.store(true, Ordering::Release);
+            waiters.extend(inner.waiters.drain());
+            pending.extend(inner.children.drain());
         }
+        let mut first_panic = None;
+        for waker in waiters {
+            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| waker.wake())) {
+                first_panic.get_or_insert(payload);
+            }
+        }
+        first_panic
     }
 
     /// Asks for `waker` to be woken on cancellation. `key` remembers the
@@ -180,10 +204,14 @@ impl Node {
                     .remove_if(node.key_in_parent, |child| Arc::ptr_eq(child, &node));
                 (removed, inner.unused && inner.children.is_empty())
             };
+            #[cfg(test)]
+            DETACH_STEPS.with(|steps| steps.set(steps.get() + 1));
+            // Rule 8: nothing removed, nothing changed in the parent.
+            let walk_on = removed.is_some() && parent_unused;
             // Dropped outside the parent's lock: it may be the node's last
             // reference, and dropping a node drops its waiters' wakers.
             drop(removed);
-            if !parent_unused {
+            if !walk_on {
                 return;
             }
             node = parent;
@@ -213,6 +241,18 @@ impl Drop for Node {
             }
         }
     }
+}
+
+#[cfg(test)]
+crate::sync::thread_local! {
+    /// Parent locks taken by `detach` on this thread, for the test of rule 8.
+    static DETACH_STEPS: std::cell::Cell<usize> = std::cell::Cell::new(0);
+}
+
+/// Parent locks `detach` took on this thread since the last call.
+#[cfg(test)]
+pub(crate) fn take_detach_steps() -> usize {
+    DETACH_STEPS.with(|steps| steps.replace(0))
 }
 
 #[cfg(test)]
