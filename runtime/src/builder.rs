@@ -38,6 +38,26 @@ enum Flavor {
 }
 
 impl Builder {
+    /// The most worker threads [`build`](Builder::build) accepts: 32,768.
+    ///
+    /// Each worker is an OS thread with its own stack and per-worker
+    /// scheduler state, all made up front; more workers than cores only
+    /// adds switching. The limit is Linux's default `pid_max`, so a count
+    /// past it could not start on a default system anyway: it turns a
+    /// count that is surely a mistake (`usize::MAX`, a negative number cast)
+    /// into an error instead of an allocation failure.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = braid::Builder::new_multi_thread()
+    ///     .worker_threads(braid::Builder::MAX_WORKER_THREADS + 1)
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(err.to_string().contains("32768"));
+    /// ```
+    pub const MAX_WORKER_THREADS: usize = 32_768;
+
     /// A work-stealing runtime with several worker threads.
     ///
     /// # Examples
@@ -77,7 +97,8 @@ impl Builder {
     }
 
     /// Worker threads of a multi-thread runtime (default: available cores).
-    /// Zero is refused by [`build`](Builder::build).
+    /// Zero, and more than [`MAX_WORKER_THREADS`](Builder::MAX_WORKER_THREADS),
+    /// are refused by [`build`](Builder::build).
     ///
     /// # Examples
     ///
@@ -140,8 +161,9 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// `InvalidInput` for zero worker or blocking threads; any error of
-    /// creating the I/O driver or starting a thread.
+    /// `InvalidInput` for zero worker or blocking threads, or more workers
+    /// than [`MAX_WORKER_THREADS`](Builder::MAX_WORKER_THREADS); any error
+    /// of creating the I/O driver or starting a thread.
     ///
     /// # Examples
     ///
@@ -169,6 +191,12 @@ impl Builder {
             Flavor::MultiThread => {
                 let workers = match self.worker_threads {
                     Some(0) => return Err(invalid("worker_threads must be at least 1, got 0")),
+                    Some(n) if n > Builder::MAX_WORKER_THREADS => {
+                        return Err(invalid(&format!(
+                            "worker_threads must be at most {} (Builder::MAX_WORKER_THREADS), got {n}",
+                            Builder::MAX_WORKER_THREADS
+                        )));
+                    }
                     Some(n) => n,
                     None => os_thread::available_parallelism().map_or(1, usize::from),
                 };

@@ -3,11 +3,21 @@
 //!
 //! The thread-local holds a pointer to the entering code's `Handle`, not a
 //! clone of it: entering and leaving (on every `block_on`) touch no
-//! reference count. The guards that set it borrow that handle and are only
-//! made here, on the stack of the code that enters, so they are dropped in
-//! the reverse order of their making while the handle is still alive.
+//! reference count. The guards that set it follow two rules:
+//!
+//! 1. The crate's own guards ([`SetCurrentGuard`]) borrow that handle and are
+//!    only made here, on the stack of the code that enters, so they are
+//!    dropped in the reverse order of their making while the handle is
+//!    still alive.
+//! 2. The public [`EnterGuard`] is in user hands, where it may be forgotten
+//!    or dropped out of order, so it points at a boxed clone of the handle
+//!    that it frees only when the thread-local still points at it (it is
+//!    the innermost guard). Otherwise it leaks the box, so every pointer
+//!    saved by a guard made after it stays valid, and panics naming the
+//!    mistake.
 
 use std::cell::Cell;
+use std::fmt;
 use std::marker::PhantomData;
 use std::ptr;
 
@@ -54,6 +64,88 @@ pub(crate) fn enter(handle: &Handle) -> SetCurrentGuard<'_> {
 impl Drop for SetCurrentGuard<'_> {
     fn drop(&mut self) {
         CONTEXT.with(|cx| cx.current.set(self.prev));
+    }
+}
+
+/// Makes a runtime the current one on this thread until dropped, so that
+/// [`braid::spawn`](crate::spawn), [`Handle::current`] and the `net` and
+/// `time` constructors work here without a `block_on`. Returned by
+/// [`Runtime::enter`](crate::Runtime::enter) and [`Handle::enter`]; the
+/// same as Tokio's `tokio::runtime::EnterGuard`, at the crate root beside
+/// [`Runtime`](crate::Runtime) and [`Handle`].
+///
+/// Guards nest: dropping one makes the runtime current before it current
+/// again. Drop them in the reverse order of their making; dropping one
+/// while a guard made after it is still alive panics. The guard stays on
+/// the thread that made it (it is not `Send`).
+///
+/// # Examples
+///
+/// ```
+/// let rt = braid::Runtime::new().unwrap();
+/// let join = {
+///     let _guard = rt.enter();
+///     // Not inside `block_on`, yet `braid::spawn` finds the runtime.
+///     braid::spawn(async { 6 * 7 })
+/// };
+/// assert!(braid::Handle::try_current().is_err());
+/// assert_eq!(rt.block_on(join).unwrap(), 42);
+/// ```
+#[must_use = "the runtime is current only while the guard lives"]
+pub struct EnterGuard<'a> {
+    /// The boxed clone the thread-local points at (rule 2).
+    handle: *mut Handle,
+    prev: *const Handle,
+    _reactor: Option<braid_reactor::driver::EnterGuard>,
+    _spawner: braid_gather::SpawnerGuard,
+    _runtime: PhantomData<&'a Handle>,
+}
+
+pub(crate) fn enter_public(handle: &Handle) -> EnterGuard<'_> {
+    let handle = Box::into_raw(Box::new(handle.clone()));
+    // SAFETY: just made from a box; freed only by the guard's drop.
+    let boxed = unsafe { &*handle };
+    let reactor = boxed.inner.driver().map(|driver| driver.handle().enter());
+    let spawner = braid_gather::enter_spawner(boxed.spawner());
+    let prev = CONTEXT.with(|cx| cx.current.replace(handle));
+    EnterGuard {
+        handle,
+        prev,
+        _reactor: reactor,
+        _spawner: spawner,
+        _runtime: PhantomData,
+    }
+}
+
+impl Drop for EnterGuard<'_> {
+    fn drop(&mut self) {
+        // `try_with`: a guard dropped during thread teardown has nothing to
+        // restore (and its box is leaked, which rule 2 allows).
+        let innermost = CONTEXT
+            .try_with(|cx| {
+                let innermost = ptr::eq(cx.current.get(), self.handle);
+                if innermost {
+                    cx.current.set(self.prev);
+                }
+                innermost
+            })
+            .unwrap_or(false);
+        if innermost {
+            // SAFETY: made by `Box::into_raw` in `enter_public`; nothing
+            // points at it any more, as it was the innermost guard's.
+            drop(unsafe { Box::from_raw(self.handle) });
+        } else if !std::thread::panicking() {
+            panic!(
+                "a braid `EnterGuard` was dropped while a runtime context entered after it \
+                 was still current: drop `enter()` guards in the reverse order of their making"
+            );
+        }
+    }
+}
+
+impl fmt::Debug for EnterGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
     }
 }
 

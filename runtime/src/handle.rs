@@ -58,7 +58,8 @@ impl Handle {
     ///
     /// # Panics
     ///
-    /// Outside a runtime (not in a task, a `block_on`, or a blocking call).
+    /// Outside a runtime (not in a task, a `block_on`, a blocking call, or
+    /// under a [`Runtime::enter`](crate::Runtime::enter) guard).
     ///
     /// # Examples
     ///
@@ -88,6 +89,27 @@ impl Handle {
     /// ```
     pub fn try_current() -> Result<Handle, TryCurrentError> {
         context::with_current(|handle| handle.cloned()).ok_or(TryCurrentError(()))
+    }
+
+    /// Makes this handle's runtime the current one on this thread until
+    /// the guard drops (see [`EnterGuard`](crate::EnterGuard)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = braid::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let join = std::thread::spawn(move || {
+    ///     let _guard = handle.enter();
+    ///     assert_eq!(braid::Handle::current(), handle);
+    ///     braid::spawn(async { 1 + 2 })
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(rt.block_on(join).unwrap(), 3);
+    /// ```
+    pub fn enter(&self) -> crate::EnterGuard<'_> {
+        context::enter_public(self)
     }
 
     /// Spawns a task onto this runtime.

@@ -115,6 +115,7 @@ pub use braid_gather::{
 pub use braid_macros::{main, test};
 pub use braid_reactor::{net, time};
 pub use builder::Builder;
+pub use context::EnterGuard;
 pub use handle::{Handle, TryCurrentError};
 pub use runtime::Runtime;
 pub use spawn::{spawn, spawn_blocking, yield_now};

@@ -111,6 +111,27 @@ impl Runtime {
         &self.handle
     }
 
+    /// Makes this runtime the current one on this thread until the guard
+    /// drops: [`braid::spawn`](crate::spawn), [`Handle::current`] and the
+    /// `net` and `time` constructors then work here without a `block_on`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = braid::Runtime::new().unwrap();
+    /// let _guard = rt.enter();
+    /// let join = braid::spawn(async { "spawned from a plain thread" });
+    /// // A timer finds the runtime's driver when it is made, here too.
+    /// let nap = braid::time::sleep(Duration::from_millis(1));
+    /// rt.block_on(nap);
+    /// assert_eq!(rt.block_on(join).unwrap(), "spawned from a plain thread");
+    /// ```
+    pub fn enter(&self) -> crate::EnterGuard<'_> {
+        self.handle.enter()
+    }
+
     /// Shuts the runtime down, waiting at most `timeout` for blocking calls
     /// that are still running (the async tasks are always dropped at once).
     ///

@@ -83,6 +83,39 @@ fn zero_workers_is_an_invalid_input_error() {
 }
 
 #[test]
+fn absurd_worker_counts_are_an_invalid_input_error_naming_the_limit() {
+    for workers in [usize::MAX, braid::Builder::MAX_WORKER_THREADS + 1] {
+        let err = braid::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        let msg = err.to_string();
+        assert!(
+            msg.contains("worker_threads must be at most 32768")
+                && msg.contains(&workers.to_string()),
+            "{msg}"
+        );
+    }
+    // A count past every core but under the limit starts.
+    let rt = braid::Builder::new_multi_thread()
+        .worker_threads(64)
+        .build()
+        .unwrap();
+    assert_eq!(
+        rt.block_on(async { braid::spawn(async { 1 }).await.unwrap() }),
+        1
+    );
+    // The blocking pool starts threads on demand: any nonzero maximum is fine.
+    let rt = braid::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(usize::MAX)
+        .build()
+        .unwrap();
+    assert_eq!(rt.block_on(rt.handle().spawn_blocking(|| 2)).unwrap(), 2);
+}
+
+#[test]
 fn polling_a_join_handle_after_ready_names_the_mistake() {
     use std::future::Future;
     use std::task::{Context, Poll, Waker};

@@ -172,7 +172,7 @@ impl fmt::Debug for Handle {
 #[doc(hidden)]
 pub const NO_RUNTIME: &str = "must be called from the context of a braid runtime: \
      inside `Runtime::block_on`, a task spawned on a runtime, or a thread \
-     that entered one";
+     holding the guard of `Runtime::enter` or `Handle::enter`";
 
 /// The panic for net and time types used outside a runtime.
 #[track_caller]
