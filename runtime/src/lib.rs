@@ -91,6 +91,8 @@ mod blocking;
 mod builder;
 mod context;
 mod handle;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 #[cfg(loom)]
 #[doc(hidden)]
 pub mod loom;
