@@ -13,9 +13,15 @@
 //! from the context of a braid runtime".
 
 mod addr;
+#[cfg(feature = "hyper")]
+mod hyper_io;
 mod io_source;
+#[cfg(any(feature = "hyper", feature = "tokio-io"))]
+mod read_uninit;
 mod tcp_listener;
 mod tcp_stream;
+#[cfg(feature = "tokio-io")]
+mod tokio_io;
 mod udp_socket;
 
 pub use tcp_listener::TcpListener;

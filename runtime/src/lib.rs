@@ -98,6 +98,8 @@ mod builder;
 mod context;
 pub mod guide;
 mod handle;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 #[cfg(loom)]
 #[doc(hidden)]
 pub mod loom;

@@ -249,6 +249,19 @@ impl TcpStream {
         self.io.get().shutdown(how)
     }
 
+    /// Reads into a buffer that may be uninitialised; on `Ready(Ok(n))` the
+    /// first `n` bytes of `buf` are initialised.
+    #[cfg(any(feature = "hyper", feature = "tokio-io"))]
+    pub(super) fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_io(cx, Direction::Read, |stream| {
+            super::read_uninit::read_uninit(stream, buf)
+        })
+    }
+
     fn poll_read_inner(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.io
             .poll_io(cx, Direction::Read, |mut stream| stream.read(buf))
@@ -263,12 +276,16 @@ impl TcpStream {
             .poll_io(cx, Direction::Read, |mut stream| stream.read_vectored(bufs))
     }
 
-    fn poll_write_inner(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    pub(super) fn poll_write_inner(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.io
             .poll_io(cx, Direction::Write, |mut stream| stream.write(buf))
     }
 
-    fn poll_write_vectored_inner(
+    pub(super) fn poll_write_vectored_inner(
         &self,
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
@@ -278,7 +295,7 @@ impl TcpStream {
         })
     }
 
-    fn poll_close_inner(&self) -> Poll<io::Result<()>> {
+    pub(super) fn poll_close_inner(&self) -> Poll<io::Result<()>> {
         Poll::Ready(self.shutdown(Shutdown::Write))
     }
 }
