@@ -90,6 +90,7 @@
 mod blocking;
 mod builder;
 mod context;
+mod dump;
 mod handle;
 #[cfg(loom)]
 #[doc(hidden)]
@@ -99,7 +100,7 @@ mod runtime;
 mod scheduler;
 mod spawn;
 mod sync;
-mod task;
+pub mod task;
 
 pub use braid_gather::{
     AsCompleted, CancellationToken, Gather, GatherError, GatherSettled, JoinError, TryGather,
@@ -108,6 +109,7 @@ pub use braid_gather::{
 pub use braid_macros::{main, test};
 pub use braid_reactor::{net, time};
 pub use builder::Builder;
+pub use dump::{TaskDump, TaskSnapshot, TaskState};
 pub use handle::{Handle, TryCurrentError};
 pub use runtime::Runtime;
 pub use spawn::{spawn, spawn_blocking, yield_now};
