@@ -10,6 +10,7 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll};
@@ -127,12 +128,12 @@ impl BlockingPool {
         self.inner.pending.load(Ordering::Acquire) == 0
     }
 
-    pub(crate) fn spawn<F, R>(&self, f: F) -> JoinHandle<R>
+    pub(crate) fn spawn<F, R>(&self, f: F, location: &'static Location<'static>) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (task, notified, join) = task::new(BlockingTask(Some(f)), NoSchedule);
+        let (task, notified, join) = task::new(BlockingTask(Some(f)), NoSchedule, location);
         // Not kept in an owned list: the queue is where shutdown finds it.
         drop(task);
         let inner = &self.inner;
@@ -258,11 +259,11 @@ mod tests {
     #[cfg_attr(miri, ignore = "waits on the wall clock")]
     fn idle_threads_exit_after_the_keep_alive_and_new_ones_start_on_demand() {
         let pool = BlockingPool::new(4, "test-blocking".into(), Duration::from_millis(20));
-        let join = pool.spawn(|| 1);
+        let join = pool.spawn(|| 1, Location::caller());
         assert_eq!(crate::park_thread::block_on(join).unwrap(), 1);
         eventually("the idle thread exits", || pool.num_threads() == 0);
         // The pool is not done for: the next call starts a thread again.
-        let join = pool.spawn(|| 2);
+        let join = pool.spawn(|| 2, Location::caller());
         assert_eq!(pool.num_threads(), 1);
         assert_eq!(crate::park_thread::block_on(join).unwrap(), 2);
         eventually("the second thread exits", || pool.num_threads() == 0);
@@ -274,10 +275,13 @@ mod tests {
     fn shutdown_waits_for_a_running_call_within_its_timeout() {
         let pool = BlockingPool::new(1, "test-blocking".into(), Duration::from_secs(10));
         let (started_tx, started_rx) = std::sync::mpsc::channel();
-        let join = pool.spawn(move || {
-            started_tx.send(()).unwrap();
-            std::thread::sleep(Duration::from_millis(30));
-        });
+        let join = pool.spawn(
+            move || {
+                started_tx.send(()).unwrap();
+                std::thread::sleep(Duration::from_millis(30));
+            },
+            Location::caller(),
+        );
         started_rx.recv().unwrap();
         pool.shutdown(Some(Duration::from_secs(10)));
         // The call finished and its thread exited before shutdown returned,

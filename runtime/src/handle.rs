@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 
 use crate::context;
 use crate::scheduler::Scheduler;
@@ -121,12 +122,13 @@ impl Handle {
     /// let join = rt.handle().spawn(async { "done" });
     /// assert_eq!(rt.block_on(join).unwrap(), "done");
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.inner.spawn(future)
+        self.inner.spawn(future, Location::caller())
     }
 
     /// Runs a blocking closure on this runtime's blocking pool.
@@ -138,12 +140,13 @@ impl Handle {
     /// let join = rt.handle().spawn_blocking(|| 40 + 2);
     /// assert_eq!(rt.block_on(join).unwrap(), 42);
     /// ```
+    #[track_caller]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.inner.blocking().spawn(f)
+        self.inner.blocking().spawn(f, Location::caller())
     }
 
     /// Runs `future` to completion on the calling thread, with this runtime
@@ -177,6 +180,24 @@ impl Handle {
     /// The spawner gather uses on this runtime's threads.
     pub(crate) fn spawner(&self) -> StdArc<dyn braid_gather::Spawn> {
         self.spawner.clone()
+    }
+
+    /// Lists every live task of this runtime: id, state, polls, age and
+    /// spawn location. The runtime keeps running while the dump is taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = braid::Runtime::new().unwrap();
+    /// let idle = rt.spawn(std::future::pending::<()>());
+    /// let dump = rt.handle().dump();
+    /// assert_eq!(dump.tasks().len(), 1);
+    /// assert_eq!(dump.tasks()[0].id(), idle.id());
+    /// // One line per task, under a header line.
+    /// assert_eq!(dump.to_string().lines().count(), 2);
+    /// ```
+    pub fn dump(&self) -> crate::TaskDump {
+        crate::TaskDump::capture(self.inner.owned())
     }
 
     /// Tasks spawned on this runtime that have not completed.
@@ -231,10 +252,12 @@ impl Handle {
 /// assert_eq!(counting.1.load(Ordering::SeqCst), 3);
 /// ```
 impl braid_gather::Spawn for Handle {
+    #[track_caller]
     fn spawn(&self, task: ChildTask) {
         self.spawner.spawn(task);
     }
 
+    #[track_caller]
     fn spawn_batch(&self, tasks: &mut dyn Iterator<Item = ChildTask>) {
         self.spawner.spawn_batch(tasks);
     }
@@ -245,16 +268,19 @@ impl braid_gather::Spawn for Handle {
 struct GatherSpawner(Scheduler);
 
 impl braid_gather::Spawn for GatherSpawner {
+    #[track_caller]
     fn spawn(&self, task: ChildTask) {
-        drop(self.0.spawn(task));
+        drop(self.0.spawn(task, Location::caller()));
     }
 
+    #[track_caller]
     fn spawn_batch(&self, tasks: &mut dyn Iterator<Item = ChildTask>) {
+        let location = Location::caller();
         match &self.0 {
-            Scheduler::MultiThread(shared) => shared.spawn_batch(tasks),
+            Scheduler::MultiThread(shared) => shared.spawn_batch(tasks, location),
             Scheduler::CurrentThread(shared) => {
                 for task in tasks {
-                    drop(shared.spawn(task));
+                    drop(shared.spawn(task, location));
                 }
             }
         }

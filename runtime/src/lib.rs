@@ -96,6 +96,7 @@
 mod blocking;
 mod builder;
 mod context;
+mod dump;
 pub mod guide;
 mod handle;
 #[cfg(feature = "hyper")]
@@ -108,16 +109,18 @@ mod runtime;
 mod scheduler;
 mod spawn;
 mod sync;
-mod task;
+pub mod task;
 
 pub use braid_gather::{
-    AsCompleted, CancellationToken, Gather, GatherError, GatherSettled, JoinError, TryGather,
-    WaitForCancellation, as_completed, current_token, gather, gather_settled, try_gather,
+    AsCompleted, CancellationToken, DropGuard, Gather, GatherError, GatherSettled, JoinError,
+    TryGather, WaitForCancellation, WaitForCancellationFutureOwned, as_completed, current_token,
+    gather, gather_settled, try_gather,
 };
 pub use braid_macros::{main, test};
 pub use braid_reactor::{net, time};
 pub use builder::Builder;
 pub use context::EnterGuard;
+pub use dump::{TaskDump, TaskSnapshot, TaskState};
 pub use handle::{Handle, TryCurrentError};
 pub use runtime::Runtime;
 pub use spawn::{spawn, spawn_blocking, yield_now};

@@ -83,7 +83,11 @@ impl TaskScheduler {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new(future, Handle(self.inner.clone()));
+        let (task, notified, join) = task::new(
+            future,
+            Handle(self.inner.clone()),
+            std::panic::Location::caller(),
+        );
         self.inner.owned.lock().push(task);
         self.inner.queue.lock().push_back(notified);
         join
@@ -323,7 +327,11 @@ impl HomeList {
 
     /// A task that has run to completion, held only by the returned value.
     pub fn finished_task(&self) -> FinishedTask {
-        let (task, notified) = task::new_detached(async {}, HomeHandle(self.inner.clone()));
+        let (task, notified) = task::new_detached(
+            async {},
+            HomeHandle(self.inner.clone()),
+            std::panic::Location::caller(),
+        );
         notified.run();
         FinishedTask(Some(task))
     }

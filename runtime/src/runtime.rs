@@ -90,6 +90,7 @@ impl Runtime {
     /// let join = rt.spawn(async { 7 });
     /// assert_eq!(rt.block_on(join).unwrap(), 7);
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

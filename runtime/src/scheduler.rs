@@ -18,6 +18,7 @@ pub(crate) use remote_free::RemoteFree;
 pub(crate) use worker::run as run_worker;
 
 use std::future::Future;
+use std::panic::Location;
 
 use crate::blocking::BlockingPool;
 use crate::sync::Arc;
@@ -31,14 +32,18 @@ pub(crate) enum Scheduler {
 }
 
 impl Scheduler {
-    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(
+        &self,
+        future: F,
+        location: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         match self {
-            Scheduler::MultiThread(shared) => shared.spawn(future),
-            Scheduler::CurrentThread(shared) => shared.spawn(future),
+            Scheduler::MultiThread(shared) => shared.spawn(future, location),
+            Scheduler::CurrentThread(shared) => shared.spawn(future, location),
         }
     }
 
@@ -61,6 +66,13 @@ impl Scheduler {
         match self {
             Scheduler::MultiThread(shared) => shared.owned.len(),
             Scheduler::CurrentThread(shared) => shared.owned.len(),
+        }
+    }
+
+    pub(crate) fn owned(&self) -> &crate::task::OwnedTasks {
+        match self {
+            Scheduler::MultiThread(shared) => &shared.owned,
+            Scheduler::CurrentThread(shared) => &shared.owned,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The free functions that act on the current runtime.
 
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -33,8 +34,9 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    let location = Location::caller();
     context::with_current(|handle| match handle {
-        Some(handle) => handle.spawn(future),
+        Some(handle) => handle.inner.spawn(future, location),
         None => panic!("`braid::spawn` {}", context::NO_RUNTIME),
     })
 }
@@ -63,8 +65,9 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
+    let location = Location::caller();
     context::with_current(|handle| match handle {
-        Some(handle) => handle.spawn_blocking(f),
+        Some(handle) => handle.inner.blocking().spawn(f, location),
         None => panic!("`braid::spawn_blocking` {}", context::NO_RUNTIME),
     })
 }

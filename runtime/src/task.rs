@@ -1,18 +1,30 @@
-//! Tasks: one heap allocation per spawned future.
+//! Tasks: the handles to spawned tasks ([`JoinHandle`], [`AbortHandle`]) and
+//! their identity ([`Id`], [`id()`], [`try_id()`]).
+//!
+//! # Examples
+//!
+//! ```
+//! let rt = braid::Runtime::new().unwrap();
+//! rt.block_on(async {
+//!     let handle = braid::spawn(async { braid::task::id() });
+//!     let id = handle.id();
+//!     assert_eq!(handle.await.unwrap(), id);
+//! });
+//! ```
 //!
 //! # Layout
 //!
-//! A task is a `Cell<F, S>` (see `header.rs`): a [`Header`] with the atomic
-//! state word and a `const` vtable for `(F, S)`, then the scheduler handle,
-//! the stage (future, then output) and the join waker. Every pointer to a
-//! task points at its header.
+//! A task is a `Cell<F, S>` (see `header.rs`): a `Header` with the atomic
+//! state word and a `const` vtable for `(F, S)`, then its `Meta` (id, spawn
+//! location, age, poll count), the scheduler handle, the stage (future, then
+//! output) and the join waker. Every pointer to a task points at its header.
 //!
 //! # References
 //!
 //! The state word counts references. Each of these values holds one:
 //!
-//! - [`Task`]: the owned-task list's entry (one per live task);
-//! - [`Notified`]: a run-queue entry (at most one exists, marked by `NOTIFIED`);
+//! - `Task`: the owned-task list's entry (one per live task);
+//! - `Notified`: a run-queue entry (at most one exists, marked by `NOTIFIED`);
 //! - [`JoinHandle`] and [`AbortHandle`];
 //! - every `Waker` made from the task.
 //!
@@ -37,17 +49,20 @@
 mod abort;
 mod harness;
 mod header;
+mod id;
 mod join;
 mod list;
 mod state;
 mod waker;
 
 pub use abort::AbortHandle;
-pub(crate) use header::Header;
+pub(crate) use header::{Header, Meta};
+pub use id::{Id, id, try_id};
 pub use join::JoinHandle;
 pub(crate) use list::OwnedTasks;
 
 use std::future::Future;
+use std::panic::Location;
 use std::ptr::NonNull;
 use std::task::Waker;
 
@@ -106,6 +121,11 @@ impl RawTask {
         // SAFETY: a `RawTask` is only used while some reference keeps the
         // task alive.
         unsafe { self.ptr.as_ref() }
+    }
+
+    pub(crate) fn meta(&self) -> &Meta {
+        // SAFETY: as above; `ptr` came from the task's allocation.
+        unsafe { Header::meta(self.ptr) }
     }
 
     /// Runs the queue entry.
@@ -265,31 +285,44 @@ impl std::fmt::Debug for Notified {
     }
 }
 
-/// Allocates a task. Returns the owned list's reference, the first queue
-/// entry and the join handle.
-pub(crate) fn new<F, S>(future: F, scheduler: S) -> (Task, Notified, JoinHandle<F::Output>)
+/// Allocates a task spawned at `location`. Returns the owned list's
+/// reference, the first queue entry and the join handle.
+pub(crate) fn new<F, S>(
+    future: F,
+    scheduler: S,
+    location: &'static Location<'static>,
+) -> (Task, Notified, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let raw = allocate(future, scheduler, State::new());
+    let raw = allocate(future, scheduler, State::new(), location);
     (Task { raw }, Notified { raw }, JoinHandle::new(raw))
 }
 
 /// Allocates a task that has no join handle (its output is dropped when it
 /// completes): the owned list's reference and the first queue entry. Saves
 /// the join handle's reference and its drop.
-pub(crate) fn new_detached<F, S>(future: F, scheduler: S) -> (Task, Notified)
+pub(crate) fn new_detached<F, S>(
+    future: F,
+    scheduler: S,
+    location: &'static Location<'static>,
+) -> (Task, Notified)
 where
     F: Future<Output = ()> + Send + 'static,
     S: Schedule,
 {
-    let raw = allocate(future, scheduler, State::new_detached());
+    let raw = allocate(future, scheduler, State::new_detached(), location);
     (Task { raw }, Notified { raw })
 }
 
-fn allocate<F, S>(future: F, scheduler: S, state: State) -> RawTask
+fn allocate<F, S>(
+    future: F,
+    scheduler: S,
+    state: State,
+    location: &'static Location<'static>,
+) -> RawTask
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -304,6 +337,7 @@ where
     // every field is written before `assume_init`.
     let cell = unsafe {
         (&raw mut (*ptr).header).write(Header::new(&Harness::<F, S>::VTABLE, state));
+        (&raw mut (*ptr).meta).write(Meta::new(location));
         (&raw mut (*ptr).scheduler).write(scheduler);
         (&raw mut (*ptr).stage).write(UnsafeCell::new(Stage::Running(future)));
         (&raw mut (*ptr).join_waker).write(UnsafeCell::new(None));

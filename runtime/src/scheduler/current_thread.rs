@@ -5,6 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::pin;
 use std::ptr::{self, NonNull};
 use std::task::{Context, Poll, Wake, Waker};
@@ -88,12 +89,16 @@ impl Shared {
         })
     }
 
-    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(
+        self: &Arc<Self>,
+        future: F,
+        location: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new(future, self.clone());
+        let (task, notified, join) = task::new(future, self.clone(), location);
         match self.owned.bind(task) {
             Ok(()) => self.schedule(notified),
             Err(task) => {

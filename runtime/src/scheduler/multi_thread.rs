@@ -34,6 +34,7 @@
 //! keeps its locality. The `lifo_stranded` benchmark measures the wait.
 
 use std::future::Future;
+use std::panic::Location;
 use std::ptr::{self, NonNull};
 
 use crossbeam_utils::CachePadded;
@@ -140,12 +141,16 @@ impl Shared {
         self.remotes.len()
     }
 
-    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(
+        self: &Arc<Self>,
+        future: F,
+        location: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new(future, self.clone());
+        let (task, notified, join) = task::new(future, self.clone(), location);
         worker::with_current(self, |core| {
             if let Some(core) = core {
                 core.adopt(&task, self);
@@ -163,8 +168,11 @@ impl Shared {
 
     /// Spawns many tasks, then wakes as many sleepers as they can use (up to
     /// one per task).
-    pub(crate) fn spawn_batch<F>(self: &Arc<Self>, futures: impl Iterator<Item = F>)
-    where
+    pub(crate) fn spawn_batch<F>(
+        self: &Arc<Self>,
+        futures: impl Iterator<Item = F>,
+        location: &'static Location<'static>,
+    ) where
         F: Future<Output = ()> + Send + 'static,
     {
         let mut queued = 0;
@@ -185,7 +193,7 @@ impl Shared {
         let mut woken = 0;
         worker::with_current(self, |mut core| {
             for future in futures {
-                let (task, notified) = task::new_detached(future, self.clone());
+                let (task, notified) = task::new_detached(future, self.clone(), location);
                 if let Some(core) = core.as_deref_mut() {
                     core.adopt(&task, self);
                 }

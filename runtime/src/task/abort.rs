@@ -52,6 +52,23 @@ impl AbortHandle {
         self.raw.remote_abort();
     }
 
+    /// The task's id, as [`braid::task::id()`](crate::task::id()) returns
+    /// inside it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = braid::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let handle = braid::spawn(async { braid::task::id() });
+    ///     let id = handle.abort_handle().id();
+    ///     assert_eq!(handle.await.unwrap(), id);
+    /// });
+    /// ```
+    pub fn id(&self) -> crate::task::Id {
+        self.raw.meta().id
+    }
+
     /// Whether the task has finished.
     ///
     /// # Examples
@@ -80,6 +97,7 @@ impl Drop for AbortHandle {
 impl fmt::Debug for AbortHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AbortHandle")
+            .field("id", &self.id())
             .field("finished", &self.is_finished())
             .finish()
     }

@@ -67,6 +67,8 @@ where
             }
         }
 
+        cell.meta.count_poll();
+        let _current = super::id::enter(cell.meta.id);
         // SAFETY: the runner's reference outlives this borrowed waker.
         let waker = unsafe { waker_ref(ptr) };
         let mut cx = Context::from_waker(&waker);

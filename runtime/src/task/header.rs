@@ -1,12 +1,16 @@
 //! The raw task layout: a header every task starts with, and the cell that
-//! holds the header, the scheduler, the future-or-output and the join waker.
+//! holds the header, the task's metadata, the scheduler, the
+//! future-or-output and the join waker.
 
 use std::future::Future;
+use std::panic::Location;
 use std::ptr::NonNull;
 use std::task::Waker;
+use std::time::Instant;
 
+use super::id::Id;
 use super::state::State;
-use crate::sync::UnsafeCell;
+use crate::sync::{CounterU64, Ordering, UnsafeCell};
 use braid_gather::JoinError;
 
 /// The part of a task that does not depend on its future's type. Every
@@ -50,6 +54,60 @@ pub(crate) struct Vtable {
     pub(crate) shutdown: unsafe fn(NonNull<Header>),
 }
 
+/// Who a task is and where it came from: read by `task::id()`, dumps and
+/// stall reports, never on the scheduling path. It sits right after the
+/// header in every cell, at [`META_OFFSET`], so it is found from an untyped
+/// task pointer.
+pub(crate) struct Meta {
+    pub(crate) id: Id,
+    /// Where the task was spawned (`#[track_caller]` on every spawn).
+    pub(crate) location: &'static Location<'static>,
+    pub(crate) spawned_at: Instant,
+    /// Polls so far: written only by the holder of `RUNNING` (a load and a
+    /// store, no read-modify-write), read by dumps.
+    polls: CounterU64,
+}
+
+impl Meta {
+    pub(crate) fn new(location: &'static Location<'static>) -> Meta {
+        Meta {
+            id: Id::next(),
+            location,
+            spawned_at: Instant::now(),
+            polls: CounterU64::new(0),
+        }
+    }
+
+    /// Counts a poll. Only the holder of `RUNNING` calls this.
+    pub(crate) fn count_poll(&self) {
+        let polls = self.polls.load(Ordering::Relaxed);
+        self.polls.store(polls + 1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn polls(&self) -> u64 {
+        self.polls.load(Ordering::Relaxed)
+    }
+}
+
+/// Where [`Meta`] sits in every cell: right after the header (whose size is
+/// a multiple of `Meta`'s alignment; the layout test checks it).
+pub(crate) const META_OFFSET: usize = std::mem::size_of::<Header>();
+
+impl Header {
+    /// The metadata of the task at `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` points at a live task, with the provenance of its whole
+    /// allocation (a pointer from `task::allocate`, not from a `&Header`),
+    /// and the task stays alive while the result is used.
+    pub(crate) unsafe fn meta<'a>(ptr: NonNull<Header>) -> &'a Meta {
+        // SAFETY: every cell is `repr(C)` with `meta` right after `header`
+        // at `META_OFFSET`; the caller guarantees liveness and provenance.
+        unsafe { ptr.cast::<u8>().add(META_OFFSET).cast::<Meta>().as_ref() }
+    }
+}
+
 /// What the stage holds over the task's life.
 pub(crate) enum Stage<F: Future> {
     Running(F),
@@ -62,6 +120,7 @@ pub(crate) enum Stage<F: Future> {
 #[repr(C)]
 pub(crate) struct Cell<F: Future, S> {
     pub(crate) header: Header,
+    pub(crate) meta: Meta,
     pub(crate) scheduler: S,
     /// Owned by whoever holds `RUNNING`, then (after `COMPLETE`) by the
     /// join handle, or by the completer if there is none.
@@ -103,9 +162,25 @@ mod tests {
             "task header must fit one cache line"
         );
         assert_eq!(offset_of!(Cell<Boxed, usize>, header), 0);
+    }
+
+    #[test]
+    fn meta_follows_the_header_in_every_cell() {
+        assert_eq!(offset_of!(Cell<Boxed, usize>, meta), META_OFFSET);
+        assert_eq!(offset_of!(Cell<Boxed, u8>, meta), META_OFFSET);
+        assert_eq!(
+            offset_of!(Cell<std::future::Ready<u128>, ()>, meta),
+            META_OFFSET
+        );
+        #[repr(align(64))]
+        struct Aligned;
+        assert_eq!(
+            offset_of!(Cell<std::future::Ready<Aligned>, u16>, meta),
+            META_OFFSET
+        );
         assert_eq!(
             offset_of!(Cell<Boxed, usize>, scheduler),
-            size_of::<Header>()
+            META_OFFSET + size_of::<Meta>()
         );
     }
 }

@@ -65,6 +65,23 @@ impl<T> JoinHandle<T> {
         self.raw.remote_abort();
     }
 
+    /// The task's id, as [`braid::task::id()`](crate::task::id()) returns
+    /// inside it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = braid::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let handle = braid::spawn(async { braid::task::id() });
+    ///     let id = handle.id();
+    ///     assert_eq!(handle.await.unwrap(), id);
+    /// });
+    /// ```
+    pub fn id(&self) -> crate::task::Id {
+        self.raw.meta().id
+    }
+
     /// Whether the task has finished (its output, or its error, is ready).
     ///
     /// # Examples
@@ -130,6 +147,7 @@ impl<T> Drop for JoinHandle<T> {
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinHandle")
+            .field("id", &self.id())
             .field("finished", &self.is_finished())
             .finish()
     }

@@ -114,6 +114,21 @@ impl OwnedTasks {
         count
     }
 
+    /// Calls `f` with every task in the list, under each shard's lock in
+    /// turn (so `f` must not spawn, nor complete a task). The list's
+    /// reference keeps each task alive during its call.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(RawTask)) {
+        for shard in self.shards.iter() {
+            let shard = shard.lock();
+            let mut next = shard.head;
+            while let Some(ptr) = next {
+                f(RawTask::from_ptr(ptr));
+                // SAFETY: the shard lock is held and `ptr` is linked here.
+                next = unsafe { with_links(ptr, |links| links.next) };
+            }
+        }
+    }
+
     /// Tasks alive in the runtime (for tests and metrics).
     pub(crate) fn len(&self) -> usize {
         self.shards.iter().map(|s| s.lock().len).sum()
@@ -223,7 +238,8 @@ mod tests {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        let (task, notified, join) = task::new(future, sched.clone());
+        let (task, notified, join) =
+            task::new(future, sched.clone(), std::panic::Location::caller());
         drop(join);
         match sched.owned.bind(task) {
             Ok(()) => {

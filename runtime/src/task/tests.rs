@@ -2,6 +2,7 @@
 //! without any runtime or driver, so Miri can check every pointer it uses.
 
 use std::future::{Future, poll_fn};
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
@@ -66,7 +67,7 @@ fn spawn_yield_complete_join_and_free() {
         cx.waker().wake_by_ref();
         Poll::Pending
     });
-    let (task, notified, mut join) = new(future, queue.clone());
+    let (task, notified, mut join) = new(future, queue.clone(), Location::caller());
     queue.schedule(notified);
     assert!(poll_join(&mut join).is_pending());
     assert_eq!(queue.run_all(), 2, "the self-wake re-queued the task once");
@@ -92,7 +93,7 @@ fn abort_cancels_an_idle_task_and_a_stored_waker_is_released() {
         *stored.lock() = Some(cx.waker().clone());
         Poll::<()>::Pending
     });
-    let (task, notified, mut join) = new(future, queue.clone());
+    let (task, notified, mut join) = new(future, queue.clone(), Location::caller());
     queue.schedule(notified);
     assert_eq!(queue.run_all(), 1);
     join.abort();
@@ -114,7 +115,7 @@ fn abort_cancels_an_idle_task_and_a_stored_waker_is_released() {
 fn dropping_the_join_handle_before_completion_drops_the_output_once() {
     static DROPS: AtomicUsize = AtomicUsize::new(0);
     let queue = Arc::new(Queue::default());
-    let (task, notified, join) = new(async { Tracked(&DROPS) }, queue.clone());
+    let (task, notified, join) = new(async { Tracked(&DROPS) }, queue.clone(), Location::caller());
     drop(join);
     queue.schedule(notified);
     assert_eq!(queue.run_all(), 1);
@@ -141,7 +142,7 @@ fn a_detached_task_runs_drops_its_future_once_and_is_freed() {
         cx.waker().wake_by_ref();
         Poll::Pending
     });
-    let (task, notified) = super::new_detached(future, queue.clone());
+    let (task, notified) = super::new_detached(future, queue.clone(), Location::caller());
     queue.schedule(notified);
     assert_eq!(queue.run_all(), 2, "the self-wake re-queued the task once");
     assert_eq!(DROPS.load(StdOrdering::SeqCst), 1);
@@ -155,7 +156,11 @@ fn a_detached_task_shut_down_before_it_runs_is_freed() {
     static DROPS: AtomicUsize = AtomicUsize::new(0);
     let queue = Arc::new(Queue::default());
     let tracked = Tracked(&DROPS);
-    let (task, notified) = super::new_detached(async move { drop(tracked) }, queue.clone());
+    let (task, notified) = super::new_detached(
+        async move { drop(tracked) },
+        queue.clone(),
+        Location::caller(),
+    );
     drop(notified);
     task.shutdown();
     assert_eq!(DROPS.load(StdOrdering::SeqCst), 1);

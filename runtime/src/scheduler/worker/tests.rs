@@ -35,6 +35,7 @@ fn pending_task(shared: &Arc<Shared>, drops: &'static AtomicUsize) -> Notified {
             std::future::pending::<()>().await
         },
         shared.clone(),
+        std::panic::Location::caller(),
     );
     drop(join);
     assert!(shared.owned.bind(task).is_ok());
@@ -161,7 +162,8 @@ fn a_searcher_watches_every_peer_slot_at_once() {
 /// A task that finishes at its first poll, allocated on `core` and bound to
 /// `shared`'s list, and its first queue entry.
 fn finishing_task_of(core: &mut Core, shared: &Arc<Shared>) -> Notified {
-    let (task, notified) = task::new_detached(async {}, shared.clone());
+    let (task, notified) =
+        task::new_detached(async {}, shared.clone(), std::panic::Location::caller());
     core.adopt(&task, shared);
     assert!(shared.owned.bind(task).is_ok());
     notified
@@ -193,7 +195,8 @@ fn a_task_freed_away_from_home_is_handed_back_and_freed_there() {
     );
     // Once shut down, a task is freed where it dies (a spawn refused by
     // the closed list is one such).
-    let (task, notified) = task::new_detached(async {}, shared.clone());
+    let (task, notified) =
+        task::new_detached(async {}, shared.clone(), std::panic::Location::caller());
     cores[1].adopt(&task, &shared);
     drop(notified);
     task.shutdown();

@@ -1,0 +1,120 @@
+//! Task ids: a number per task, unique for the life of the process, and the
+//! id of the task this thread is polling.
+
+use std::cell::Cell;
+use std::fmt;
+use std::num::NonZeroU64;
+
+use crate::sync::{CounterU64, Ordering, thread_local};
+
+/// A task's id: unique among all the tasks of the process, never reused.
+///
+/// Get it from [`JoinHandle::id`](crate::JoinHandle::id),
+/// [`AbortHandle::id`](crate::AbortHandle::id), or, inside the task, from
+/// [`id()`]. Dumps and stall reports name tasks by it.
+///
+/// # Examples
+///
+/// ```
+/// let rt = braid::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let handle = braid::spawn(async { braid::task::id() });
+///     let expected = handle.id();
+///     assert_eq!(handle.await.unwrap(), expected);
+/// });
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Id(NonZeroU64);
+
+/// The next id to hand out. A plain counter outside any modelled protocol,
+/// so std's atomic whatever the build.
+static NEXT_ID: CounterU64 = CounterU64::new(1);
+
+impl Id {
+    pub(crate) fn next() -> Id {
+        // Relaxed: only uniqueness matters, which the RMW gives.
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        Id(NonZeroU64::new(id).expect("task ids ran out"))
+    }
+
+    /// The id as a number.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = braid::Runtime::new().unwrap();
+    /// let handle = rt.spawn(async {});
+    /// assert!(handle.id().as_u64() > 0);
+    /// ```
+    pub fn as_u64(&self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Debug for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Id({})", self.0)
+    }
+}
+
+thread_local! {
+    /// The task this thread is polling, if any.
+    static CURRENT: Cell<Option<Id>> = const { Cell::new(None) };
+}
+
+/// The id of the task being polled on this thread.
+///
+/// # Panics
+///
+/// Outside a task (in `block_on`'s own future, or on a plain thread).
+///
+/// # Examples
+///
+/// ```
+/// let rt = braid::Runtime::new().unwrap();
+/// let (inner, outer) = rt.block_on(async {
+///     let handle = braid::spawn(async { braid::task::id() });
+///     let outer = handle.id();
+///     (handle.await.unwrap(), outer)
+/// });
+/// assert_eq!(inner, outer);
+/// ```
+#[track_caller]
+pub fn id() -> Id {
+    try_id().expect("`braid::task::id` called outside a task")
+}
+
+/// The id of the task being polled on this thread, or `None` outside one.
+///
+/// # Examples
+///
+/// ```
+/// assert!(braid::task::try_id().is_none());
+/// let rt = braid::Runtime::new().unwrap();
+/// let inside = rt.block_on(async { braid::spawn(async { braid::task::try_id() }).await.unwrap() });
+/// assert!(inside.is_some());
+/// ```
+pub fn try_id() -> Option<Id> {
+    CURRENT.with(Cell::get)
+}
+
+/// Makes `id` the current task's until dropped (restoring the previous one,
+/// for a task polled inside another's poll, as `block_on` in a blocking call
+/// does).
+pub(crate) struct CurrentGuard(Option<Id>);
+
+pub(crate) fn enter(id: Id) -> CurrentGuard {
+    CurrentGuard(CURRENT.with(|current| current.replace(Some(id))))
+}
+
+impl Drop for CurrentGuard {
+    fn drop(&mut self) {
+        CURRENT.with(|current| current.set(self.0));
+    }
+}
