@@ -15,11 +15,20 @@ step() { printf '\n==> %s\n' "$*"; }
 step "rustfmt"
 cargo fmt --all --check
 
+# The optional features of `braid` that ship; each is linted and tested on
+# its own, as a user turns it on.
+features=(hyper tokio-io tracing)
+
 step "clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
+for feature in "${features[@]}"; do
+    step "clippy with braid's feature '$feature'"
+    cargo clippy -p braid --all-targets --features "$feature" -- -D warnings
+done
 
 step "docs (broken or ambiguous links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc -p braid --no-deps --features "$(IFS=,; echo "${features[*]}")"
 
 step "doc examples use no hidden item"
 bash scripts/check-doc-examples.sh
@@ -32,6 +41,14 @@ cargo test --workspace
 # and own-token cancellation, panics, wake counts. The workspace run above
 # turns the feature on through the benches; say so here rather than rely
 # on it.
+for feature in "${features[@]}"; do
+    step "tests: braid with its feature '$feature' (unit, integration, doc)"
+    cargo test -p braid --features "$feature"
+done
+
+step "examples build (every feature on)"
+cargo build -p braid --examples --all-features
+
 step "tests: braid-gather without its tokio feature (hand-driven spawner)"
 cargo test -p braid-gather
 
