@@ -236,4 +236,6 @@ impl Wheel {
 }
 
 #[cfg(test)]
+mod reference_tests;
+#[cfg(test)]
 mod tests;
