@@ -193,8 +193,7 @@ impl Runtime {
                 shared.shutdown_tasks();
             }
         }
-        let blocking_timeout =
-            timeout.map(|timeout| deadline.saturating_duration_since(Instant::now()));
+        let blocking_timeout = timeout.map(|_| deadline.saturating_duration_since(Instant::now()));
         self.handle.inner.blocking().shutdown(blocking_timeout);
         if on_own_worker && !os_thread::panicking() {
             panic!(
