@@ -226,6 +226,12 @@ impl Driver {
             scheduled.shutdown();
         }
         self.shared.timers.shutdown();
+        #[cfg(all(unix, not(loom)))]
+        {
+            // Rule 6 of signal.rs: listeners see the shutdown.
+            drop(self.shared.signals.lock().take());
+            crate::signal::registry::wake_all();
+        }
     }
 }
 
@@ -251,12 +257,15 @@ fn turn(poller: &mut sys::Poller, shared: &Shared, timeout: Option<Duration>) ->
     }
     let mut woken = Vec::new();
     let mut saw_event = false;
+    let mut saw_signal = false;
     {
         let io = shared.io.lock();
         for (token, ready) in poller.events() {
             saw_event = true;
             if token == sys::WAKER_TOKEN {
                 shared.notified.store(false, Ordering::Release);
+            } else if is_signal_token(token) {
+                saw_signal = true;
             } else if let Some(scheduled) = io.slab.get(token) {
                 woken.push((scheduled.clone(), ready));
             }
@@ -266,5 +275,28 @@ fn turn(poller: &mut sys::Poller, shared: &Shared, timeout: Option<Duration>) ->
     for (scheduled, ready) in woken {
         scheduled.dispatch(ready);
     }
+    if saw_signal {
+        dispatch_signals(shared);
+    }
     saw_event
 }
+
+#[cfg(all(unix, not(loom)))]
+fn is_signal_token(token: usize) -> bool {
+    token == sys::SIGNAL_TOKEN
+}
+
+#[cfg(not(all(unix, not(loom))))]
+fn is_signal_token(_token: usize) -> bool {
+    false
+}
+
+#[cfg(all(unix, not(loom)))]
+fn dispatch_signals(shared: &Shared) {
+    if let Some(receiver) = shared.signals.lock().as_ref() {
+        crate::signal::registry::dispatch(receiver);
+    }
+}
+
+#[cfg(not(all(unix, not(loom))))]
+fn dispatch_signals(_shared: &Shared) {}

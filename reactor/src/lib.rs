@@ -19,5 +19,7 @@ pub mod driver;
 #[doc(hidden)]
 pub mod loom;
 pub mod net;
+#[cfg(all(unix, not(loom)))]
+pub mod signal;
 mod sync;
 pub mod time;

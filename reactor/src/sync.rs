@@ -47,3 +47,9 @@ mod lock {
 /// `std::task::Wake` takes std's `Arc` whatever the build; wakers made from
 /// it are not part of any modelled protocol.
 pub(crate) use std::sync::Arc as StdArc;
+
+/// What a signal handler touches, and the table it finds them in: std's
+/// whatever the build, as a handler runs outside any model (and the signal
+/// module is not built under loom).
+#[cfg(all(unix, not(loom)))]
+pub(crate) use std::sync::{OnceLock, atomic::AtomicBool as StdAtomicBool};

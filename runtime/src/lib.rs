@@ -77,7 +77,8 @@
 //! [`Builder::start_paused`] the clock stands still and jumps to the next
 //! timer whenever the runtime is idle, so timer tests run instantly and
 //! exactly. [`net`] has TCP and UDP sockets that implement the `futures-io`
-//! traits.
+//! traits. [`signal`] waits for Ctrl-C or any Unix signal, on the same
+//! driver (no signal thread).
 //!
 //! # The guide
 //!
@@ -117,6 +118,8 @@ pub use braid_gather::{
     gather, gather_settled, try_gather,
 };
 pub use braid_macros::{main, test};
+#[cfg(unix)]
+pub use braid_reactor::signal;
 pub use braid_reactor::{net, time};
 pub use builder::Builder;
 pub use context::EnterGuard;

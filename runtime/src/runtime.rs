@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::builder::Builder;
 use crate::context;
@@ -18,7 +18,10 @@ use crate::task::JoinHandle;
 /// Dropping it shuts it down: the workers stop, every task's future is
 /// dropped (queued, waiting or running ones alike) and the threads are
 /// joined. Blocking calls that are still running are not waited for; see
-/// [`shutdown_timeout`](Runtime::shutdown_timeout) to wait for them.
+/// [`shutdown_timeout`](Runtime::shutdown_timeout) to wait for them. A
+/// worker stuck inside one task's poll (blocking or looping without
+/// yielding) is waited for one second, then left detached with a line on
+/// stderr naming it, as `shutdown_timeout` does at its timeout.
 ///
 /// # Examples
 ///
@@ -133,8 +136,16 @@ impl Runtime {
         self.handle.enter()
     }
 
-    /// Shuts the runtime down, waiting at most `timeout` for blocking calls
-    /// that are still running (the async tasks are always dropped at once).
+    /// Shuts the runtime down, waiting at most `timeout` in all for the
+    /// worker threads to stop and for blocking calls that are still running.
+    ///
+    /// Queued and waiting tasks are dropped at once. A worker still inside a
+    /// task's poll when the time is up (a task that loops or blocks without
+    /// returning to the scheduler) is left running, detached, and a line on
+    /// stderr names it; that task's future is dropped on that thread when
+    /// its poll returns. Blocking calls still running are left the same
+    /// way (they cannot be interrupted). So this returns about `timeout`
+    /// after it is called, at the latest, whatever the tasks do.
     ///
     /// # Examples
     ///
@@ -150,10 +161,15 @@ impl Runtime {
         self.shutdown(Some(timeout));
     }
 
-    fn shutdown(&mut self, blocking_timeout: Option<Duration>) {
+    /// Stops the runtime. With `timeout`, waits that long at most for the
+    /// workers and the blocking calls together; without (a drop), waits
+    /// [`DROP_WORKER_WAIT`] at most for the workers and not for blocking
+    /// calls.
+    fn shutdown(&mut self, timeout: Option<Duration>) {
         if std::mem::replace(&mut self.shut_down, true) {
             return;
         }
+        let deadline = Instant::now() + timeout.unwrap_or(Duration::ZERO);
         // Dropped on one of its own workers: joining them from there would
         // wait for itself. The runtime still shuts down, without waiting
         // for its threads (they exit at their next check), and then says
@@ -165,11 +181,10 @@ impl Runtime {
         match &self.handle.inner {
             Scheduler::MultiThread(shared) => {
                 shared.signal_shutdown();
-                for worker in self.workers.drain(..) {
-                    // A worker only panics on a bug in the scheduler itself;
-                    // task panics are caught.
-                    worker.join().expect("a braid worker thread panicked");
-                }
+                join_workers(
+                    std::mem::take(&mut self.workers),
+                    timeout.unwrap_or(DROP_WORKER_WAIT),
+                );
                 let _enter = context::enter(&self.handle);
                 shared.shutdown_tasks();
             }
@@ -179,11 +194,52 @@ impl Runtime {
                 shared.shutdown_tasks();
             }
         }
+        let blocking_timeout = timeout.map(|_| deadline.saturating_duration_since(Instant::now()));
         self.handle.inner.blocking().shutdown(blocking_timeout);
         if on_own_worker && !os_thread::panicking() {
             panic!(
                 "a braid runtime was dropped (or shut down) from one of its own worker \
                  threads, which would wait for itself; drop it outside the runtime"
+            );
+        }
+    }
+}
+
+/// How long dropping a runtime waits for a worker stuck inside a task's
+/// poll before leaving it detached (see [`Runtime::shutdown_timeout`]).
+/// Workers stop within one poll of being told, so only a task that blocks
+/// or loops without yielding makes a drop wait at all.
+const DROP_WORKER_WAIT: Duration = Duration::from_secs(1);
+
+/// Joins the workers that stop within `timeout`; reports and detaches the
+/// others, which exit once the poll they are stuck in returns (the shutdown
+/// flag is already set).
+fn join_workers(mut workers: Vec<os_thread::JoinHandle<()>>, timeout: Duration) {
+    let start = Instant::now();
+    // The workers were just told to stop and normally have within
+    // microseconds: look often at first, then back off to a millisecond.
+    let mut pause = Duration::from_micros(10);
+    while workers.iter().any(|worker| !worker.is_finished()) {
+        let waited = start.elapsed();
+        if waited >= timeout {
+            break;
+        }
+        os_thread::sleep(pause.min(timeout - waited));
+        pause = (pause * 2).min(Duration::from_millis(1));
+    }
+    let count = workers.len();
+    for (index, worker) in workers.drain(..).enumerate() {
+        if worker.is_finished() {
+            // A worker only panics on a bug in the scheduler itself; task
+            // panics are caught.
+            worker.join().expect("a braid worker thread panicked");
+        } else {
+            eprintln!(
+                "braid: worker {index} of {count} (thread {:?}) is still inside a task's poll \
+                 {:?} after shutdown began; leaving it running detached (the task blocks or \
+                 loops without returning to the scheduler)",
+                worker.thread().name().unwrap_or("unnamed"),
+                start.elapsed(),
             );
         }
     }

@@ -36,6 +36,10 @@ pub(super) struct Shared {
     /// A wake of the mio waker is pending (rule 3).
     pub(super) notified: AtomicBool,
     pub(super) timers: Timers,
+    /// This driver's duplicate of the signal pipe, once a listener was made
+    /// on it (see `signal.rs`); taken at shutdown.
+    #[cfg(all(unix, not(loom)))]
+    pub(super) signals: Mutex<Option<mio::net::UnixStream>>,
 }
 
 #[derive(Debug, Default)]
@@ -146,6 +150,29 @@ impl Handle {
         self.shared.timers.len()
     }
 
+    /// Whether the driver has shut down.
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shared.io.lock().is_shutdown
+    }
+
+    /// Registers the signal pipe with this driver, unless it already is.
+    #[cfg(all(unix, not(loom)))]
+    pub(crate) fn watch_signals(&self) -> io::Result<()> {
+        let mut signals = self.shared.signals.lock();
+        if signals.is_some() {
+            return Ok(());
+        }
+        if self.is_shutdown() {
+            return Err(shutdown_error());
+        }
+        let mut receiver = crate::signal::registry::receiver()?;
+        self.shared
+            .registry
+            .register(&mut receiver, sys::SIGNAL_TOKEN, mio::Interest::READABLE)?;
+        *signals = Some(receiver);
+        Ok(())
+    }
+
     pub(crate) fn timers(&self) -> &Timers {
         &self.shared.timers
     }
@@ -187,6 +214,8 @@ impl Shared {
             io: Mutex::new(IoState::default()),
             notified: AtomicBool::new(false),
             timers: Timers::new(start_paused),
+            #[cfg(all(unix, not(loom)))]
+            signals: Mutex::new(None),
         }
     }
 

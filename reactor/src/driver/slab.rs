@@ -12,10 +12,12 @@ use crate::sync::Arc;
 const INDEX_BITS: u32 = 24;
 const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
 /// The all-ones index is never handed out, so no registration's token can
-/// equal the waker's token (`usize::MAX`).
+/// equal the waker's token (`usize::MAX`) or the signal pipe's.
 const MAX_SLOTS: usize = INDEX_MASK;
 const GENERATION_MASK: usize = usize::MAX >> INDEX_BITS;
 const _: () = assert!((GENERATION_MASK << INDEX_BITS | (MAX_SLOTS - 1)) != usize::MAX);
+#[cfg(all(unix, not(loom)))]
+const _: () = assert!(super::sys::SIGNAL_TOKEN & INDEX_MASK == INDEX_MASK);
 
 /// Live registrations.
 #[derive(Debug, Default)]

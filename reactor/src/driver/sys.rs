@@ -12,6 +12,11 @@ use std::time::Duration;
 /// The token of the waker that interrupts a blocked poll.
 pub(crate) const WAKER_TOKEN: usize = usize::MAX;
 
+/// The token of the signal pipe (see `signal.rs`). Its index bits are all
+/// ones, like the waker's, which the slab never hands out.
+#[cfg(all(unix, not(loom)))]
+pub(crate) const SIGNAL_TOKEN: usize = usize::MAX >> 1;
+
 /// Events one poll can return at most; more simply wait for the next turn.
 const EVENTS_CAPACITY: usize = 1024;
 
