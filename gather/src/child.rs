@@ -17,23 +17,48 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use crate::current;
-use crate::group::{Member, Outcome};
+use crate::group::Outcome;
 use crate::hold::Hold;
 use crate::token::Watch;
 use crate::{CancellationToken, JoinError};
 
-pub(crate) struct Child<F: Future>
+/// Where a child reports: its slot in a gather's group (`group::Member`)
+/// or in a task group (`task_group::Seat`).
+pub(crate) trait Parent: Send + 'static {
+    type Output: Send + 'static;
+
+    /// The group's token.
+    fn token(&self) -> &CancellationToken;
+
+    /// Whether this child alone was cancelled from outside (a task group's
+    /// abort handle).
+    fn is_aborted(&self) -> bool;
+
+    /// Leaves `waker` where a cancellation of the group, or an abort, will
+    /// wake it (rule 7 of `group.rs`); false if either happened already.
+    #[must_use]
+    fn wait(&self, waker: &Waker) -> bool;
+
+    /// For a child that waits on a token of its own: leaves `waker` where an
+    /// abort will wake it; false if aborted already.
+    #[must_use]
+    fn wait_for_abort(&self, waker: &Waker) -> bool;
+
+    /// Hands over the child's outcome; the child's future is gone.
+    fn complete(self, outcome: Outcome<Self::Output>);
+}
+
+pub(crate) struct Child<F: Future, P: Parent<Output = F::Output>>
 where
     F::Output: Send + 'static,
 {
     /// Structurally pinned: never moved, only dropped in place.
     future: Option<F>,
     /// `Some` until the slot is completed.
-    group: Option<Member<F::Output>>,
-    index: usize,
+    group: Option<P>,
     /// The child's own token, a child of the group's: made lazily (see
     /// `current::Lazy`), when the child asks for it or starts a gather.
     token: OnceCell<CancellationToken>,
@@ -43,15 +68,14 @@ where
     hold: OnceCell<Hold>,
 }
 
-impl<F: Future> Child<F>
+impl<F: Future, P: Parent<Output = F::Output>> Child<F, P>
 where
     F::Output: Send + 'static,
 {
-    pub(crate) fn new(future: F, group: Member<F::Output>, index: usize) -> Child<F> {
+    pub(crate) fn new(future: F, group: P) -> Child<F, P> {
         Child {
             future: Some(future),
             group: Some(group),
-            index,
             token: OnceCell::new(),
             watch_key: None,
             hold: OnceCell::new(),
@@ -85,10 +109,9 @@ where
             Ok(value) if group.token().is_cancelled() => discard(value),
             outcome => outcome,
         };
-        let index = self.index;
         match self.hold.take() {
-            None => group.complete(index, outcome),
-            Some(hold) => hold.finish(move || group.complete(index, outcome)),
+            None => group.complete(outcome),
+            Some(hold) => hold.finish(move || group.complete(outcome)),
         }
     }
 }
@@ -102,7 +125,7 @@ fn discard<T>(value: T) -> Outcome<T> {
     }
 }
 
-impl<F: Future> Future for Child<F>
+impl<F: Future, P: Parent<Output = F::Output>> Future for Child<F, P>
 where
     F::Output: Send + 'static,
 {
@@ -120,8 +143,15 @@ where
             return Poll::Ready(());
         };
         // The group's token covers a cancelled group; the child's own one
-        // (if made) also covers the child cancelling its own scope.
-        if group.token().is_cancelled()
+        // (if made) also covers the child cancelling its own scope; an
+        // abort cancels the child's scope too, so that whatever it started
+        // with its token stops with it.
+        let aborted = group.is_aborted();
+        if aborted && let Some(own) = this.token.get() {
+            own.cancel_contained();
+        }
+        if aborted
+            || group.token().is_cancelled()
             || this
                 .token
                 .get()
@@ -150,10 +180,16 @@ where
             // 7 of `group.rs`), which costs no token.
             Ok(Poll::Pending) => match this.token.get() {
                 Some(own) => match own.watch(&mut this.watch_key, cx) {
-                    Watch::Registered => return Poll::Pending,
+                    Watch::Registered if group.wait_for_abort(cx.waker()) => {
+                        return Poll::Pending;
+                    }
+                    Watch::Registered => {
+                        own.cancel_contained();
+                        Err(JoinError::cancelled())
+                    }
                     Watch::Cancelled => Err(JoinError::cancelled()),
                 },
-                None if group.wait(this.index, cx.waker()) => return Poll::Pending,
+                None if group.wait(cx.waker()) => return Poll::Pending,
                 None => Err(JoinError::cancelled()),
             },
         };
@@ -162,7 +198,7 @@ where
     }
 }
 
-impl<F: Future> Drop for Child<F>
+impl<F: Future, P: Parent<Output = F::Output>> Drop for Child<F, P>
 where
     F::Output: Send + 'static,
 {
@@ -175,13 +211,12 @@ where
     }
 }
 
-impl<F: Future> fmt::Debug for Child<F>
+impl<F: Future, P: Parent<Output = F::Output>> fmt::Debug for Child<F, P>
 where
     F::Output: Send + 'static,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Child")
-            .field("index", &self.index)
             .field("finished", &self.group.is_none())
             .finish_non_exhaustive()
     }
@@ -213,11 +248,11 @@ mod tests {
         let group = group::<u64>(1);
         let padding = [3_u8; 64];
         let future = async move { u64::from(padding[63]) };
-        let task = crate::ChildTask::new(Child::new(future, group.member(), 0));
+        let task = crate::ChildTask::new(Child::new(future, group.member(0)));
         assert!(
             task.is_inline(),
             "a Child is {} bytes",
-            size_of::<Child<std::future::Ready<[u8; 64]>>>()
+            size_of::<Child<std::future::Ready<[u8; 64]>, crate::group::Member<[u8; 64]>>>()
         );
         drop(task);
         assert!(group.take(0).unwrap().unwrap_err().is_cancelled());
@@ -234,7 +269,7 @@ mod tests {
             std::future::ready(()).await;
             *by_ref == 5 && crate::current_token().is_some()
         };
-        let mut child = Box::pin(Child::new(future, group.member(), 0));
+        let mut child = Box::pin(Child::new(future, group.member(0)));
         assert!(child.as_mut().poll(&mut cx).is_ready());
         assert!(group.take(0).unwrap().unwrap());
         assert!(crate::current_token().is_none());
@@ -244,7 +279,7 @@ mod tests {
     fn a_cancelled_child_drops_its_future_and_reports_cancelled() {
         let group = group::<()>(2);
         let mut cx = Context::from_waker(Waker::noop());
-        let mut pending = Box::pin(Child::new(std::future::pending(), group.member(), 0));
+        let mut pending = Box::pin(Child::new(std::future::pending(), group.member(0)));
         assert!(pending.as_mut().poll(&mut cx).is_pending());
         group.token().cancel();
         assert!(pending.as_mut().poll(&mut cx).is_ready());
@@ -256,9 +291,9 @@ mod tests {
     fn a_panic_and_an_unpolled_drop_are_reported() {
         let group = group::<u8>(2);
         let mut cx = Context::from_waker(Waker::noop());
-        let mut panics = Box::pin(Child::new(async { panic!("in child") }, group.member(), 0));
+        let mut panics = Box::pin(Child::new(async { panic!("in child") }, group.member(0)));
         assert!(panics.as_mut().poll(&mut cx).is_ready());
-        drop(Child::new(async { 1 }, group.member(), 1));
+        drop(Child::new(async { 1 }, group.member(1)));
         assert_eq!(group.remaining(), 0);
         assert!(group.take(0).unwrap().unwrap_err().is_panic());
         assert!(group.take(1).unwrap().unwrap_err().is_cancelled());

@@ -59,6 +59,7 @@ use std::task::Waker;
 
 use crossbeam_utils::CachePadded;
 
+use crate::child::Parent;
 use crate::hold::HoldGuard;
 use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
 use crate::{CancellationToken, JoinError};
@@ -124,6 +125,8 @@ pub(crate) struct Group<T> {
 /// [`complete`](Member::complete).
 pub(crate) struct Member<T> {
     header: NonNull<Header<T>>,
+    /// The child's index: the slot it completes.
+    index: usize,
     /// Whether this member holds a reference of its own.
     counted: bool,
     _owns: PhantomData<Outcome<T>>,
@@ -161,8 +164,8 @@ impl<T> Group<T> {
         &self.header().token
     }
 
-    /// A child's way to the group (rule 6).
-    pub(crate) fn member(&self) -> Member<T> {
+    /// Child `index`'s way to the group (rule 6).
+    pub(crate) fn member(&self, index: usize) -> Member<T> {
         let counted = self.header().config.wake_each;
         if counted {
             // A reference of the member's own, made from this one (see
@@ -171,6 +174,7 @@ impl<T> Group<T> {
         }
         Member {
             header: self.header,
+            index,
             counted,
             _owns: PhantomData,
         }
@@ -186,26 +190,40 @@ impl<T> Group<T> {
     }
 }
 
-impl<T> Member<T> {
-    /// The group's cancellation token.
-    pub(crate) fn token(&self) -> &CancellationToken {
+impl<T: Send + 'static> Parent for Member<T> {
+    type Output = T;
+
+    fn token(&self) -> &CancellationToken {
         // SAFETY: a member keeps the group alive until it completes (rule 6).
         &unsafe { self.header.as_ref() }.token
     }
 
-    /// Rule 7: child `index`, with no token of its own, waits for `waker`
-    /// to be woken by its future or by a cancellation of the group.
-    /// Returns false if the group is already cancelled.
-    #[must_use]
-    pub(crate) fn wait(&self, index: usize, waker: &Waker) -> bool {
+    fn is_aborted(&self) -> bool {
+        false
+    }
+
+    /// Rule 7: the child, with no token of its own, waits for `waker` to be
+    /// woken by its future or by a cancellation of the group.
+    fn wait(&self, waker: &Waker) -> bool {
         let group = Group::view(self.header);
-        group.slot(index).waker.register(waker);
+        group.slot(self.index).waker.register(waker);
         !group.header().token.is_cancelled()
     }
 
+    fn wait_for_abort(&self, _waker: &Waker) -> bool {
+        true
+    }
+
+    fn complete(self, outcome: Outcome<T>) {
+        let index = self.index;
+        self.complete_at(index, outcome);
+    }
+}
+
+impl<T> Member<T> {
     /// Rules 1–3 and 6: child `index` hands over its outcome, and its
     /// reference or share.
-    pub(crate) fn complete(self, index: usize, outcome: Outcome<T>) {
+    pub(crate) fn complete_at(self, index: usize, outcome: Outcome<T>) {
         let member = ManuallyDrop::new(self);
         let group = Group::view(member.header);
         let header = group.header();

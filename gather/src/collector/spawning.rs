@@ -26,7 +26,7 @@ where
 {
     fn next_child(&mut self, group: &Group<F::Output>, index: usize) -> Option<ChildTask> {
         let future = self.next()?;
-        Some(ChildTask::new(Child::new(future, group.member(), index)))
+        Some(ChildTask::new(Child::new(future, group.member(index))))
     }
 
     fn forget(&mut self, count: usize) {

@@ -30,7 +30,7 @@ fn values_come_back_by_index_and_leftovers_are_dropped_once() {
     let drops = Arc::new(AtomicUsize::new(0));
     let group = Group::new(4, CancellationToken::new(), config(true));
     for index in [3, 1, 0, 2] {
-        group.member().complete(index, Ok(Tracked(drops.clone())));
+        group.member(index).complete(Ok(Tracked(drops.clone())));
     }
     assert_eq!(group.remaining(), 0);
     let order: Vec<_> = (0..4).map(|k| group.finished_at(k).unwrap()).collect();
@@ -48,9 +48,9 @@ fn unfinished_slots_are_not_dropped() {
     // Members with references of their own (`wake_each`): the two children
     // that never finish hold none, so dropping the collector's frees it.
     let group = Group::new(3, CancellationToken::new(), config(true));
-    let child = group.member();
+    let child = group.member(0);
     assert!(group.take(0).is_none());
-    child.complete(0, Ok(Tracked(drops.clone())));
+    child.complete(Ok(Tracked(drops.clone())));
     assert_eq!(group.remaining(), 2);
     drop(group);
     assert_eq!(drops.load(Ordering::SeqCst), 1);
@@ -68,10 +68,10 @@ fn first_failure_cancels_the_token() {
             wake_each: false,
         },
     );
-    group.member().complete(2, Ok(1));
+    group.member(2).complete(Ok(1));
     assert!(!group.token().is_cancelled());
-    group.member().complete(1, Err(JoinError::cancelled()));
-    group.member().complete(0, Err(JoinError::cancelled()));
+    group.member(1).complete(Err(JoinError::cancelled()));
+    group.member(0).complete(Err(JoinError::cancelled()));
     assert_eq!(group.failure(), Some(1));
     assert!(group.token().is_cancelled());
     assert!(!token.is_cancelled());
@@ -81,15 +81,15 @@ fn first_failure_cancels_the_token() {
 #[should_panic(expected = "completed twice")]
 fn completing_twice_names_the_mistake() {
     let group = Group::new(1, CancellationToken::new(), config::<u8>(false));
-    group.member().complete(0, Ok(1));
-    group.member().complete(0, Ok(2));
+    group.member(0).complete(Ok(1));
+    group.member(0).complete(Ok(2));
 }
 
 #[test]
 #[should_panic(expected = "taken twice")]
 fn taking_twice_names_the_mistake() {
     let group = Group::new(1, CancellationToken::new(), config::<u8>(false));
-    group.member().complete(0, Ok(1));
+    group.member(0).complete(Ok(1));
     let _ = group.take(0);
     let _ = group.take(0);
 }
@@ -100,7 +100,7 @@ fn the_hold_is_released_after_the_last_values_are_dropped() {
     let hold = Hold::new();
     let group = Group::new(2, CancellationToken::new(), config(false));
     group.hold_until_released(hold.link().try_guard().unwrap());
-    group.member().complete(0, Ok(Tracked(drops.clone())));
+    group.member(0).complete(Ok(Tracked(drops.clone())));
     // What the enclosing child's completion saw when it ran.
     let seen = Arc::new(AtomicUsize::new(usize::MAX));
     let (drops_then, record) = (drops.clone(), seen.clone());
@@ -110,9 +110,9 @@ fn the_hold_is_released_after_the_last_values_are_dropped() {
         usize::MAX,
         "the group is alive"
     );
-    let last_child = group.member();
+    let last_child = group.member(1);
     drop(group);
-    last_child.complete(1, Ok(Tracked(drops.clone())));
+    last_child.complete(Ok(Tracked(drops.clone())));
     assert_eq!(
         seen.load(Ordering::SeqCst),
         2,
@@ -134,9 +134,9 @@ fn children_on_many_threads() {
     let group = Group::new(64, CancellationToken::new(), config(true));
     let threads: Vec<_> = (0..64)
         .map(|index| {
-            let child = group.member();
+            let child = group.member(index);
             let drops = drops.clone();
-            crate::sync::thread::spawn(move || child.complete(index, Ok(Tracked(drops))))
+            crate::sync::thread::spawn(move || child.complete(Ok(Tracked(drops))))
         })
         .collect();
     threads.into_iter().for_each(|t| t.join().unwrap());
@@ -154,14 +154,13 @@ fn children_on_threads_sharing_one_reference() {
     const CHILDREN: usize = 8;
     let drops = Arc::new(AtomicUsize::new(0));
     let group = Group::new(CHILDREN, CancellationToken::new(), config(false));
-    let members: Vec<_> = (0..CHILDREN).map(|_| group.member()).collect();
+    let members: Vec<_> = (0..CHILDREN).map(|index| group.member(index)).collect();
     drop(group);
     let threads: Vec<_> = members
         .into_iter()
-        .enumerate()
-        .map(|(index, child)| {
+        .map(|child| {
             let drops = drops.clone();
-            crate::sync::thread::spawn(move || child.complete(index, Ok(Tracked(drops))))
+            crate::sync::thread::spawn(move || child.complete(Ok(Tracked(drops))))
         })
         .collect();
     threads.into_iter().for_each(|t| t.join().unwrap());
@@ -176,7 +175,7 @@ fn children_on_threads_sharing_one_reference() {
 fn forgetting_the_last_children_releases_their_reference() {
     let drops = Arc::new(AtomicUsize::new(0));
     let group = Group::new(3, CancellationToken::new(), config(false));
-    group.member().complete(0, Ok(Tracked(drops.clone())));
+    group.member(0).complete(Ok(Tracked(drops.clone())));
     // The other two are never spawned: the collector counts them down,
     // which leaves its own reference as the only one.
     group.forget_unspawned(2);
@@ -190,7 +189,7 @@ fn forgetting_the_last_children_releases_their_reference() {
     );
     // Forgetting nothing once every child is done releases nothing twice.
     let group = Group::new(1, CancellationToken::new(), config(false));
-    group.member().complete(0, Ok(Tracked(drops.clone())));
+    group.member(0).complete(Ok(Tracked(drops.clone())));
     group.forget_unspawned(0);
     drop(group);
     assert_eq!(drops.load(Ordering::SeqCst), 2);
