@@ -125,7 +125,6 @@ pub(crate) async fn demo() -> io::Result<Demo> {
     println!(
         "[client] / -> {root:?}; visits -> {visits:?}; greet -> {greeting}; /nowhere -> {missing}"
     );
-    drop(call);
     drop(sender);
 
     stop.cancel();
