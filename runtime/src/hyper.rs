@@ -50,7 +50,7 @@
 //! the `tokio-io` feature. A library that needs a Tokio *runtime* (its
 //! timers, its sockets, `tokio::spawn`: reqwest, sqlx) cannot run on
 //! braid's workers. Give it a Tokio runtime of its own, on its own threads,
-//! and send its work there through a [`tokio::runtime::Handle`]: the
+//! and send its work there through a `tokio::runtime::Handle`: the
 //! `JoinHandle` that `Handle::spawn` returns is a plain future, which a
 //! braid task awaits like any other.
 //!

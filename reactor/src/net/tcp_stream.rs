@@ -24,6 +24,11 @@ use std::task::{Context, Poll};
 /// writer. `poll_close` shuts down the write half; the peer then reads
 /// end-of-file.
 ///
+/// With braid's feature `hyper` it also implements `hyper::rt::{Read,
+/// Write}`, and with `tokio-io` `tokio::io::{AsyncRead, AsyncWrite}`, with
+/// the same semantics; those reads fill the caller's uninitialised buffer
+/// directly.
+///
 /// # Examples
 ///
 /// ```

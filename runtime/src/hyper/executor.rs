@@ -15,10 +15,11 @@ use std::future::Future;
 /// use hyper::rt::Executor as _;
 ///
 /// braid::Runtime::new().unwrap().block_on(async {
-///     let (sender, receiver) = std::sync::mpsc::channel();
-///     braid::hyper::Executor::new().execute(async move { sender.send(7).unwrap() });
-///     braid::time::sleep(std::time::Duration::from_millis(10)).await;
-///     assert_eq!(receiver.recv().unwrap(), 7);
+///     let done = braid::CancellationToken::new();
+///     let signal = done.clone();
+///     braid::hyper::Executor::new().execute(async move { signal.cancel() });
+///     // The spawned task ran.
+///     done.cancelled().await;
 /// });
 /// ```
 #[derive(Clone, Copy, Debug, Default)]

@@ -1,0 +1,101 @@
+//! Graceful shutdown of `braid::hyper::serve`: the request in flight is
+//! answered, idle connections are closed, new connections are refused, and
+//! `serve` returns once every connection is gone.
+#![cfg(feature = "hyper")]
+
+#[path = "support/http.rs"]
+mod http;
+mod support;
+
+use braid::CancellationToken;
+use braid::net::TcpStream;
+use futures::io::AsyncReadExt;
+use http::{Client, start, text};
+use hyper::StatusCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use support::{eventually, multi};
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn graceful_shutdown_finishes_the_request_in_flight_then_returns() {
+    eventually(|| {
+        multi(2).block_on(async {
+            let entered = Arc::new(AtomicUsize::new(0));
+            let release = CancellationToken::new();
+            let (on_enter, gate) = (entered.clone(), release.clone());
+            let server = start(move |request| {
+                let (on_enter, gate) = (on_enter.clone(), gate.clone());
+                async move {
+                    if request.uri().path() == "/slow" {
+                        on_enter.fetch_add(1, Ordering::SeqCst);
+                        gate.cancelled().await;
+                        text("slow done")
+                    } else {
+                        text("quick")
+                    }
+                }
+            })
+            .await;
+            let addr = server.addr;
+
+            // An idle keep-alive connection, and a slow request in flight.
+            let mut idle = TcpStream::connect(addr).await.unwrap();
+            let mut slow_client = Client::connect(addr).await.unwrap();
+            let slow = braid::spawn(async move { slow_client.get("/slow").await });
+            while entered.load(Ordering::SeqCst) == 0 {
+                braid::time::sleep(Duration::from_millis(1)).await;
+            }
+
+            server.begin_stop();
+            // The idle connection is closed: its client reads end-of-file.
+            let mut buf = [0; 16];
+            assert_eq!(idle.read(&mut buf).await.unwrap(), 0);
+            // New connections are refused.
+            let mut attempts = 0;
+            while TcpStream::connect(addr).await.is_ok() {
+                attempts += 1;
+                assert!(
+                    attempts < 1000,
+                    "the listener still accepts after shutdown began"
+                );
+                braid::time::sleep(Duration::from_millis(1)).await;
+            }
+            // `serve` waits for the slow request.
+            braid::time::sleep(Duration::from_millis(50)).await;
+            assert!(
+                !server.is_finished(),
+                "serve returned with a request in flight"
+            );
+            assert!(!slow.is_finished());
+
+            release.cancel();
+            let (status, body) = slow.await.unwrap().unwrap();
+            assert_eq!((status, body.as_str()), (StatusCode::OK, "slow done"));
+            server.join().await.unwrap();
+        })
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn dropping_the_server_drops_its_connections() {
+    eventually(|| {
+        multi(2).block_on(async {
+            let listener = braid::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let service = http::Svc(|_| async {
+                std::future::pending::<()>().await;
+                text("never")
+            });
+            let server = braid::spawn(braid::hyper::serve(listener, service).into_future());
+            let mut client = Client::connect(addr).await.unwrap();
+            let request = braid::spawn(async move { client.get("/").await });
+            braid::time::sleep(Duration::from_millis(20)).await;
+            server.abort();
+            // The connection goes with the server: the client sees it close.
+            assert!(request.await.unwrap().is_err());
+        })
+    });
+}
