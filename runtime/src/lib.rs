@@ -80,6 +80,17 @@
 //! traits. [`signal`] waits for Ctrl-C or any Unix signal, on the same
 //! driver (no signal thread).
 //!
+//! # Companion crates
+//!
+//! braid is the runtime: tasks, time, sockets, signals, gather. The rest
+//! comes from runtime-agnostic crates that work on it as they are:
+//! `futures` (or `futures-lite`) for `AsyncReadExt`/`AsyncWriteExt` on
+//! sockets and for `select!`; `async-channel` or `futures::channel` for
+//! channels; `async-lock` for a mutex, read-write lock or semaphore;
+//! `async-fs` and `async-process` for files and processes. The guide's
+//! [Coming from Tokio](guide::coming_from_tokio) page maps each Tokio item
+//! to its braid counterpart or crate.
+//!
 //! # The guide
 //!
 //! The [`guide`] walks from a first program through tasks, gather,
