@@ -101,6 +101,7 @@ mod scheduler;
 mod spawn;
 mod sync;
 mod task;
+mod unhandled_panic;
 
 pub use braid_gather::{
     AsCompleted, CancellationToken, Gather, GatherError, GatherSettled, JoinError, TryGather,
@@ -116,3 +117,4 @@ pub use handle::{Handle, TryCurrentError};
 pub use runtime::Runtime;
 pub use spawn::{spawn, spawn_blocking, yield_now};
 pub use task::{AbortHandle, JoinHandle};
+pub use unhandled_panic::UnhandledPanic;

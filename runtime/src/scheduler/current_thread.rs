@@ -21,6 +21,7 @@ use super::park::{Parker, Unparker};
 use crate::blocking::BlockingPool;
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Mutex, Ordering, StdArc, thread_local};
 use crate::task::{self, Header, JoinHandle, Notified, OwnedTasks, Schedule};
+use crate::unhandled_panic::PanicPolicy;
 
 /// Tasks run between two polls of the `block_on` future, and ticks (polls
 /// of the `block_on` future or of a task) between two looks at the injector
@@ -42,6 +43,7 @@ pub(crate) struct Shared {
     /// Other threads inside `block_on` that are awake (paused clocks only):
     /// they may still register timers, so the clock must not jump.
     block_on_busy: StdArc<AtomicUsize>,
+    pub(crate) panics: PanicPolicy,
 }
 
 struct Core {
@@ -103,6 +105,7 @@ impl Shared {
             driver,
             blocking,
             block_on_busy: StdArc::new(AtomicUsize::new(0)),
+            panics: PanicPolicy::new(),
         })
     }
 
@@ -346,5 +349,11 @@ impl Schedule for Arc<Shared> {
 
     fn release(&self, task: NonNull<Header>) -> bool {
         self.owned.remove(task)
+    }
+
+    fn unhandled_panic(&self, payload: Box<dyn std::any::Any + Send>) {
+        if self.panics.report(payload) {
+            self.signal_shutdown();
+        }
     }
 }
