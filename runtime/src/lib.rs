@@ -108,7 +108,7 @@ pub use braid_gather::{
     WaitForCancellation, as_completed, current_token, gather, gather_settled, try_gather,
 };
 pub use braid_macros::{main, test};
-#[cfg(unix)]
+#[cfg(all(unix, not(loom)))]
 pub use braid_reactor::signal;
 pub use braid_reactor::{net, time};
 pub use builder::Builder;
