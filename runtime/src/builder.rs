@@ -9,6 +9,7 @@ use crate::handle::Handle;
 use crate::runtime::Runtime;
 use crate::scheduler::{CurrentThread, DriverCell, MultiThread, Scheduler, run_worker};
 use crate::sync::{Arc, os_thread};
+use crate::unhandled_panic::UnhandledPanic;
 
 /// Configures a runtime. Setters take `&mut self` and chain.
 ///
@@ -29,6 +30,7 @@ pub struct Builder {
     thread_name: String,
     max_blocking_threads: usize,
     start_paused: bool,
+    unhandled_panic: UnhandledPanic,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,6 +95,7 @@ impl Builder {
             thread_name: "braid-worker".to_owned(),
             max_blocking_threads: 512,
             start_paused: false,
+            unhandled_panic: UnhandledPanic::Ignore,
         }
     }
 
@@ -157,6 +160,33 @@ impl Builder {
         self
     }
 
+    /// What a task's panic that nobody observes through its `JoinHandle`
+    /// does (default [`UnhandledPanic::Ignore`]); see [`UnhandledPanic`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use braid::UnhandledPanic;
+    ///
+    /// let rt = braid::Builder::new_multi_thread()
+    ///     .unhandled_panic(UnhandledPanic::ShutdownRuntime)
+    ///     .build()
+    ///     .unwrap();
+    /// let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    ///     rt.block_on(async {
+    ///         drop(braid::spawn(async { panic!("worker lost its config") }));
+    ///         std::future::pending::<()>().await
+    ///     })
+    /// }));
+    /// let payload = stopped.unwrap_err();
+    /// let message = payload.downcast_ref::<String>().unwrap();
+    /// assert!(message.contains("worker lost its config"));
+    /// ```
+    pub fn unhandled_panic(&mut self, policy: UnhandledPanic) -> &mut Builder {
+        self.unhandled_panic = policy;
+        self
+    }
+
     /// Starts the runtime.
     ///
     /// # Errors
@@ -184,6 +214,7 @@ impl Builder {
         match self.flavor {
             Flavor::CurrentThread => {
                 let shared = CurrentThread::new(driver, blocking.clone());
+                shared.panics.set(self.unhandled_panic);
                 let handle = Handle::new(Scheduler::CurrentThread(shared));
                 blocking.set_handle(handle.clone());
                 Ok(Runtime::from_parts(handle, Vec::new()))
@@ -201,6 +232,7 @@ impl Builder {
                     None => os_thread::available_parallelism().map_or(1, usize::from),
                 };
                 let (shared, cores) = MultiThread::new(workers, driver, blocking.clone());
+                shared.panics.set(self.unhandled_panic);
                 let handle = Handle::new(Scheduler::MultiThread(shared.clone()));
                 blocking.set_handle(handle.clone());
                 let mut threads = Vec::with_capacity(workers);
@@ -240,6 +272,7 @@ impl fmt::Debug for Builder {
             .field("thread_name", &self.thread_name)
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("start_paused", &self.start_paused)
+            .field("unhandled_panic", &self.unhandled_panic)
             .finish()
     }
 }

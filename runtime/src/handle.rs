@@ -155,7 +155,9 @@ impl Handle {
     /// # Panics
     ///
     /// When called from a thread that is already driving async tasks (a
-    /// worker, or inside another `block_on`).
+    /// worker, or inside another `block_on`); and, on a runtime built with
+    /// [`UnhandledPanic::ShutdownRuntime`](crate::UnhandledPanic), once a
+    /// task's unobserved panic has shut it down, with that panic's message.
     ///
     /// # Examples
     ///
@@ -166,6 +168,7 @@ impl Handle {
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _guard = context::enter_driving(self, "block_on");
+        let future = self.inner.panics().guard(future);
         match &self.inner {
             Scheduler::MultiThread(shared) => shared.block_on(future),
             Scheduler::CurrentThread(shared) => shared.block_on(future),

@@ -122,6 +122,7 @@ mod scheduler;
 mod spawn;
 mod sync;
 pub mod task;
+mod unhandled_panic;
 
 pub use braid_gather::{
     AsCompleted, CancellationToken, DropGuard, Gather, GatherError, GatherSettled, JoinError,
@@ -129,7 +130,7 @@ pub use braid_gather::{
     gather, gather_settled, try_gather,
 };
 pub use braid_macros::{main, test};
-#[cfg(unix)]
+#[cfg(all(unix, not(loom)))]
 pub use braid_reactor::signal;
 pub use braid_reactor::{net, time};
 pub use builder::Builder;
@@ -139,3 +140,4 @@ pub use handle::{Handle, TryCurrentError};
 pub use runtime::Runtime;
 pub use spawn::{spawn, spawn_blocking, yield_now};
 pub use task::{AbortHandle, JoinHandle};
+pub use unhandled_panic::UnhandledPanic;

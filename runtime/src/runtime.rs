@@ -68,7 +68,10 @@ impl Runtime {
     /// # Panics
     ///
     /// When called from inside a runtime (a task, or another `block_on`):
-    /// blocking there would stall the tasks that thread drives.
+    /// blocking there would stall the tasks that thread drives. And, on a
+    /// runtime built with
+    /// [`UnhandledPanic::ShutdownRuntime`](crate::UnhandledPanic), once a
+    /// task's unobserved panic has shut it down, with that panic's message.
     ///
     /// # Examples
     ///

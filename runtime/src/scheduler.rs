@@ -23,6 +23,7 @@ use std::panic::Location;
 use crate::blocking::BlockingPool;
 use crate::sync::Arc;
 use crate::task::JoinHandle;
+use crate::unhandled_panic::PanicPolicy;
 
 /// A runtime's scheduler, of either flavour.
 #[derive(Clone)]
@@ -58,6 +59,14 @@ impl Scheduler {
         match self {
             Scheduler::MultiThread(shared) => shared.driver.as_ref(),
             Scheduler::CurrentThread(shared) => shared.driver.as_ref(),
+        }
+    }
+
+    /// What an unobserved task panic does, and whether one shut it down.
+    pub(crate) fn panics(&self) -> &PanicPolicy {
+        match self {
+            Scheduler::MultiThread(shared) => &shared.panics,
+            Scheduler::CurrentThread(shared) => &shared.panics,
         }
     }
 

@@ -94,6 +94,13 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
         let _ = task;
         false
     }
+
+    /// A panic of one of its tasks that nobody observed: the output
+    /// holding it was dropped unread (see `unhandled_panic.rs`). By
+    /// default it is dropped.
+    fn unhandled_panic(&self, payload: Box<dyn std::any::Any + Send>) {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(payload)));
+    }
 }
 
 /// An untyped pointer to a task. Holds no reference by itself.

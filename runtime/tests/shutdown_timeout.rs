@@ -118,3 +118,46 @@ fn the_stuck_worker_exits_and_drops_its_task_once_the_poll_returns() {
     });
     assert_eq!(drops.count(), 1);
 }
+
+/// Run by `the_stuck_worker_is_named_on_stderr`, in a child process whose
+/// stderr it reads: a shutdown that leaves a stuck worker behind.
+#[test]
+#[ignore = "run in a child process by the_stuck_worker_is_named_on_stderr"]
+fn stuck_shutdown_in_a_child_process() {
+    let stop = Arc::new(AtomicBool::new(false));
+    let rt = braid::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("stuck-worker")
+        .build()
+        .unwrap();
+    let (started_tx, started_rx) = mpsc::channel();
+    drop(rt.spawn(SpinInPoll {
+        started: started_tx,
+        stop: stop.clone(),
+    }));
+    started_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    rt.shutdown_timeout(Duration::from_millis(50));
+    stop.store(true, Ordering::Release);
+}
+
+#[test]
+fn the_stuck_worker_is_named_on_stderr() {
+    let output = support::eventually(|| {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "stuck_shutdown_in_a_child_process",
+                "--ignored",
+                "--nocapture",
+            ])
+            .output()
+            .unwrap()
+    });
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("worker 0 of 1 (thread \"stuck-worker\") is still inside a task's poll")
+            && stderr.contains("leaving it running detached"),
+        "{stderr}"
+    );
+}

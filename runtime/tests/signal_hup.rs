@@ -2,7 +2,7 @@
 //! listeners on a current-thread and a multi-thread runtime at once, and
 //! `recv` ends with `None` once the listener's runtime is gone. Signals are
 //! process-wide: each test here uses its own kind.
-#![cfg(unix)]
+#![cfg(all(unix, not(loom)))]
 
 mod support;
 

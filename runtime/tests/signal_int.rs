@@ -1,6 +1,6 @@
 //! `braid::signal::ctrl_c` and SIGTERM, delivered to the test process.
 //! Signals are process-wide, so this binary holds this one test.
-#![cfg(unix)]
+#![cfg(all(unix, not(loom)))]
 
 mod support;
 

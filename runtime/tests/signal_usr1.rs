@@ -2,7 +2,7 @@
 //! delivery, a dropped listener is no obstacle, and a listener only sees
 //! deliveries made after it was created. Signals are process-wide, so this
 //! binary holds this one test.
-#![cfg(unix)]
+#![cfg(all(unix, not(loom)))]
 
 mod support;
 

@@ -151,6 +151,7 @@ impl Handle {
     }
 
     /// Whether the driver has shut down.
+    #[cfg(all(unix, not(loom)))]
     pub(crate) fn is_shutdown(&self) -> bool {
         self.shared.io.lock().is_shutdown
     }

@@ -1,12 +1,19 @@
 //! The current-thread flavour: every task runs on the thread inside
 //! `block_on`, which also drives the I/O driver when it has nothing to run.
 //! Tasks spawned while no thread is inside `block_on` wait for the next one.
+//!
+//! Several threads may be inside `block_on` at once. The run queue and
+//! parker (the core) go to one of them, which runs the tasks; the others
+//! only poll their own future, and also wait for the core: whoever hands it
+//! back (its `block_on` returned) wakes them, and the first to take it
+//! drives the tasks from then on, with its own future still pending.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
+use std::future::poll_fn;
 use std::panic::Location;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::ptr::{self, NonNull};
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -15,6 +22,7 @@ use super::park::{Parker, Unparker};
 use crate::blocking::BlockingPool;
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Mutex, Ordering, StdArc, thread_local};
 use crate::task::{self, Header, JoinHandle, Notified, OwnedTasks, Schedule};
+use crate::unhandled_panic::PanicPolicy;
 
 /// Tasks run between two polls of the `block_on` future, and ticks (polls
 /// of the `block_on` future or of a task) between two looks at the injector
@@ -26,6 +34,9 @@ pub(crate) struct Shared {
     pub(crate) owned: OwnedTasks,
     /// The run queue and parker, taken by the thread inside `block_on`.
     core: Mutex<Option<Box<Core>>>,
+    /// Threads inside `block_on` without the core, to wake when it is
+    /// handed back (see the module docs).
+    core_waiters: Mutex<Vec<Waker>>,
     unparker: Unparker,
     shutdown: AtomicBool,
     pub(crate) driver: Option<Arc<DriverCell>>,
@@ -33,6 +44,7 @@ pub(crate) struct Shared {
     /// Other threads inside `block_on` that are awake (paused clocks only):
     /// they may still register timers, so the clock must not jump.
     block_on_busy: StdArc<AtomicUsize>,
+    pub(crate) panics: PanicPolicy,
 }
 
 struct Core {
@@ -51,6 +63,13 @@ struct CoreContext {
 
 thread_local! {
     static CURRENT: Cell<*const CoreContext> = const { Cell::new(ptr::null()) };
+}
+
+/// How a `block_on` beside the driving thread ended.
+enum Beside<T> {
+    Ready(T),
+    /// The core was handed back: take it and drive.
+    CoreFree,
 }
 
 /// Wakes the `block_on` future: sets its flag and unparks the thread.
@@ -82,10 +101,12 @@ impl Shared {
                 parker,
                 tick: 0,
             }))),
+            core_waiters: Mutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
             driver,
             blocking,
             block_on_busy: StdArc::new(AtomicUsize::new(0)),
+            panics: PanicPolicy::new(),
         })
     }
 
@@ -112,11 +133,25 @@ impl Shared {
     /// Runs `future` to completion on this thread, running the runtime's
     /// tasks while it waits.
     pub(crate) fn block_on<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
-        let Some(core) = self.core.lock().take() else {
+        let mut future = pin!(future);
+        loop {
+            // Taken in a statement of its own: the lock must not be held
+            // while driving.
+            let core = self.core.lock().take();
+            if let Some(core) = core {
+                return self.drive(core, future);
+            }
             // Another thread is inside `block_on` and runs the tasks; this
-            // one only waits for its own future.
-            return self.block_on_beside(future);
-        };
+            // one waits for its own future, or for the core to come back.
+            if let Beside::Ready(output) = self.block_on_beside(future.as_mut()) {
+                return output;
+            }
+        }
+    }
+
+    /// Runs the tasks with `core` until `future` is ready, then hands the
+    /// core back and wakes the threads waiting for it.
+    fn drive<F: Future>(self: &Arc<Self>, core: Box<Core>, future: Pin<&mut F>) -> F::Output {
         let cx = CoreContext {
             shared: self.clone(),
             core: RefCell::new(Some(core)),
@@ -128,7 +163,12 @@ impl Shared {
                 CURRENT.with(|c| c.set(self.1));
                 // Hand the core back even when the future panicked.
                 if let Some(core) = self.0.core.borrow_mut().take() {
-                    *self.0.shared.core.lock() = Some(core);
+                    let shared = &self.0.shared;
+                    *shared.core.lock() = Some(core);
+                    let waiting = std::mem::take(&mut *shared.core_waiters.lock());
+                    for waker in waiting {
+                        waker.wake();
+                    }
                 }
             }
         }
@@ -136,18 +176,48 @@ impl Shared {
         cx.run(future)
     }
 
-    /// `block_on` on a thread other than the one running the tasks. With a
-    /// paused clock this thread counts as running whenever it is awake, so
-    /// the clock never jumps past a timer it is about to set.
-    fn block_on_beside<F: Future>(&self, future: F) -> F::Output {
-        let Some(driver) = self.driver.as_ref().filter(|d| d.handle().is_paused()) else {
-            return crate::park_thread::block_on(future);
+    /// `block_on` on a thread other than the one running the tasks, until
+    /// `future` is ready or the core is handed back. With a paused clock
+    /// this thread counts as running whenever it is awake, so the clock
+    /// never jumps past a timer it is about to set.
+    fn block_on_beside<F: Future>(&self, mut future: Pin<&mut F>) -> Beside<F::Output> {
+        // The waker last registered in `core_waiters`, removed on the way
+        // out so that the list only holds threads still waiting.
+        let mut registered: Option<Waker> = None;
+        let beside = poll_fn(|cx| {
+            if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                return Poll::Ready(Beside::Ready(output));
+            }
+            // Registered before looking: a core handed back after the look
+            // wakes this thread.
+            if registered.as_ref().is_none_or(|w| !w.will_wake(cx.waker())) {
+                let mut waiters = self.core_waiters.lock();
+                if let Some(old) = registered.take() {
+                    waiters.retain(|w| !w.will_wake(&old));
+                }
+                waiters.push(cx.waker().clone());
+                registered = Some(cx.waker().clone());
+            }
+            if self.core.lock().is_some() {
+                return Poll::Ready(Beside::CoreFree);
+            }
+            Poll::Pending
+        });
+        let result = match self.driver.as_ref().filter(|d| d.handle().is_paused()) {
+            None => crate::park_thread::block_on(beside),
+            Some(driver) => {
+                crate::park_thread::block_on_counted(beside, &self.block_on_busy, || {
+                    // The running thread may have parked in the driver while
+                    // this one ran, deciding then not to jump: have it decide
+                    // again.
+                    driver.unpark();
+                })
+            }
         };
-        crate::park_thread::block_on_counted(future, &self.block_on_busy, || {
-            // The running thread may have parked in the driver while this
-            // one ran, deciding then not to jump: have it decide again.
-            driver.unpark();
-        })
+        if let Some(waker) = registered {
+            self.core_waiters.lock().retain(|w| !w.will_wake(&waker));
+        }
+        result
     }
 
     /// Whether the paused clock may jump: besides the thread asking, no
@@ -207,7 +277,7 @@ impl Shared {
 }
 
 impl CoreContext {
-    fn run<F: Future>(&self, future: F) -> F::Output {
+    fn run<F: Future>(&self, mut future: Pin<&mut F>) -> F::Output {
         let shared = &*self.shared;
         let main = StdArc::new(MainWaker {
             woken: AtomicBool::new(true),
@@ -215,7 +285,6 @@ impl CoreContext {
         });
         let waker = Waker::from(main.clone());
         let mut cx = Context::from_waker(&waker);
-        let mut future = pin!(future);
         loop {
             if main.woken.swap(false, Ordering::AcqRel) {
                 if let Poll::Ready(output) =
@@ -285,5 +354,11 @@ impl Schedule for Arc<Shared> {
 
     fn release(&self, task: NonNull<Header>) -> bool {
         self.owned.remove(task)
+    }
+
+    fn unhandled_panic(&self, payload: Box<dyn std::any::Any + Send>) {
+        if self.panics.report(payload) {
+            self.signal_shutdown();
+        }
     }
 }

@@ -48,6 +48,7 @@ use super::worker::{self, Core, Pushed};
 use crate::blocking::BlockingPool;
 use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, StdArc, fence};
 use crate::task::{self, JoinHandle, Notified, OwnedTasks, Schedule};
+use crate::unhandled_panic::PanicPolicy;
 
 /// State shared by all workers of one runtime.
 pub(crate) struct Shared {
@@ -65,6 +66,7 @@ pub(crate) struct Shared {
     /// Threads inside `block_on` that are awake (paused clocks only): they
     /// may still register timers, so the clock must not jump.
     block_on_busy: StdArc<AtomicUsize>,
+    pub(crate) panics: PanicPolicy,
 }
 
 /// What other threads may touch of a worker.
@@ -108,6 +110,7 @@ impl Shared {
             driver,
             blocking,
             block_on_busy: StdArc::new(AtomicUsize::new(0)),
+            panics: PanicPolicy::new(),
         });
         (shared, cores)
     }
@@ -364,6 +367,12 @@ impl Schedule for Arc<Shared> {
 
     fn release(&self, task: NonNull<crate::task::Header>) -> bool {
         self.owned.remove(task)
+    }
+
+    fn unhandled_panic(&self, payload: Box<dyn std::any::Any + Send>) {
+        if self.panics.report(payload) {
+            self.signal_shutdown();
+        }
     }
 
     fn defer_free(&self, task: NonNull<crate::task::Header>) -> bool {

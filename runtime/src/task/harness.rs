@@ -132,6 +132,27 @@ where
         }))
     }
 
+    /// Drops an output that no join handle will read; a panic in it is
+    /// unhandled, and goes to the scheduler.
+    ///
+    /// # Safety
+    ///
+    /// The caller owns the completed task's output.
+    unsafe fn drop_unread_output(cell: &Cell<F, S>) {
+        let stage = cell.stage.with_mut(|stage| {
+            // SAFETY: the caller owns the stage.
+            std::mem::replace(unsafe { &mut *stage }, Stage::Consumed)
+        });
+        match stage {
+            Stage::Finished(Err(error)) if error.is_panic() => {
+                cell.scheduler.unhandled_panic(error.into_panic());
+            }
+            other => {
+                let _ = catch_unwind(AssertUnwindSafe(|| drop(other)));
+            }
+        }
+    }
+
     /// Drops the future of a cancelled task and says how it ended.
     ///
     /// # Safety
@@ -164,7 +185,7 @@ where
         if !snapshot.is_join_interested() {
             // Nobody will read the output: drop it here.
             // SAFETY: with no join handle, the completer owns the output.
-            let _ = unsafe { Self::drop_stage(cell) };
+            unsafe { Self::drop_unread_output(cell) };
         } else if snapshot.is_join_waker_set() {
             cell.join_waker.with(|waker| {
                 // SAFETY: `JOIN_WAKER` was set when `COMPLETE` was, so the
@@ -290,7 +311,7 @@ where
         let cell = unsafe { Self::cell(ptr) };
         if cell.header.state.drop_join_interest().is_err() {
             // SAFETY: complete with join interest: the output is ours.
-            let _ = unsafe { Self::drop_stage(cell) };
+            unsafe { Self::drop_unread_output(cell) };
         }
         if cell.header.state.ref_dec() {
             // SAFETY: that was the last reference.

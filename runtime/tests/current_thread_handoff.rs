@@ -1,0 +1,87 @@
+//! A current-thread runtime with two threads inside `block_on`: when the one
+//! running the tasks returns, the other takes over running tasks and timers.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::channel::oneshot;
+
+#[test]
+fn a_second_block_on_takes_over_when_the_first_returns() {
+    support::eventually(|| {
+        let rt = Arc::new(support::current());
+        let (inside_tx, inside_rx) = oneshot::channel::<()>();
+        let (first_done_tx, first_done_rx) = oneshot::channel::<()>();
+        let first = {
+            let rt = rt.clone();
+            std::thread::spawn(move || {
+                // Takes the core: this thread runs the tasks until the
+                // second thread is inside its own block_on.
+                rt.block_on(async { inside_rx.await.unwrap() });
+                first_done_tx.send(()).unwrap();
+            })
+        };
+        let second = {
+            let rt = rt.clone();
+            std::thread::spawn(move || {
+                rt.block_on(async move {
+                    inside_tx.send(()).unwrap();
+                    // Only the thread holding the core runs tasks and fires
+                    // timers: after the first returns, that must be us.
+                    first_done_rx.await.unwrap();
+                    braid::time::sleep(Duration::from_millis(5)).await;
+                    let spawned = braid::spawn(async {
+                        braid::time::sleep(Duration::from_millis(5)).await;
+                        7
+                    });
+                    spawned.await.unwrap()
+                })
+            })
+        };
+        first.join().unwrap();
+        assert_eq!(second.join().unwrap(), 7);
+        // The core went back again: a later block_on here drives as usual.
+        assert_eq!(
+            rt.block_on(async { braid::spawn(async { 8 }).await.unwrap() }),
+            8
+        );
+    });
+}
+
+#[test]
+fn takeover_also_happens_on_a_paused_clock() {
+    support::eventually(|| {
+        let rt = Arc::new(
+            braid::Builder::new_current_thread()
+                .start_paused(true)
+                .build()
+                .unwrap(),
+        );
+        let (inside_tx, inside_rx) = oneshot::channel::<()>();
+        let (first_done_tx, first_done_rx) = oneshot::channel::<()>();
+        let first = {
+            let rt = rt.clone();
+            std::thread::spawn(move || {
+                rt.block_on(async { inside_rx.await.unwrap() });
+                first_done_tx.send(()).unwrap();
+            })
+        };
+        let second = {
+            let rt = rt.clone();
+            std::thread::spawn(move || {
+                rt.block_on(async move {
+                    inside_tx.send(()).unwrap();
+                    first_done_rx.await.unwrap();
+                    let start = braid::time::Instant::now();
+                    braid::time::sleep(Duration::from_secs(3600)).await;
+                    start.elapsed()
+                })
+            })
+        };
+        first.join().unwrap();
+        // The paused clock jumped the hour once the second thread drove it.
+        assert_eq!(second.join().unwrap(), Duration::from_secs(3600));
+    });
+}
