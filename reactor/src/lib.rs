@@ -21,3 +21,4 @@ pub mod loom;
 pub mod net;
 mod sync;
 pub mod time;
+mod wake;
