@@ -193,6 +193,35 @@ fn abort_racing_completion_ends_one_way() {
 }
 
 #[test]
+fn a_task_the_join_handle_sees_finished_is_no_longer_alive() {
+    check("task::joined_is_unlinked", || {
+        let scheduler = TaskScheduler::new();
+        let drops = Drops::new();
+        let signal = Arc::new(Signal::default());
+        signal.fired.store(true, Ordering::Relaxed);
+        let mut join = scheduler.spawn(WaitFor::new(&signal, &drops));
+
+        // The join handle is polled while the task completes: whenever it
+        // sees the output, the task has left the owned list.
+        let joiner = {
+            let scheduler = scheduler.clone();
+            thread::spawn(move || {
+                if let Poll::Ready(output) = poll_join(&mut join) {
+                    assert_eq!(output.unwrap().value, 7);
+                    assert_eq!(scheduler.alive(), 0, "joined but still alive");
+                }
+                join
+            })
+        };
+        scheduler.run_until_idle();
+        let join = joiner.join().unwrap();
+        drop(join);
+        drop(signal);
+        assert_freed(&scheduler, &drops);
+    });
+}
+
+#[test]
 fn join_handle_drop_racing_completion_drops_the_output_once() {
     check("task::join_drop_racing_completion", || {
         let scheduler = TaskScheduler::new();

@@ -23,3 +23,4 @@ pub mod net;
 pub mod signal;
 mod sync;
 pub mod time;
+mod wake;

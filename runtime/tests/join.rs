@@ -79,3 +79,35 @@ fn join_handle_is_send_and_awaitable_from_another_task() {
         assert_eq!(out, 6, "{name}");
     }
 }
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn a_joined_task_no_longer_counts_as_alive() {
+    // The join handle must not see the output before the task has left
+    // the runtime's list of live tasks: each join below is followed at
+    // once by a read of the count, from the joining task and from outside.
+    for (name, rt) in support::flavours() {
+        let handle = rt.handle().clone();
+        let seen_alive = rt.block_on(async move {
+            let mut seen_alive = 0;
+            for i in 0..2_000u32 {
+                let task = braid::spawn(async move {
+                    if i % 2 == 0 {
+                        braid::yield_now().await;
+                    }
+                    i
+                });
+                assert_eq!(task.await.unwrap(), i);
+                // The block_on future is no task: nothing else is alive.
+                seen_alive += handle.num_alive_tasks();
+            }
+            seen_alive
+        });
+        assert_eq!(seen_alive, 0, "{name}: joined tasks counted as alive");
+        for i in 0..500u32 {
+            let task = rt.spawn(async move { i });
+            assert_eq!(rt.block_on(task).unwrap(), i);
+            assert_eq!(rt.handle().num_alive_tasks(), 0, "{name}: join {i}");
+        }
+    }
+}

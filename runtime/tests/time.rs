@@ -248,3 +248,34 @@ fn paused_clock_does_not_jump_while_a_second_block_on_runs() {
         }
     });
 }
+
+#[test]
+fn advancing_by_duration_max_saturates_and_the_clock_stays_usable() {
+    for (name, rt) in paused_flavours() {
+        rt.block_on(async {
+            let start = Instant::now();
+            let due = braid::spawn(sleep(Duration::from_secs(60)));
+            braid::yield_now().await;
+            braid::time::advance(Duration::MAX).await;
+            let end = Instant::now();
+            assert!(
+                end - start >= Duration::from_secs(86_400 * 365 * 1_000),
+                "{name}: the clock did not move far"
+            );
+            due.await.unwrap();
+            // Again: no overflow, no move backwards.
+            braid::time::advance(Duration::MAX).await;
+            braid::time::advance(Duration::from_secs(1)).await;
+            assert!(Instant::now() >= end, "{name}");
+            // Timers still work: a sleep, a timeout, a task's sleep.
+            sleep(Duration::from_millis(10)).await;
+            let timed_out = timeout(Duration::from_secs(1), std::future::pending::<()>()).await;
+            assert!(timed_out.is_err(), "{name}");
+            let slept = braid::spawn(async {
+                sleep(Duration::from_secs(5)).await;
+                Instant::now()
+            });
+            assert!(slept.await.unwrap() >= end, "{name}");
+        });
+    }
+}

@@ -28,6 +28,7 @@
 use super::readiness::{Clear, Direction, Readiness, Ready, ReadyEvent};
 use super::waiters::WaiterList;
 use crate::sync::Mutex;
+use crate::wake::{Site, wake_all};
 use std::io;
 use std::task::{Context, Poll, Waker};
 
@@ -56,13 +57,10 @@ impl Waiters {
     }
 }
 
-/// Wakes outside the lock: a waker may run arbitrary code.
+/// Wakes outside the lock: a waker may run arbitrary code, and may panic
+/// (contained, see `wake.rs`: the other waiters are still woken).
 fn wake(slots: [Option<Waker>; 2], listed: Vec<Waker>) {
-    slots
-        .into_iter()
-        .flatten()
-        .chain(listed)
-        .for_each(Waker::wake);
+    wake_all(slots.into_iter().flatten().chain(listed), Site::Io);
 }
 
 impl ScheduledIo {

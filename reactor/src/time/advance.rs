@@ -12,6 +12,11 @@ use std::time::Duration;
 /// rounded deadline (see the [module docs](super)) is at or before the new
 /// time completes.
 ///
+/// The paused clock saturates a million years after the runtime started:
+/// `advance(Duration::MAX)` moves it there and no further, and the clock
+/// stays usable (`Instant::now` reads that time; a later sleep completes
+/// when the runtime jumps the clock to it).
+///
 /// # Panics
 ///
 /// Outside a braid runtime, or when the runtime's clock is not paused

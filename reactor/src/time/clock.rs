@@ -12,6 +12,14 @@ pub(crate) struct Clock {
     paused: Option<Mutex<Duration>>,
 }
 
+/// How far a paused clock can move from its start: a million years.
+/// `advance` saturates here, so that the paused time, and any deadline a
+/// program forms from it (a sleep of 30 years stands for "never"), is
+/// still a valid `Instant` and a tick that fits the wheel's arithmetic.
+/// At the end the clock stays put; timers set after it still fire when
+/// the runtime jumps the clock to them (auto-advance), at that end time.
+pub(crate) const MAX_PAUSED: Duration = Duration::from_secs(86_400 * 365 * 1_000_000);
+
 /// Whole milliseconds in `duration`, rounded up, saturating.
 fn ceil_millis(duration: Duration) -> u64 {
     let millis = duration.as_millis();
@@ -59,25 +67,25 @@ impl Clock {
         Duration::from_millis(tick).saturating_sub(self.since_base())
     }
 
-    /// Moves a paused clock forward by `duration`; `false` if the clock is
-    /// not paused.
+    /// Moves a paused clock forward by `duration`, saturating at
+    /// [`MAX_PAUSED`]; `false` if the clock is not paused.
     pub(crate) fn advance(&self, duration: Duration) -> bool {
         match &self.paused {
             Some(offset) => {
                 let mut offset = offset.lock();
-                *offset = offset.saturating_add(duration);
+                *offset = offset.saturating_add(duration).min(MAX_PAUSED);
                 true
             }
             None => false,
         }
     }
 
-    /// Moves a paused clock forward to `since_base` after its start,
-    /// unless it is already past it.
+    /// Moves a paused clock forward to `since_base` after its start (at
+    /// most [`MAX_PAUSED`]), unless it is already past it.
     pub(crate) fn advance_to(&self, since_base: Duration) {
         if let Some(offset) = &self.paused {
             let mut offset = offset.lock();
-            *offset = (*offset).max(since_base);
+            *offset = (*offset).max(since_base.min(MAX_PAUSED));
         }
     }
 
@@ -109,6 +117,22 @@ mod tests {
         let clock = Clock::new(false);
         assert!(!clock.is_paused());
         assert!(!clock.advance(Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn advance_saturates_at_the_end_of_the_paused_range() {
+        let clock = Clock::new(true);
+        let start = clock.now();
+        assert!(clock.advance(Duration::MAX));
+        assert_eq!(clock.now() - start, MAX_PAUSED);
+        assert!(clock.advance(Duration::MAX));
+        clock.advance_to(Duration::MAX);
+        assert_eq!(clock.now() - start, MAX_PAUSED, "stays at the end");
+        let end_tick = clock.now_tick();
+        assert_eq!(u128::from(end_tick), MAX_PAUSED.as_millis());
+        // Deadlines past the end still form and map to ticks.
+        let later = clock.now() + Duration::from_secs(86_400 * 365 * 30);
+        assert!(clock.tick_for(later) > end_tick);
     }
 
     #[test]

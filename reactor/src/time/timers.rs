@@ -3,7 +3,7 @@
 //!
 //! Any thread may insert, cancel or fire timers (`time::advance` fires from
 //! the caller's thread); wakers are collected under the lock and woken after
-//! it is released. When a new timer is earlier than the one a parked driver
+//! it is released, each under the panic policy of `wake.rs`. When a new timer is earlier than the one a parked driver
 //! sleeps towards, the inserting side learns so (the `bool` results below)
 //! and unparks the driver, so that the new timer interrupts the poll.
 
@@ -11,6 +11,7 @@ use super::clock::Clock;
 use super::entry::{EntryState, TimerKey};
 use super::wheel::Wheel;
 use crate::sync::{AtomicU64, Mutex, Ordering};
+use crate::wake::Site;
 use std::task::Waker;
 use std::time::{Duration, Instant as StdInstant};
 
@@ -37,8 +38,10 @@ pub(crate) struct Timers {
     parked_until: AtomicU64,
 }
 
+/// Wakes fired timers; a panicking waker costs no other timer its wake
+/// (see `wake.rs`).
 fn wake_all(wakers: Vec<Waker>) {
-    wakers.into_iter().for_each(Waker::wake);
+    crate::wake::wake_all(wakers, Site::Timers);
 }
 
 impl Timers {

@@ -91,7 +91,7 @@ impl Shared {
         let mut remotes = Vec::with_capacity(workers);
         let mut cores = Vec::with_capacity(workers);
         for index in 0..workers {
-            let core = Core::new(index, workers, driver.clone());
+            let core = Core::new(index, driver.clone());
             remotes.push(CachePadded::new(Remote {
                 stealer: core.stealer(),
                 lifo: AtomicPtr::new(ptr::null_mut()),

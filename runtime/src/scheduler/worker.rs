@@ -21,6 +21,7 @@ use super::park::{Parker, Unparker};
 use super::queue::{Local, Stealer};
 use crate::sync::{Arc, Ordering, thread, thread_local};
 use crate::task::Notified;
+use seen_lifo::{SeenLifo, Sighting};
 
 /// Ticks between looks at the injector and the driver; prime, so it does
 /// not fall into step with other periodic work.
@@ -75,13 +76,12 @@ pub(crate) struct Core {
     local: Local<Notified>,
     parker: Parker,
     rng: u32,
-    /// Per peer, the LIFO entry this worker saw there on its last search
-    /// pass and that peer's epoch then: (entry, epoch).
-    seen_lifo: Box<[Option<(usize, usize)>]>,
+    /// The peers' LIFO entries this worker saw on its last search pass.
+    seen_lifo: SeenLifo,
 }
 
 impl Core {
-    pub(super) fn new(index: usize, workers: usize, driver: Option<Arc<DriverCell>>) -> Core {
+    pub(super) fn new(index: usize, driver: Option<Arc<DriverCell>>) -> Core {
         Core {
             index,
             tick: 0,
@@ -93,7 +93,7 @@ impl Core {
             parker: Parker::new(driver),
             // Any odd seed works for xorshift; spread them per worker.
             rng: (index as u32).wrapping_mul(0x9E37_79B9) | 1,
-            seen_lifo: vec![None; workers].into_boxed_slice(),
+            seen_lifo: SeenLifo::new(),
         }
     }
 
@@ -195,6 +195,7 @@ impl Core {
         let n = shared.remotes.len();
         let start = self.next_random(n);
         let mut watching = false;
+        self.seen_lifo.start_pass();
         for i in 0..n {
             let peer = (start + i) % n;
             if peer == self.index {
@@ -213,26 +214,31 @@ impl Core {
             }
             let entry = remote.lifo.load(Ordering::Acquire);
             if entry.is_null() {
-                self.seen_lifo[peer] = None;
+                self.seen_lifo.forget(peer);
                 continue;
             }
             let epoch = remote.epoch.load(Ordering::Acquire);
-            let seen = (entry as usize, epoch);
-            if self.seen_lifo[peer] == Some(seen) {
+            match self.seen_lifo.look(peer, entry as usize, epoch) {
                 // Same entry, same poll as last pass: the owner is stuck.
-                if remote
-                    .lifo
-                    .compare_exchange(entry, ptr::null_mut(), Ordering::AcqRel, Ordering::Relaxed)
-                    .is_ok()
-                {
-                    self.seen_lifo[peer] = None;
-                    // SAFETY: the CAS moved the slot's reference to us.
-                    let task = unsafe { Notified::from_raw_entry(NonNull::new_unchecked(entry)) };
-                    return (Some(task), false);
+                Sighting::Stale => {
+                    if remote
+                        .lifo
+                        .compare_exchange(
+                            entry,
+                            ptr::null_mut(),
+                            Ordering::AcqRel,
+                            Ordering::Relaxed,
+                        )
+                        .is_ok()
+                    {
+                        self.seen_lifo.forget(peer);
+                        // SAFETY: the CAS moved the slot's reference to us.
+                        let task =
+                            unsafe { Notified::from_raw_entry(NonNull::new_unchecked(entry)) };
+                        return (Some(task), false);
+                    }
                 }
-            } else {
-                self.seen_lifo[peer] = Some(seen);
-                watching = true;
+                Sighting::Fresh => watching = true,
             }
         }
         (steal_from_injector(shared, &self.local), watching)
@@ -467,6 +473,8 @@ impl WorkerContext {
         }
     }
 }
+
+mod seen_lifo;
 
 #[cfg(all(test, not(loom)))]
 mod tests;

@@ -166,8 +166,13 @@ where
         }
     }
 
-    /// Stores the result, wakes the join handle, leaves the owned list and
+    /// Stores the result, leaves the owned list, wakes the join handle and
     /// drops the runner's reference.
+    ///
+    /// The task leaves the owned list before `COMPLETE` is set: a join
+    /// handle can only see the output once the task no longer counts as
+    /// alive, so a runtime's alive count read right after a join never
+    /// includes the joined task.
     ///
     /// # Safety
     ///
@@ -181,6 +186,9 @@ where
             // assignment runs no destructor.
             unsafe { *stage = Stage::Finished(result) };
         });
+        // Unlinked while `RUNNING` is still ours: a shutdown that closes the
+        // list meanwhile no longer sees the task, and leaves it to us.
+        let released = cell.scheduler.release(ptr);
         let snapshot = cell.header.state.transition_to_complete();
         if !snapshot.is_join_interested() {
             // Nobody will read the output: drop it here.
@@ -195,7 +203,6 @@ where
                 let _ = catch_unwind(AssertUnwindSafe(|| waker.wake_by_ref()));
             });
         }
-        let released = cell.scheduler.release(ptr);
         let last = if released {
             cell.header.state.ref_dec_twice()
         } else {

@@ -223,3 +223,43 @@ fn workers_poll_epochs_are_a_cache_line_apart() {
         "the idle state shares a line with the shutdown flag"
     );
 }
+
+#[test]
+fn a_stuck_peer_is_found_among_more_fresh_slots_than_a_searcher_records() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    // Every peer but the searcher holds a LIFO entry; all but one keep
+    // starting new polls (fresh), one stays in its poll (stuck). There are
+    // more of them than the searcher keeps records for.
+    let workers = 2 * super::seen_lifo::WATCHED + 2;
+    let (shared, mut cores) = shared(workers);
+    let (searcher, owners) = cores.split_last_mut().expect("workers");
+    let stuck = 5;
+    let mut stuck_entry = None;
+    for (index, owner) in owners.iter_mut().enumerate() {
+        let task = pending_task(&shared, &DROPS);
+        if index == stuck {
+            stuck_entry = Some(task.ptr());
+        }
+        let _ = wake_while_running(owner, &shared, task);
+    }
+    let mut taken = None;
+    for _ in 0..1_000 {
+        let (task, watching) = searcher.steal_pass(&shared);
+        if let Some(task) = task {
+            taken = Some(task);
+            break;
+        }
+        assert!(watching);
+        for (index, remote) in shared.remotes[..workers - 1].iter().enumerate() {
+            if index != stuck {
+                remote.epoch.fetch_add(1, Ordering::Release);
+            }
+        }
+    }
+    let taken = taken.expect("the stuck peer's entry was never taken");
+    assert_eq!(Some(taken.ptr()), stuck_entry, "took a fresh entry");
+    drop(taken);
+    shared.signal_shutdown();
+    shared.shutdown_tasks();
+    assert_eq!(DROPS.load(StdOrdering::SeqCst), workers - 1);
+}
