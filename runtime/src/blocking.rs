@@ -236,9 +236,14 @@ impl BlockingPool {
         }
     }
 
-    /// Threads currently started (for tests).
+    /// Threads now started.
     pub(crate) fn num_threads(&self) -> usize {
         self.inner.state.lock().num_threads
+    }
+
+    /// Threads now waiting for a call.
+    pub(crate) fn num_idle_threads(&self) -> usize {
+        self.inner.state.lock().num_idle
     }
 }
 

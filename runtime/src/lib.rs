@@ -95,6 +95,7 @@ mod handle;
 #[cfg(loom)]
 #[doc(hidden)]
 pub mod loom;
+mod metrics;
 mod park_thread;
 mod runtime;
 mod scheduler;
@@ -111,6 +112,7 @@ pub use braid_reactor::{net, time};
 pub use builder::Builder;
 pub use dump::{TaskDump, TaskSnapshot, TaskState};
 pub use handle::{Handle, TryCurrentError};
+pub use metrics::RuntimeMetrics;
 pub use runtime::Runtime;
 pub use spawn::{spawn, spawn_blocking, yield_now};
 pub use task::{AbortHandle, JoinHandle};
