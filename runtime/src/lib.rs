@@ -102,6 +102,7 @@ mod scheduler;
 mod spawn;
 mod sync;
 pub mod task;
+mod thread_config;
 
 pub use braid_gather::{
     AsCompleted, CancellationToken, Gather, GatherError, GatherSettled, JoinError, TryGather,
