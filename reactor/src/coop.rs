@@ -17,8 +17,16 @@ use std::task::{Context, Poll};
 /// loop of ready operations to a few tens of microseconds.
 pub const BUDGET: u8 = 128;
 
+/// The budget in force on this thread: units left, and whether a resource
+/// was refused for want of one (a forced yield) during this poll.
+#[derive(Clone, Copy)]
+struct Budget {
+    left: u8,
+    refused: bool,
+}
+
 thread_local! {
-    static REMAINING: Cell<Option<u8>> = const { Cell::new(None) };
+    static REMAINING: Cell<Option<Budget>> = const { Cell::new(None) };
 }
 
 /// Runs `f` (one poll of a task) with a fresh budget, restoring the previous
@@ -34,14 +42,41 @@ thread_local! {
 /// assert_eq!(coop::remaining(), None);
 /// ```
 pub fn budget<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<u8>);
+    struct Restore(Option<Budget>);
     impl Drop for Restore {
         fn drop(&mut self) {
             REMAINING.with(|cell| cell.set(self.0));
         }
     }
-    let _restore = Restore(REMAINING.with(|cell| cell.replace(Some(BUDGET))));
+    let fresh = Budget {
+        left: BUDGET,
+        refused: false,
+    };
+    let _restore = Restore(REMAINING.with(|cell| cell.replace(Some(fresh))));
     f()
+}
+
+/// Whether, in the budget now in force, a resource returned `Pending`
+/// because the budget was spent: the task was forced to yield. The
+/// scheduler asks at the end of each poll, inside [`budget`], to count
+/// forced yields.
+///
+/// # Examples
+///
+/// ```
+/// use braid_reactor::coop;
+/// use std::task::{Context, Waker};
+///
+/// let mut cx = Context::from_waker(Waker::noop());
+/// let forced = coop::budget(|| {
+///     while coop::poll_proceed(&mut cx).is_ready() {}
+///     coop::forced_yield()
+/// });
+/// assert!(forced);
+/// assert!(!coop::budget(coop::forced_yield));
+/// ```
+pub fn forced_yield() -> bool {
+    REMAINING.with(|cell| cell.get().is_some_and(|budget| budget.refused))
 }
 
 /// Units left in the current poll, or `None` when no budget is in force.
@@ -52,7 +87,7 @@ pub fn budget<R>(f: impl FnOnce() -> R) -> R {
 /// assert_eq!(braid_reactor::coop::remaining(), None);
 /// ```
 pub fn remaining() -> Option<u8> {
-    REMAINING.with(Cell::get)
+    REMAINING.with(|cell| cell.get().map(|budget| budget.left))
 }
 
 /// Spends one unit, or, when none are left, wakes the task and returns
@@ -75,12 +110,19 @@ pub fn remaining() -> Option<u8> {
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
     REMAINING.with(|cell| match cell.get() {
         None => Poll::Ready(()),
-        Some(0) => {
+        Some(Budget { left: 0, .. }) => {
+            cell.set(Some(Budget {
+                left: 0,
+                refused: true,
+            }));
             cx.waker().wake_by_ref();
             Poll::Pending
         }
-        Some(n) => {
-            cell.set(Some(n - 1));
+        Some(Budget { left, refused }) => {
+            cell.set(Some(Budget {
+                left: left - 1,
+                refused,
+            }));
             Poll::Ready(())
         }
     })

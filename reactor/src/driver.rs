@@ -259,7 +259,7 @@ fn turn(poller: &mut sys::Poller, shared: &Shared, timeout: Option<Duration>) ->
     let mut saw_event = false;
     let mut saw_signal = false;
     {
-        let io = shared.io.lock();
+        let mut io = shared.io.lock();
         for (token, ready) in poller.events() {
             saw_event = true;
             if token == sys::WAKER_TOKEN {
@@ -270,6 +270,7 @@ fn turn(poller: &mut sys::Poller, shared: &Shared, timeout: Option<Duration>) ->
                 woken.push((scheduled.clone(), ready));
             }
         }
+        io.ready_count += woken.len() as u64;
     }
     // Rule 1: dispatch (which wakes) outside the slab lock.
     for (scheduled, ready) in woken {

@@ -16,8 +16,9 @@ use std::ptr::NonNull;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use crate::sync::{Arc, AtomicUsize, Condvar, Mutex, Ordering, os_thread};
+use crate::sync::{Arc, AtomicUsize, Condvar, Mutex, Ordering};
 use crate::task::{self, Header, JoinHandle, Notified, Schedule};
+use crate::thread_config::ThreadConfig;
 
 /// How long an idle blocking thread waits for work before it exits.
 pub(crate) const KEEP_ALIVE: Duration = Duration::from_secs(10);
@@ -38,7 +39,7 @@ struct Inner {
     pending: AtomicUsize,
     max_threads: usize,
     keep_alive: Duration,
-    thread_name: String,
+    threads: ThreadConfig,
     /// Entered on each blocking thread so `Handle::current()` works there.
     /// Cleared at shutdown, which breaks the cycle runtime → pool → handle.
     handle: Mutex<Option<crate::Handle>>,
@@ -96,7 +97,7 @@ fn wake_paused_driver(handle: Option<&crate::Handle>) {
 impl BlockingPool {
     pub(crate) fn new(
         max_threads: usize,
-        thread_name: String,
+        threads: ThreadConfig,
         keep_alive: Duration,
     ) -> BlockingPool {
         BlockingPool {
@@ -113,7 +114,7 @@ impl BlockingPool {
                 pending: AtomicUsize::new(0),
                 max_threads,
                 keep_alive,
-                thread_name,
+                threads,
                 handle: Mutex::new(None),
             }),
         }
@@ -152,9 +153,7 @@ impl BlockingPool {
         } else if state.num_threads < inner.max_threads {
             state.num_threads += 1;
             let pool = self.clone();
-            let started = os_thread::Builder::new()
-                .name(inner.thread_name.clone())
-                .spawn(move || pool.run_thread());
+            let started = inner.threads.spawn(move || pool.run_thread());
             if let Err(error) = started {
                 state.num_threads -= 1;
                 // The call stays queued for a running thread if there is
@@ -236,9 +235,14 @@ impl BlockingPool {
         }
     }
 
-    /// Threads currently started (for tests).
+    /// Threads now started.
     pub(crate) fn num_threads(&self) -> usize {
         self.inner.state.lock().num_threads
+    }
+
+    /// Threads now waiting for a call.
+    pub(crate) fn num_idle_threads(&self) -> usize {
+        self.inner.state.lock().num_idle
     }
 }
 
@@ -258,7 +262,11 @@ mod tests {
     #[test]
     #[cfg_attr(miri, ignore = "waits on the wall clock")]
     fn idle_threads_exit_after_the_keep_alive_and_new_ones_start_on_demand() {
-        let pool = BlockingPool::new(4, "test-blocking".into(), Duration::from_millis(20));
+        let pool = BlockingPool::new(
+            4,
+            ThreadConfig::new("test-blocking".into()),
+            Duration::from_millis(20),
+        );
         let join = pool.spawn(|| 1, Location::caller());
         assert_eq!(crate::park_thread::block_on(join).unwrap(), 1);
         eventually("the idle thread exits", || pool.num_threads() == 0);
@@ -273,7 +281,11 @@ mod tests {
     #[test]
     #[cfg_attr(miri, ignore = "waits on the wall clock")]
     fn shutdown_waits_for_a_running_call_within_its_timeout() {
-        let pool = BlockingPool::new(1, "test-blocking".into(), Duration::from_secs(10));
+        let pool = BlockingPool::new(
+            1,
+            ThreadConfig::new("test-blocking".into()),
+            Duration::from_secs(10),
+        );
         let (started_tx, started_rx) = std::sync::mpsc::channel();
         let join = pool.spawn(
             move || {

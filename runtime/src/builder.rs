@@ -8,7 +8,8 @@ use crate::context;
 use crate::handle::Handle;
 use crate::runtime::Runtime;
 use crate::scheduler::{CurrentThread, DriverCell, MultiThread, Scheduler, run_worker};
-use crate::sync::{Arc, os_thread};
+use crate::sync::{Arc, StdArc, os_thread};
+use crate::thread_config::ThreadConfig;
 use crate::unhandled_panic::UnhandledPanic;
 
 /// Configures a runtime. Setters take `&mut self` and chain.
@@ -27,7 +28,8 @@ use crate::unhandled_panic::UnhandledPanic;
 pub struct Builder {
     flavor: Flavor,
     worker_threads: Option<usize>,
-    thread_name: String,
+    /// Name, stack size and hooks of every thread the runtime starts.
+    threads: ThreadConfig,
     max_blocking_threads: usize,
     start_paused: bool,
     unhandled_panic: UnhandledPanic,
@@ -92,7 +94,7 @@ impl Builder {
         Builder {
             flavor,
             worker_threads: None,
-            thread_name: "braid-worker".to_owned(),
+            threads: ThreadConfig::new("braid-worker".to_owned()),
             max_blocking_threads: 512,
             start_paused: false,
             unhandled_panic: UnhandledPanic::Ignore,
@@ -126,7 +128,83 @@ impl Builder {
     /// assert_eq!(name.as_deref(), Some("io"));
     /// ```
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
-        self.thread_name = name.into();
+        self.threads.name = name.into();
+        self
+    }
+
+    /// The stack size, in bytes, of the runtime's threads (workers and
+    /// blocking pool); by default, the standard library's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = braid::Builder::new_multi_thread()
+    ///     .thread_stack_size(4 * 1024 * 1024)
+    ///     .build()
+    ///     .unwrap();
+    /// // Deep recursion that needs more than a small default stack.
+    /// fn depth(n: u64) -> u64 { if n == 0 { 0 } else { 1 + depth(n - 1) } }
+    /// assert_eq!(rt.block_on(rt.spawn(async { depth(10_000) })).unwrap(), 10_000);
+    /// ```
+    pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
+        self.threads.stack_size = Some(bytes);
+        self
+    }
+
+    /// Runs `hook` first on every thread the runtime starts: each worker,
+    /// and each blocking-pool thread as it starts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// let started = Arc::new(AtomicUsize::new(0));
+    /// let rt = braid::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .on_thread_start({
+    ///         let started = started.clone();
+    ///         move || {
+    ///             started.fetch_add(1, Ordering::SeqCst);
+    ///         }
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(rt.spawn(async {})).unwrap();
+    /// drop(rt);
+    /// assert_eq!(started.load(Ordering::SeqCst), 2);
+    /// ```
+    pub fn on_thread_start(&mut self, hook: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.threads.on_start = Some(StdArc::new(hook));
+        self
+    }
+
+    /// Runs `hook` last on every thread the runtime starts, as it exits
+    /// (also when it exits by a panic).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// let stopped = Arc::new(AtomicUsize::new(0));
+    /// let rt = braid::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .on_thread_stop({
+    ///         let stopped = stopped.clone();
+    ///         move || {
+    ///             stopped.fetch_add(1, Ordering::SeqCst);
+    ///         }
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// drop(rt);
+    /// assert_eq!(stopped.load(Ordering::SeqCst), 2);
+    /// ```
+    pub fn on_thread_stop(&mut self, hook: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.threads.on_stop = Some(StdArc::new(hook));
         self
     }
 
@@ -205,11 +283,8 @@ impl Builder {
         if self.max_blocking_threads == 0 {
             return Err(invalid("max_blocking_threads must be at least 1, got 0"));
         }
-        let blocking = BlockingPool::new(
-            self.max_blocking_threads,
-            self.thread_name.clone(),
-            KEEP_ALIVE,
-        );
+        let blocking =
+            BlockingPool::new(self.max_blocking_threads, self.threads.clone(), KEEP_ALIVE);
         let driver = Some(Arc::new(DriverCell::new(self.start_paused)?));
         match self.flavor {
             Flavor::CurrentThread => {
@@ -239,12 +314,10 @@ impl Builder {
                 for core in cores {
                     let shared = shared.clone();
                     let thread_handle = handle.clone();
-                    let started = os_thread::Builder::new()
-                        .name(self.thread_name.clone())
-                        .spawn(move || {
-                            let _driving = context::enter_driving(&thread_handle, "worker");
-                            run_worker(shared, core);
-                        });
+                    let started = self.threads.spawn(move || {
+                        let _driving = context::enter_driving(&thread_handle, "worker");
+                        run_worker(shared, core);
+                    });
                     match started {
                         Ok(thread) => threads.push(thread),
                         Err(error) => {
@@ -269,7 +342,7 @@ impl fmt::Debug for Builder {
         f.debug_struct("Builder")
             .field("flavor", &self.flavor)
             .field("worker_threads", &self.worker_threads)
-            .field("thread_name", &self.thread_name)
+            .field("threads", &self.threads)
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("start_paused", &self.start_paused)
             .field("unhandled_panic", &self.unhandled_panic)

@@ -203,16 +203,22 @@ impl Handle {
         crate::TaskDump::capture(self.inner.owned())
     }
 
-    /// Tasks spawned on this runtime that have not completed.
-    #[doc(hidden)]
-    pub fn num_alive_tasks(&self) -> usize {
-        self.inner.num_alive_tasks()
-    }
-
-    /// Threads of the blocking pool now started.
-    #[doc(hidden)]
-    pub fn num_blocking_threads(&self) -> usize {
-        self.inner.blocking().num_threads()
+    /// The runtime's counters: tasks, queues, per-worker polls, steals,
+    /// parks and busy time, the blocking pool, the I/O driver.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = braid::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     braid::spawn(async {}).await.unwrap();
+    ///     let metrics = braid::Handle::current().metrics();
+    ///     assert_eq!(metrics.spawned_tasks_count(), 1);
+    ///     assert!(metrics.num_workers() >= 1);
+    /// });
+    /// ```
+    pub fn metrics(&self) -> crate::RuntimeMetrics {
+        crate::RuntimeMetrics::new(self.clone())
     }
 }
 

@@ -116,12 +116,14 @@ pub mod hyper;
 #[cfg(loom)]
 #[doc(hidden)]
 pub mod loom;
+mod metrics;
 mod park_thread;
 mod runtime;
 mod scheduler;
 mod spawn;
 mod sync;
 pub mod task;
+mod thread_config;
 mod unhandled_panic;
 
 pub use braid_gather::{
@@ -137,6 +139,7 @@ pub use builder::Builder;
 pub use context::EnterGuard;
 pub use dump::{TaskDump, TaskSnapshot, TaskState};
 pub use handle::{Handle, TryCurrentError};
+pub use metrics::RuntimeMetrics;
 pub use runtime::Runtime;
 pub use spawn::{spawn, spawn_blocking, yield_now};
 pub use task::{AbortHandle, JoinHandle};

@@ -174,7 +174,11 @@ pub struct Worker {
 impl MultiThread {
     /// The shared state and `workers` worker cores.
     pub fn new(workers: usize) -> (MultiThread, Vec<Worker>) {
-        let blocking = BlockingPool::new(1, "braid-loom-blocking".into(), Duration::ZERO);
+        let blocking = BlockingPool::new(
+            1,
+            crate::thread_config::ThreadConfig::new("braid-loom-blocking".into()),
+            Duration::ZERO,
+        );
         let (shared, cores) = Shared::new(workers, None, blocking);
         let workers = cores
             .into_iter()

@@ -70,14 +70,6 @@ impl Scheduler {
         }
     }
 
-    /// Live tasks (spawned, not yet completed and released).
-    pub(crate) fn num_alive_tasks(&self) -> usize {
-        match self {
-            Scheduler::MultiThread(shared) => shared.owned.len(),
-            Scheduler::CurrentThread(shared) => shared.owned.len(),
-        }
-    }
-
     pub(crate) fn owned(&self) -> &crate::task::OwnedTasks {
         match self {
             Scheduler::MultiThread(shared) => &shared.owned,

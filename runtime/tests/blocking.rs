@@ -40,7 +40,7 @@ fn blocking_calls_run_on_separate_threads_concurrently() {
             call.await.unwrap();
         }
     });
-    assert!(rt.handle().num_blocking_threads() >= 4);
+    assert!(rt.handle().metrics().num_blocking_threads() >= 4);
 }
 
 #[test]
@@ -66,7 +66,7 @@ fn max_blocking_threads_caps_the_pool_and_queues_the_rest() {
         sum
     });
     assert_eq!(out, (0..20).sum::<i32>());
-    assert!(rt.handle().num_blocking_threads() <= 2);
+    assert!(rt.handle().metrics().num_blocking_threads() <= 2);
 }
 
 #[test]

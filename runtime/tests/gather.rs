@@ -143,7 +143,7 @@ fn a_hundred_thousand_children() {
         out.iter().sum::<u64>(),
         (0..100_000u64).map(|i| i * 2).sum()
     );
-    assert_eq!(rt.handle().num_alive_tasks(), 0);
+    assert_eq!(rt.handle().metrics().num_alive_tasks(), 0);
 }
 
 #[test]

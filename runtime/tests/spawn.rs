@@ -40,7 +40,7 @@ fn hundred_thousand_tasks_all_complete() {
         assert_eq!(sum, (0..100_000u64).sum::<u64>(), "{name}");
         assert_eq!(done.load(Ordering::Relaxed), 100_000, "{name}");
         assert_eq!(
-            rt.handle().num_alive_tasks(),
+            rt.handle().metrics().num_alive_tasks(),
             0,
             "{name}: every task released"
         );

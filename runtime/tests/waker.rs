@@ -83,7 +83,7 @@ fn wake_after_completion_is_harmless() {
         let clone = stolen.clone();
         drop(stolen);
         clone.wake();
-        assert_eq!(rt.handle().num_alive_tasks(), 0, "{name}");
+        assert_eq!(rt.handle().metrics().num_alive_tasks(), 0, "{name}");
     }
 }
 

@@ -34,7 +34,7 @@ impl Braid {
     /// use braid_benches::{BenchRuntime, Braid};
     ///
     /// let rt = Braid::with_workers(1);
-    /// assert_eq!(rt.runtime().handle().num_alive_tasks(), 0);
+    /// assert_eq!(rt.runtime().handle().metrics().num_alive_tasks(), 0);
     /// ```
     pub fn runtime(&self) -> &braid::Runtime {
         &self.runtime

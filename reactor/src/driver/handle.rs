@@ -45,6 +45,8 @@ pub(super) struct Shared {
 #[derive(Debug, Default)]
 pub(super) struct IoState {
     pub(super) slab: Slab,
+    /// Readiness events dispatched to sockets so far.
+    pub(super) ready_count: u64,
     pub(super) is_shutdown: bool,
 }
 
@@ -172,6 +174,20 @@ impl Handle {
             .register(&mut receiver, sys::SIGNAL_TOKEN, mio::Interest::READABLE)?;
         *signals = Some(receiver);
         Ok(())
+    }
+
+    /// Readiness events this driver has dispatched to sockets so far (the
+    /// runtime's `io_driver_ready_count` metric).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let driver = braid_reactor::driver::Driver::new(false)?;
+    /// assert_eq!(driver.handle().io_ready_count(), 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn io_ready_count(&self) -> u64 {
+        self.shared.io.lock().ready_count
     }
 
     pub(crate) fn timers(&self) -> &Timers {

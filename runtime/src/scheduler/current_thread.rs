@@ -20,7 +20,10 @@ use std::task::{Context, Poll, Wake, Waker};
 use super::driver::DriverCell;
 use super::park::{Parker, Unparker};
 use crate::blocking::BlockingPool;
-use crate::sync::{Arc, AtomicBool, AtomicUsize, Mutex, Ordering, StdArc, thread_local};
+use crate::metrics::{BusyClock, SharedCounter, WorkerMetrics};
+use crate::sync::{
+    Arc, AtomicBool, AtomicUsize, CounterU64, Mutex, Ordering, StdArc, thread_local,
+};
 use crate::task::{self, Header, JoinHandle, Notified, OwnedTasks, Schedule};
 use crate::unhandled_panic::PanicPolicy;
 
@@ -32,6 +35,13 @@ const EVENT_INTERVAL: u32 = 61;
 pub(crate) struct Shared {
     inject: Mutex<VecDeque<Notified>>,
     pub(crate) owned: OwnedTasks,
+    /// The counters of the thread that runs the tasks: written only by the
+    /// holder of `core`.
+    pub(crate) metrics: WorkerMetrics,
+    /// Tasks spawned from threads other than the core's holder.
+    pub(crate) remote_spawns: SharedCounter,
+    /// The core's queue length, as its holder last left it.
+    local_depth: CounterU64,
     /// The run queue and parker, taken by the thread inside `block_on`.
     core: Mutex<Option<Box<Core>>>,
     /// Threads inside `block_on` without the core, to wake when it is
@@ -54,6 +64,8 @@ struct Core {
     /// across `block_on` calls: the driver is turned every
     /// `EVENT_INTERVAL` of them, however the polls fall into batches.
     tick: u32,
+    /// Time awake inside `block_on`, for the busy-duration metric.
+    busy: BusyClock,
 }
 
 struct CoreContext {
@@ -95,11 +107,15 @@ impl Shared {
         Arc::new(Shared {
             inject: Mutex::new(VecDeque::new()),
             owned: OwnedTasks::new(1),
+            metrics: WorkerMetrics::default(),
+            remote_spawns: SharedCounter::default(),
+            local_depth: CounterU64::new(0),
             unparker: parker.unparker(),
             core: Mutex::new(Some(Box::new(Core {
                 local: VecDeque::new(),
                 parker,
                 tick: 0,
+                busy: BusyClock::default(),
             }))),
             core_waiters: Mutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
@@ -120,6 +136,11 @@ impl Shared {
         F::Output: Send + 'static,
     {
         let (task, notified, join) = task::new(future, self.clone(), location);
+        if self.holds_core() {
+            self.metrics.spawns.incr();
+        } else {
+            self.remote_spawns.add(1);
+        }
         match self.owned.bind(task) {
             Ok(()) => self.schedule(notified),
             Err(task) => {
@@ -226,6 +247,26 @@ impl Shared {
         self.blocking.is_idle() && self.block_on_busy.load(Ordering::SeqCst) == 0
     }
 
+    /// Whether this thread holds the core (runs the tasks) now.
+    fn holds_core(&self) -> bool {
+        let cx = CURRENT.with(Cell::get);
+        // SAFETY: set only while `block_on` keeps the context alive on this
+        // thread's stack.
+        !cx.is_null() && ptr::eq(Arc::as_ptr(&unsafe { &*cx }.shared), self)
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.inject.lock().len()
+    }
+
+    pub(crate) fn local_queue_depth(&self) -> usize {
+        match self.core.try_lock().as_deref() {
+            Some(Some(core)) => core.local.len(),
+            // Held by the thread inside `block_on`: as it last left it.
+            _ => self.local_depth.load(Ordering::Relaxed) as usize,
+        }
+    }
+
     fn schedule_task(&self, task: Notified) {
         if self.shutdown.load(Ordering::Acquire) {
             drop(task);
@@ -240,6 +281,8 @@ impl Shared {
                 if let Ok(mut core) = cx.core.try_borrow_mut() {
                     if let Some(core) = core.as_mut() {
                         core.local.push_back(task);
+                        self.local_depth
+                            .store(core.local.len() as u64, Ordering::Relaxed);
                         return;
                     }
                 }
@@ -285,6 +328,15 @@ impl CoreContext {
         });
         let waker = Waker::from(main.clone());
         let mut cx = Context::from_waker(&waker);
+        self.with_busy(BusyClock::start);
+        struct Stop<'a>(&'a CoreContext);
+        impl Drop for Stop<'_> {
+            fn drop(&mut self) {
+                let metrics = &self.0.shared.metrics;
+                self.0.with_busy(|busy| busy.stop(metrics));
+            }
+        }
+        let _stop = Stop(self);
         loop {
             if main.woken.swap(false, Ordering::AcqRel) {
                 if let Poll::Ready(output) =
@@ -300,14 +352,25 @@ impl CoreContext {
             let mut ran = 0;
             while ran < EVENT_INTERVAL {
                 let Some(task) = self.next_task() else { break };
-                braid_reactor::coop::budget(|| task.run());
+                let metrics = &shared.metrics;
+                metrics.polls.incr();
+                let forced_yield = braid_reactor::coop::budget(|| {
+                    task.run();
+                    cfg!(not(braid_no_metrics)) && braid_reactor::coop::forced_yield()
+                });
+                if forced_yield {
+                    metrics.forced_yields.incr();
+                }
                 ran += 1;
                 self.tick();
             }
             if ran == 0 && !main.woken.load(Ordering::Acquire) {
                 let parker = self.core.borrow().as_ref().map(|c| c.parker.clone_parker());
                 if let Some(parker) = parker {
+                    shared.metrics.parks.incr();
+                    self.with_busy(|busy| busy.stop(&shared.metrics));
                     parker.park(None, || shared.is_idle());
+                    self.with_busy(BusyClock::start);
                 }
             }
         }
@@ -333,6 +396,12 @@ impl CoreContext {
         }
     }
 
+    fn with_busy(&self, f: impl FnOnce(&mut BusyClock)) {
+        if let Some(core) = self.core.borrow_mut().as_mut() {
+            f(&mut core.busy);
+        }
+    }
+
     fn next_task(&self) -> Option<Notified> {
         let mut core = self.core.borrow_mut();
         let core = core.as_mut()?;
@@ -341,9 +410,11 @@ impl CoreContext {
                 return Some(task);
             }
         }
-        core.local
-            .pop_front()
-            .or_else(|| self.shared.inject.lock().pop_front())
+        let task = core.local.pop_front();
+        self.shared
+            .local_depth
+            .store(core.local.len() as u64, Ordering::Relaxed);
+        task.or_else(|| self.shared.inject.lock().pop_front())
     }
 }
 

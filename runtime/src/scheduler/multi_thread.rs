@@ -46,6 +46,7 @@ use super::queue::{Injector, Steal, Stealer};
 use super::remote_free::RemoteFree;
 use super::worker::{self, Core, Pushed};
 use crate::blocking::BlockingPool;
+use crate::metrics::{SharedCounter, WorkerMetrics};
 use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, StdArc, fence};
 use crate::task::{self, JoinHandle, Notified, OwnedTasks, Schedule};
 use crate::unhandled_panic::PanicPolicy;
@@ -60,6 +61,11 @@ pub(crate) struct Shared {
     /// every poll reads (`shutdown`, `remotes`).
     pub(super) idle: CachePadded<Idle>,
     pub(crate) owned: OwnedTasks,
+    /// Each worker's counters, on cache lines of their own: written only by
+    /// that worker, at every poll.
+    pub(crate) metrics: Box<[CachePadded<WorkerMetrics>]>,
+    /// Tasks spawned from threads that are not workers.
+    pub(crate) remote_spawns: SharedCounter,
     pub(super) shutdown: AtomicBool,
     pub(crate) driver: Option<Arc<DriverCell>>,
     pub(crate) blocking: BlockingPool,
@@ -106,6 +112,8 @@ impl Shared {
             inject: Injector::new(),
             idle: CachePadded::new(Idle::new(workers)),
             owned: OwnedTasks::new(workers * 4),
+            metrics: (0..workers).map(|_| CachePadded::default()).collect(),
+            remote_spawns: SharedCounter::default(),
             shutdown: AtomicBool::new(false),
             driver,
             blocking,
@@ -154,10 +162,12 @@ impl Shared {
         F::Output: Send + 'static,
     {
         let (task, notified, join) = task::new(future, self.clone(), location);
-        worker::with_current(self, |core| {
-            if let Some(core) = core {
+        worker::with_current(self, |core| match core {
+            Some(core) => {
                 core.adopt(&task, self);
+                self.metrics[core.index()].spawns.incr();
             }
+            None => self.remote_spawns.add(1),
         });
         match self.owned.bind(task) {
             Ok(()) => self.schedule_task(notified, true),
@@ -213,6 +223,10 @@ impl Shared {
                 if queued == 1 {
                     wake_up_to(1, &mut woken);
                 }
+            }
+            match core {
+                Some(core) => self.metrics[core.index()].spawns.add(queued as u64),
+                None => self.remote_spawns.add(queued as u64),
             }
         });
         let mut woken = 0;
@@ -290,6 +304,16 @@ impl Shared {
         self.remotes
             .iter()
             .any(|r| !r.lifo.load(Ordering::Acquire).is_null())
+    }
+
+    /// Entries in worker `index`'s deque and LIFO slot.
+    pub(crate) fn local_queue_depth(&self, index: usize) -> usize {
+        let remote = &self.remotes[index];
+        remote.stealer.len() + usize::from(!remote.lifo.load(Ordering::Relaxed).is_null())
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.inject.len()
     }
 
     pub(crate) fn is_shutdown(&self) -> bool {

@@ -69,6 +69,10 @@ mod model {
         pub(crate) fn pop(&self) -> Option<T> {
             self.queue.lock().pop_front()
         }
+
+        pub(crate) fn len(&self) -> usize {
+            self.queue.lock().len()
+        }
     }
 
     impl<T> Stealer<T> {
@@ -92,6 +96,10 @@ mod model {
 
         pub(crate) fn is_empty(&self) -> bool {
             self.queue.lock().is_empty()
+        }
+
+        pub(crate) fn len(&self) -> usize {
+            self.queue.lock().len()
         }
     }
 
@@ -129,6 +137,10 @@ mod model {
 
         pub(crate) fn is_empty(&self) -> bool {
             self.queue.lock().is_empty()
+        }
+
+        pub(crate) fn len(&self) -> usize {
+            self.queue.lock().len()
         }
     }
 }

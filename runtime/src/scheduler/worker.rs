@@ -19,6 +19,7 @@ use super::driver::DriverCell;
 use super::multi_thread::Shared;
 use super::park::{Parker, Unparker};
 use super::queue::{Local, Stealer};
+use crate::metrics::BusyClock;
 use crate::sync::{Arc, Ordering, thread, thread_local};
 use crate::task::Notified;
 use seen_lifo::{SeenLifo, Sighting};
@@ -78,6 +79,8 @@ pub(crate) struct Core {
     rng: u32,
     /// The peers' LIFO entries this worker saw on its last search pass.
     seen_lifo: SeenLifo,
+    /// Time awake, for the busy-duration metric.
+    busy: BusyClock,
 }
 
 impl Core {
@@ -94,6 +97,7 @@ impl Core {
             // Any odd seed works for xorshift; spread them per worker.
             rng: (index as u32).wrapping_mul(0x9E37_79B9) | 1,
             seen_lifo: SeenLifo::new(),
+            busy: BusyClock::default(),
         }
     }
 
@@ -203,11 +207,14 @@ impl Core {
             }
             let remote = &shared.remotes[peer];
             loop {
+                let before = self.local.len();
                 let stolen = remote.stealer.steal_batch_and_pop(&self.local);
                 if stolen.is_retry() {
                     continue;
                 }
                 if let Some(task) = stolen.success() {
+                    let taken = self.local.len() - before + 1;
+                    shared.metrics[self.index].steals.add(taken as u64);
                     return (Some(task), false);
                 }
                 break;
@@ -232,6 +239,7 @@ impl Core {
                         .is_ok()
                     {
                         self.seen_lifo.forget(peer);
+                        shared.metrics[self.index].steals.incr();
                         // SAFETY: the CAS moved the slot's reference to us.
                         let task =
                             unsafe { Notified::from_raw_entry(NonNull::new_unchecked(entry)) };
@@ -340,6 +348,7 @@ pub(crate) fn run(shared: Arc<Shared>, core: Core) {
 impl WorkerContext {
     fn run(&self) {
         let shared = &*self.shared;
+        self.core.borrow_mut().busy.start();
         while !shared.is_shutdown() {
             let (task, maintenance) = {
                 let mut core = self.core.borrow_mut();
@@ -367,7 +376,7 @@ impl WorkerContext {
 
     fn run_task(&self, task: Notified) {
         let shared = &*self.shared;
-        {
+        let index = {
             let mut core = self.core.borrow_mut();
             if core.is_searching {
                 core.is_searching = false;
@@ -385,8 +394,17 @@ impl WorkerContext {
                 epoch.load(Ordering::Relaxed).wrapping_add(1),
                 Ordering::Release,
             );
+            core.index
+        };
+        let metrics = &shared.metrics[index];
+        metrics.polls.incr();
+        let forced_yield = braid_reactor::coop::budget(|| {
+            task.run();
+            cfg!(not(braid_no_metrics)) && braid_reactor::coop::forced_yield()
+        });
+        if forced_yield {
+            metrics.forced_yields.incr();
         }
-        braid_reactor::coop::budget(|| task.run());
         self.core.borrow_mut().running = false;
     }
 
@@ -438,6 +456,9 @@ impl WorkerContext {
         let shared = &*self.shared;
         let (index, parker, watch) = {
             let mut core = self.core.borrow_mut();
+            let metrics = &shared.metrics[core.index];
+            metrics.parks.incr();
+            core.busy.stop(metrics);
             let was_searching = std::mem::replace(&mut core.is_searching, false);
             let was_watching = std::mem::replace(&mut core.was_watching, false);
             let last_searcher = shared
@@ -464,6 +485,7 @@ impl WorkerContext {
             shared.idle.stop_watching();
         }
         let mut core = self.core.borrow_mut();
+        core.busy.start();
         if !shared.idle.transition_worker_from_parked(index) {
             // Woken by a producer: it counted us as searching (and the
             // search looks at the slots anyway).

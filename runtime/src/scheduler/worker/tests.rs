@@ -21,7 +21,11 @@ impl Drop for Tracked {
 }
 
 fn shared(workers: usize) -> (Arc<Shared>, Vec<Core>) {
-    let blocking = BlockingPool::new(1, "braid-test-blocking".into(), Duration::ZERO);
+    let blocking = BlockingPool::new(
+        1,
+        crate::thread_config::ThreadConfig::new("braid-test-blocking".into()),
+        Duration::ZERO,
+    );
     Shared::new(workers, None, blocking)
 }
 

@@ -1,0 +1,70 @@
+//! How the runtime starts its threads (workers and the blocking pool's):
+//! name, stack size, and the hooks run first and last on each.
+
+use std::fmt;
+use std::io;
+
+use crate::sync::{StdArc, os_thread};
+
+/// A hook from `Builder::on_thread_start` or `on_thread_stop`.
+pub(crate) type Hook = StdArc<dyn Fn() + Send + Sync>;
+
+#[derive(Clone)]
+pub(crate) struct ThreadConfig {
+    pub(crate) name: String,
+    /// `None`: std's default.
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) on_start: Option<Hook>,
+    pub(crate) on_stop: Option<Hook>,
+}
+
+impl ThreadConfig {
+    pub(crate) fn new(name: String) -> ThreadConfig {
+        ThreadConfig {
+            name,
+            stack_size: None,
+            on_start: None,
+            on_stop: None,
+        }
+    }
+
+    /// Starts a thread that runs the start hook, then `body`, then the stop
+    /// hook (also when `body` panics).
+    pub(crate) fn spawn(
+        &self,
+        body: impl FnOnce() + Send + 'static,
+    ) -> io::Result<os_thread::JoinHandle<()>> {
+        let mut builder = os_thread::Builder::new().name(self.name.clone());
+        if let Some(size) = self.stack_size {
+            builder = builder.stack_size(size);
+        }
+        let on_start = self.on_start.clone();
+        let on_stop = self.on_stop.clone();
+        builder.spawn(move || {
+            struct Stop(Option<Hook>);
+            impl Drop for Stop {
+                fn drop(&mut self) {
+                    if let Some(hook) = &self.0 {
+                        hook();
+                    }
+                }
+            }
+            if let Some(hook) = &on_start {
+                hook();
+            }
+            let _stop = Stop(on_stop);
+            body();
+        })
+    }
+}
+
+impl fmt::Debug for ThreadConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadConfig")
+            .field("name", &self.name)
+            .field("stack_size", &self.stack_size)
+            .field("on_start", &self.on_start.is_some())
+            .field("on_stop", &self.on_stop.is_some())
+            .finish()
+    }
+}
