@@ -64,7 +64,7 @@ use crate::hold::HoldGuard;
 use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
 use crate::{CancellationToken, JoinError};
 use state::{FirstFailure, Record, SlotState, ToTaken, ToWriting};
-use waker_cell::WakerCell;
+pub(crate) use waker_cell::WakerCell;
 
 /// What a child produced: its output, or why there is none.
 pub(crate) type Outcome<T> = Result<T, JoinError>;

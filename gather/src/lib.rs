@@ -233,6 +233,7 @@ mod macros;
 mod settled;
 mod spawn;
 mod sync;
+mod task_group;
 mod token;
 mod try_gather;
 
@@ -247,6 +248,7 @@ pub use gather::{Gather, gather};
 pub use join_error::JoinError;
 pub use settled::{GatherSettled, gather_settled};
 pub use spawn::{BoxedTask, Spawn, SpawnerGuard, enter_spawner};
+pub use task_group::{GroupAbortHandle, TaskGroup};
 pub use token::{
     CancellationToken, DropGuard, WaitForCancellation, WaitForCancellationFutureOwned,
 };

@@ -94,17 +94,29 @@ impl WakerCell {
 
     /// Wakes the registered waker, if any.
     pub(crate) fn wake(&self) {
+        if let Some(woken) = self.take() {
+            woken.wake();
+        }
+    }
+
+    /// Drops the registered waker, if any, without waking it: for a
+    /// registrar that will not wait again.
+    pub(crate) fn clear(&self) {
+        drop(self.take());
+    }
+
+    /// Takes the registered waker out, as a wake does (rule 2).
+    fn take(&self) -> Option<Waker> {
         // AcqRel: acquire the registrar's waker, and publish the wake to a
         // registrar in progress (rule 2).
-        if self.state.fetch_or(WAKING, Ordering::AcqRel) == WAITING {
-            // SAFETY: rule 1; we moved the state from WAITING to WAKING.
-            let woken = unsafe { self.waker.with_mut(|slot| (*slot).take()) };
-            // Release: hand the (now empty) waker slot back.
-            self.state.fetch_and(!WAKING, Ordering::Release);
-            if let Some(woken) = woken {
-                woken.wake();
-            }
+        if self.state.fetch_or(WAKING, Ordering::AcqRel) != WAITING {
+            return None;
         }
+        // SAFETY: rule 1; we moved the state from WAITING to WAKING.
+        let woken = unsafe { self.waker.with_mut(|slot| (*slot).take()) };
+        // Release: hand the (now empty) waker slot back.
+        self.state.fetch_and(!WAKING, Ordering::Release);
+        woken
     }
 }
 

@@ -1,0 +1,359 @@
+//! A task group's shared part: its slots, in a list of segments that grows
+//! with the group, the stack its children complete onto, and the queue of
+//! children waiting for a place under a limit.
+//!
+//! # Parties
+//!
+//! The *owner* is the `TaskGroup` (every method takes `&mut self`, so one
+//! thread at a time); it keeps the free list, the tail segment and the
+//! queue of completed slots it has taken ([`Slots`]). Each *child* holds a
+//! [`Seat`]: a counted reference to [`Shared`], its slot, and its
+//! generation. Abort handles hold the same. Whoever holds a reference may
+//! walk the segments.
+//!
+//! # Protocol
+//!
+//! 1. Segments are linked from `head` through each one's `next`. Only the
+//!    owner appends one, fully built, with a Release store; anyone walks
+//!    the list with Acquire loads. No segment moves or is freed before the
+//!    last reference to `Shared` goes, so a slot pointer is valid for as
+//!    long as its holder keeps a reference.
+//! 2. Segment `k` holds `FIRST_SEGMENT << min(k, DOUBLINGS)` slots: few
+//!    allocations for a large group, little memory for a small one. A spawn
+//!    takes a free slot or the next one of the tail segment, appending a
+//!    segment when that is full: O(1), amortised over the segment.
+//! 3. A slot is free (on the owner's free list), held by one child (from
+//!    its spawn until it completes), or completed (on the completed stack,
+//!    then on the owner's ready queue). The owner hands the slot to the
+//!    child by spawning it (the runtime's queue orders the two); the child
+//!    hands it back by pushing it on the stack (Release); the owner takes
+//!    it with `take_all` (Acquire). So the value cell has one user at a
+//!    time, and no state word guards it.
+//! 4. The child writes its outcome, marks its occupant word finished, and
+//!    pushes the slot; after the push it touches the slot no more. It then
+//!    wakes the owner and, under a limit, starts the next waiting child
+//!    (rule 8), and only then lets go of its reference.
+//! 5. The owner reuses a slot once it has moved the outcome out: it starts
+//!    a new generation in the occupant word (`state.rs`), so the abort
+//!    handles of the slot's earlier children no longer reach it.
+//! 6. A child waiting without a token of its own leaves its waker in its
+//!    slot's cell and then looks at the group's token and its abort bit
+//!    again. A cancel of the group wakes every slot's cell (walking the
+//!    segments by rule 1, from the waker the owner registered on the
+//!    group's token); an abort wakes its own slot's. Both sides do a
+//!    read-modify-write of the cell, so either the wake finds the waker or
+//!    the child's second look finds the cancel.
+//! 7. The last reference to `Shared` drops the outcomes still on the stack
+//!    (completed, never joined) and frees the segments. Outcomes the owner
+//!    took onto its ready queue are its own to drop.
+//! 8. Under a limit, the running count and the waiting children sit under
+//!    one mutex: the group's only lock, taken only when a limit is set, by a
+//!    spawn and by a completing child (which starts the first waiting child
+//!    in its place, or gives its place back). Waiting children are tasks
+//!    that hold a reference to `Shared`, so the owner drains the queue when
+//!    it shuts down or is dropped (each counts as started, is dropped
+//!    unstarted, and completes as cancelled).
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::mem::MaybeUninit;
+use std::ptr::{self, NonNull};
+use std::task::Waker;
+
+use super::state::{Completed, Occupant, ToAborted};
+use crate::child::Parent;
+use crate::group::{Outcome, WakerCell};
+use crate::sync::{Arc, AtomicPtr, AtomicUsize, Mutex, Ordering, StdArc, UnsafeCell};
+use crate::{CancellationToken, ChildTask, Spawn};
+
+/// Slots in the first segment. Smaller under loom, so that a model crosses
+/// a segment boundary with two children; the logic is the same.
+#[cfg(not(loom))]
+pub(super) const FIRST_SEGMENT: usize = 32;
+#[cfg(loom)]
+pub(super) const FIRST_SEGMENT: usize = 1;
+
+/// Segments after the first double in size this many times, then stay.
+pub(super) const DOUBLINGS: u32 = 7;
+
+pub(crate) struct Slot<T> {
+    pub(super) occupant: Occupant,
+    pub(super) value: UnsafeCell<MaybeUninit<Outcome<T>>>,
+    /// Rule 6: the waker of the waiting child.
+    waker: WakerCell,
+    /// The link of the completed stack.
+    pub(super) next: AtomicPtr<Slot<T>>,
+    /// The child's place in spawn order; the owner's alone.
+    pub(super) seq: UnsafeCell<u64>,
+}
+
+pub(super) struct Segment<T> {
+    pub(super) slots: Box<[Slot<T>]>,
+    pub(super) next: AtomicPtr<Segment<T>>,
+}
+
+/// What the owner and the children share.
+pub(crate) struct Shared<T> {
+    token: CancellationToken,
+    /// The owner's waker, woken by every completion.
+    waker: WakerCell,
+    pub(super) completed: Completed<Slot<T>>,
+    pub(super) head: AtomicPtr<Segment<T>>,
+    /// The most children running at once; 0 for no limit. Written by the
+    /// owner before its first spawn, which hands it to every child.
+    limit: AtomicUsize,
+    waiting: Mutex<Waiting>,
+}
+
+/// Rule 8.
+struct Waiting {
+    running: usize,
+    queue: VecDeque<ChildTask>,
+    spawner: Option<StdArc<dyn Spawn>>,
+}
+
+/// A child's way to its group.
+pub(crate) struct Seat<T> {
+    shared: Arc<Shared<T>>,
+    slot: NonNull<Slot<T>>,
+    generation: usize,
+}
+
+// SAFETY: the shared part moves `T`s from the children's threads to the
+// owner's, so it may cross threads when `T: Send`; every field shared is
+// atomic, behind the mutex, or handed from one party to the next (rule 3).
+unsafe impl<T: Send> Send for Shared<T> {}
+// SAFETY: as for `Send`.
+unsafe impl<T: Send> Sync for Shared<T> {}
+// SAFETY: a seat moves its child's `T` to the owner (rule 3); its slot
+// pointer is kept valid by its reference (rule 1).
+unsafe impl<T: Send> Send for Seat<T> {}
+impl<T> Shared<T> {
+    pub(crate) fn new(token: CancellationToken) -> Shared<T> {
+        Shared {
+            token,
+            waker: WakerCell::new(),
+            completed: Completed::new(),
+            head: AtomicPtr::new(ptr::null_mut()),
+            limit: AtomicUsize::new(0),
+            waiting: Mutex::new(Waiting {
+                running: 0,
+                queue: VecDeque::new(),
+                spawner: None,
+            }),
+        }
+    }
+
+    pub(crate) fn token(&self) -> &CancellationToken {
+        &self.token
+    }
+
+    /// Sets the limit; by the owner, before its first spawn.
+    pub(crate) fn set_limit(&self, limit: usize) {
+        // Relaxed: published to the children by the spawns that follow.
+        self.limit.store(limit, Ordering::Relaxed);
+    }
+
+    /// Rule 6: wakes every child waiting on its slot.
+    pub(crate) fn wake_children(&self) {
+        let mut segment = self.head.load(Ordering::Acquire);
+        // SAFETY: rule 1: segments live as long as `self`, and each `next`
+        // is published fully built.
+        while let Some(current) = unsafe { segment.as_ref() } {
+            for slot in &current.slots {
+                slot.waker.wake();
+            }
+            segment = current.next.load(Ordering::Acquire);
+        }
+    }
+
+    /// Rule 8: starts `task` now, or queues it behind the limit.
+    pub(crate) fn start(&self, task: ChildTask, spawner: &StdArc<dyn Spawn>) {
+        let limit = self.limit.load(Ordering::Relaxed);
+        if limit == 0 {
+            spawner.spawn(task);
+            return;
+        }
+        let mut waiting = self.waiting.lock();
+        if waiting.spawner.is_none() {
+            waiting.spawner = Some(spawner.clone());
+        }
+        if waiting.running < limit {
+            waiting.running += 1;
+            drop(waiting);
+            spawner.spawn(task);
+        } else {
+            waiting.queue.push_back(task);
+        }
+    }
+
+    /// Rule 8: the children still waiting, counted as started, for the
+    /// owner to drop.
+    pub(crate) fn drain_waiting(&self) -> VecDeque<ChildTask> {
+        let mut waiting = self.waiting.lock();
+        waiting.running += waiting.queue.len();
+        std::mem::take(&mut waiting.queue)
+    }
+
+    /// Rule 8: a running child finished; the first waiting one starts in
+    /// its place.
+    fn release_place(&self) {
+        let next = {
+            let mut waiting = self.waiting.lock();
+            match waiting.queue.pop_front() {
+                Some(task) => Some((task, waiting.spawner.clone())),
+                None => {
+                    waiting.running -= 1;
+                    None
+                }
+            }
+        };
+        if let Some((task, Some(spawner))) = next {
+            spawner.spawn(task);
+        }
+    }
+
+    /// Rule 6: aborts `generation`'s child of `slot`, one of this group's
+    /// slots, unless it has finished or left.
+    pub(crate) fn abort(&self, slot: NonNull<Slot<T>>, generation: usize) {
+        // SAFETY: rule 1: the slot lives as long as `self`.
+        let slot = unsafe { slot.as_ref() };
+        match slot.occupant.transition_to_aborted(generation) {
+            ToAborted::Ok => slot.waker.wake(),
+            ToAborted::Gone => {}
+        }
+    }
+
+    /// Whether `generation`'s child of `slot` has finished.
+    pub(crate) fn is_finished(&self, slot: NonNull<Slot<T>>, generation: usize) -> bool {
+        // SAFETY: rule 1: the slot lives as long as `self`.
+        unsafe { slot.as_ref() }.occupant.is_finished(generation)
+    }
+
+    /// Registers the owner's waker for the next completion.
+    pub(crate) fn register(&self, waker: &Waker) {
+        self.waker.register(waker);
+    }
+}
+
+impl<T> Drop for Shared<T> {
+    fn drop(&mut self) {
+        // Rule 7.
+        let mut node = self.completed.take_all();
+        // SAFETY: the last reference: no child is left to push, and each
+        // node on the stack is a live slot holding an outcome nobody took.
+        while let Some(slot) = unsafe { node.as_ref() } {
+            // SAFETY: as above; dropped once, as the node leaves the stack.
+            unsafe { slot.value.with_mut(|value| (*value).assume_init_drop()) };
+            node = slot.next.load(Ordering::Relaxed);
+        }
+        let mut segment = self.head.load(Ordering::Relaxed);
+        while !segment.is_null() {
+            // SAFETY: rule 1: every segment was made by `Box::into_raw` in
+            // `Slots::claim` and is freed here once.
+            let owned = unsafe { Box::from_raw(segment) };
+            segment = owned.next.load(Ordering::Relaxed);
+        }
+    }
+}
+
+impl<T> Slot<T> {
+    pub(super) fn new() -> Slot<T> {
+        Slot {
+            occupant: Occupant::new(),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
+            waker: WakerCell::new(),
+            next: AtomicPtr::new(ptr::null_mut()),
+            seq: UnsafeCell::new(0),
+        }
+    }
+}
+
+impl<T> Seat<T> {
+    pub(super) fn new(
+        shared: Arc<Shared<T>>,
+        slot: NonNull<Slot<T>>,
+        generation: usize,
+    ) -> Seat<T> {
+        Seat {
+            shared,
+            slot,
+            generation,
+        }
+    }
+
+    fn slot(&self) -> &Slot<T> {
+        // SAFETY: rule 1: our reference keeps the segment alive.
+        unsafe { self.slot.as_ref() }
+    }
+
+    /// A handle for aborting this child: the same slot, generation and a
+    /// reference of its own.
+    pub(crate) fn handle(&self) -> (Arc<Shared<T>>, NonNull<Slot<T>>, usize) {
+        (self.shared.clone(), self.slot, self.generation)
+    }
+}
+
+impl<T: Send + 'static> Parent for Seat<T> {
+    type Output = T;
+
+    fn token(&self) -> &CancellationToken {
+        &self.shared.token
+    }
+
+    fn is_aborted(&self) -> bool {
+        self.slot().occupant.is_aborted(self.generation)
+    }
+
+    fn wait(&self, waker: &Waker) -> bool {
+        self.slot().waker.register(waker);
+        !self.shared.token.is_cancelled() && !self.is_aborted()
+    }
+
+    fn wait_for_abort(&self, waker: &Waker) -> bool {
+        self.slot().waker.register(waker);
+        !self.is_aborted()
+    }
+
+    /// Rule 4.
+    fn complete(self, outcome: Outcome<T>) {
+        let slot = self.slot();
+        // This child waits no more; its waker must not outlive it here.
+        slot.waker.clear();
+        // SAFETY: rule 3: the slot is this child's until the push below.
+        unsafe { slot.value.with_mut(|value| (*value).write(outcome)) };
+        slot.occupant.finish();
+        self.shared.completed.push(self.slot.as_ptr(), &slot.next);
+        self.shared.waker.wake();
+        if self.shared.limit.load(Ordering::Relaxed) != 0 {
+            self.shared.release_place();
+        }
+    }
+}
+
+/// Rule 6: a waker that wakes every waiting child, for the owner to
+/// register on the group's token, so a cancel from outside reaches them.
+/// It holds a reference to the group until the token is cancelled (which
+/// the owner does at the latest when it is dropped).
+pub(crate) fn children_waker<T: Send + 'static>(shared: &Arc<Shared<T>>) -> Waker {
+    struct Children<T>(Arc<Shared<T>>);
+    impl<T: Send + 'static> std::task::Wake for Children<T> {
+        fn wake(self: StdArc<Self>) {
+            self.0.wake_children();
+        }
+
+        fn wake_by_ref(self: &StdArc<Self>) {
+            self.0.wake_children();
+        }
+    }
+    Waker::from(StdArc::new(Children(shared.clone())))
+}
+
+impl<T> fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("token", &self.token)
+            .field("limit", &self.limit.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
