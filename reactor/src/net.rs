@@ -2,10 +2,15 @@
 //!
 //! Every socket registers with the current runtime's driver when it is
 //! created and deregisters (freeing its slab slot) when it is dropped.
-//! Addresses are anything implementing [`std::net::ToSocketAddrs`]; each
-//! resolved address is tried in turn, as `std` does. Resolving a host name
-//! uses `std`'s blocking resolver, so pass a [`std::net::SocketAddr`] where a
-//! lookup could stall.
+//! Addresses are anything implementing [`ToSocketAddrs`]; each resolved
+//! address is tried in turn, as `std` does. A host name is resolved on the
+//! runtime's blocking pool ([`lookup_host`]), so no worker ever blocks in
+//! the OS resolver; a numeric address is parsed at once.
+//!
+//! Every error a socket call can meet (address in use, permission denied,
+//! connection refused or reset, not connected, too many open files) comes
+//! back as the OS's [`std::io::Error`]; none panics. On Unix every socket
+//! type implements `AsRawFd` and `AsFd`.
 //!
 //! # Panics
 //!
@@ -13,14 +18,24 @@
 //! from the context of a braid runtime".
 
 mod addr;
+mod fd;
 mod io_source;
+mod lookup_host;
+mod sys;
+pub mod tcp;
 mod tcp_listener;
+mod tcp_socket;
 mod tcp_stream;
 mod udp_socket;
+pub mod unix;
 
+pub use addr::ToSocketAddrs;
+pub use lookup_host::lookup_host;
 pub use tcp_listener::TcpListener;
+pub use tcp_socket::TcpSocket;
 pub use tcp_stream::TcpStream;
 pub use udp_socket::UdpSocket;
+pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
 // What DESIGN promises of the sockets, checked at every build: they move
 // between tasks and are shared by them (`Arc<UdpSocket>`), `TcpStream` is

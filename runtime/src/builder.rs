@@ -158,7 +158,10 @@ impl Builder {
             self.thread_name.clone(),
             KEEP_ALIVE,
         );
-        let driver = Some(Arc::new(DriverCell::new(self.start_paused)?));
+        let driver = Some(Arc::new(DriverCell::new(
+            self.start_paused,
+            blocking.driver_spawner(),
+        )?));
         match self.flavor {
             Flavor::CurrentThread => {
                 let shared = CurrentThread::new(driver, blocking.clone());

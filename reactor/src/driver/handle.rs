@@ -4,7 +4,7 @@
 
 use super::scheduled_io::ScheduledIo;
 use super::slab::Slab;
-use super::{EnterGuard, context, shutdown_error, sys, with_current};
+use super::{BlockingSpawner, EnterGuard, context, shutdown_error, sys, with_current};
 use crate::sync::{Arc, AtomicBool, Mutex, Ordering};
 use crate::time::Timers;
 use std::fmt;
@@ -36,6 +36,8 @@ pub(super) struct Shared {
     /// A wake of the mio waker is pending (rule 3).
     pub(super) notified: AtomicBool,
     pub(super) timers: Timers,
+    /// Runs the blocking calls of the sockets (see `blocking.rs`).
+    pub(super) blocking: Box<dyn BlockingSpawner>,
 }
 
 #[derive(Debug, Default)]
@@ -146,6 +148,20 @@ impl Handle {
         self.shared.timers.len()
     }
 
+    /// Runs `f` where it may block (the runtime's blocking pool) and waits
+    /// for its result without blocking this thread.
+    ///
+    /// # Errors
+    ///
+    /// When `f` was dropped unrun (the pool has shut down).
+    pub(crate) async fn run_blocking<R, F>(&self, f: F) -> io::Result<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        super::run_blocking(&*self.shared.blocking, f).await
+    }
+
     pub(crate) fn timers(&self) -> &Timers {
         &self.shared.timers
     }
@@ -181,12 +197,17 @@ fn no_runtime() -> ! {
 }
 
 impl Shared {
-    pub(super) fn new(registry: sys::Registry, start_paused: bool) -> Shared {
+    pub(super) fn new(
+        registry: sys::Registry,
+        start_paused: bool,
+        blocking: Box<dyn BlockingSpawner>,
+    ) -> Shared {
         Shared {
             registry,
             io: Mutex::new(IoState::default()),
             notified: AtomicBool::new(false),
             timers: Timers::new(start_paused),
+            blocking,
         }
     }
 
