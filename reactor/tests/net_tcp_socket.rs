@@ -70,6 +70,7 @@ fn a_burst_of_connects_fits_a_backlog_of_4096_without_syn_retries() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore)]
 fn options_read_back_as_set() {
     let socket = TcpSocket::new_v4().unwrap();
     for on in [true, false] {
@@ -139,7 +140,6 @@ fn socket_errors_are_the_os_errors() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore)]
 fn the_default_backlog_is_1024() {
     assert_eq!(TcpListener::DEFAULT_BACKLOG, 1024);
 }
