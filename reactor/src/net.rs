@@ -10,7 +10,8 @@
 //! Every error a socket call can meet (address in use, permission denied,
 //! connection refused or reset, not connected, too many open files) comes
 //! back as the OS's [`std::io::Error`]; none panics. On Unix every socket
-//! type implements `AsRawFd` and `AsFd`.
+//! type implements `AsRawFd` and `AsFd`; `TcpSocket`, linger and the Unix
+//! sockets are Unix-only (socket options go through libc).
 //!
 //! # Panics
 //!
@@ -18,23 +19,29 @@
 //! from the context of a braid runtime".
 
 mod addr;
+#[cfg(unix)]
 mod fd;
 mod io_source;
 mod lookup_host;
+#[cfg(unix)]
 mod sys;
 pub mod tcp;
 mod tcp_listener;
+#[cfg(unix)]
 mod tcp_socket;
 mod tcp_stream;
 mod udp_socket;
+#[cfg(unix)]
 pub mod unix;
 
 pub use addr::ToSocketAddrs;
 pub use lookup_host::lookup_host;
 pub use tcp_listener::TcpListener;
+#[cfg(unix)]
 pub use tcp_socket::TcpSocket;
 pub use tcp_stream::TcpStream;
 pub use udp_socket::UdpSocket;
+#[cfg(unix)]
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
 // What DESIGN promises of the sockets, checked at every build: they move
@@ -46,6 +53,8 @@ const _: () = {
     shareable::<TcpListener>();
     shareable::<TcpStream>();
     shareable::<UdpSocket>();
+    shareable::<tcp::OwnedReadHalf>();
+    shareable::<tcp::OwnedWriteHalf>();
 
     fn spawnable<T: Send + 'static>(_: T) {}
     #[allow(dead_code)] // type-checked, never run
@@ -61,6 +70,32 @@ const _: () = {
             let _ = socket.send_to(&buf, "127.0.0.1:0").await;
             let _ = socket.send(&buf).await;
             socket.connect("127.0.0.1:0").await
+        });
+        spawnable(lookup_host("localhost:0"));
+    }
+};
+
+// The same for the Unix-only types.
+#[cfg(unix)]
+const _: () = {
+    const fn shareable<T: Send + Sync + Unpin>() {}
+    shareable::<TcpSocket>();
+    shareable::<UnixListener>();
+    shareable::<UnixStream>();
+    shareable::<UnixDatagram>();
+    shareable::<unix::OwnedReadHalf>();
+    shareable::<unix::OwnedWriteHalf>();
+
+    fn spawnable<T: Send + 'static>(_: T) {}
+    #[allow(dead_code)] // type-checked, never run
+    async fn futures_are_send(socket: TcpSocket, stream: TcpStream, datagram: UnixDatagram) {
+        spawnable(socket.connect("127.0.0.1:0".parse().unwrap()));
+        spawnable(UnixStream::connect("/tmp/socket"));
+        spawnable(async move { stream.peek(&mut [0; 8]).await });
+        spawnable(async move {
+            let mut buf = [0; 8];
+            let _ = datagram.recv_from(&mut buf).await;
+            datagram.send_to(&buf, "/tmp/socket").await
         });
     }
 };

@@ -1,5 +1,6 @@
 //! `TcpListener`: accepts TCP connections.
 
+#[cfg(unix)]
 use super::TcpSocket;
 use super::addr::{self, ToSocketAddrs};
 use super::io_source::IoSource;
@@ -73,6 +74,7 @@ impl TcpListener {
     /// ```
     pub const DEFAULT_BACKLOG: u32 = 1024;
 
+    #[cfg(unix)]
     fn bind_one(addr: SocketAddr) -> io::Result<TcpListener> {
         let socket = match addr {
             SocketAddr::V4(_) => TcpSocket::new_v4()?,
@@ -83,6 +85,13 @@ impl TcpListener {
         socket.set_reuseaddr(true)?;
         socket.bind(addr)?;
         socket.listen(TcpListener::DEFAULT_BACKLOG)
+    }
+
+    /// mio's bind: `SO_REUSEADDR` off, which Windows needs for exclusive
+    /// ports, and the same backlog of 1024.
+    #[cfg(not(unix))]
+    fn bind_one(addr: SocketAddr) -> io::Result<TcpListener> {
+        TcpListener::from_mio(mio::net::TcpListener::bind(addr)?)
     }
 
     /// Wraps a listening mio socket.

@@ -1,9 +1,12 @@
 //! `TcpStream`'s socket options.
 
 use super::TcpStream;
+#[cfg(unix)]
 use crate::net::sys;
 use std::io;
+#[cfg(unix)]
 use std::os::fd::AsFd;
+#[cfg(unix)]
 use std::time::Duration;
 
 impl TcpStream {
@@ -127,6 +130,7 @@ impl TcpStream {
     ///     Ok(())
     /// }
     /// ```
+    #[cfg(unix)]
     pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
         sys::set_linger(self.as_fd(), linger)
     }
@@ -151,6 +155,7 @@ impl TcpStream {
     ///     Ok(())
     /// }
     /// ```
+    #[cfg(unix)]
     pub fn linger(&self) -> io::Result<Option<Duration>> {
         sys::linger(self.as_fd())
     }
