@@ -225,6 +225,7 @@ pub fn catalog() -> Vec<Workload> {
             smol: Some(|rt| net::tcp_echo(rt, ECHO_ROUND_TRIPS)),
         },
         everywhere!("tcp_accept", Net, false, net::tcp_accept),
+        everywhere!("tcp_connect_burst", Net, false, net::tcp_connect_burst),
     ]
 }
 

@@ -19,6 +19,11 @@ pub const MESSAGE: usize = 64;
 pub const ACCEPTS: usize = 500;
 /// Client tasks of `tcp_accept`, each setting up its share in turn.
 const ACCEPT_CLIENTS: usize = 4;
+/// Connects of one `tcp_connect_burst` run, all started at once.
+pub const BURST_CONNECTS: usize = 2_000;
+/// The listen backlog of `tcp_connect_burst`: room for the whole burst, so
+/// no client waits on a SYN retry.
+pub const BURST_BACKLOG: u32 = 4_096;
 
 /// Echoes everything back until the peer closes.
 async fn echo<R: BenchRuntime>(mut stream: R::Stream) -> io::Result<()> {
@@ -160,5 +165,65 @@ pub fn tcp_accept<R: BenchRuntime>(rt: &R) -> Run {
         elapsed,
         units: ACCEPTS as u64,
         latency: None,
+    }
+}
+
+/// `tcp_connect_burst`: [`BURST_CONNECTS`] clients connect at once to a
+/// listener made with a backlog of [`BURST_BACKLOG`], as a server sees when
+/// many clients arrive together. Each client then waits for the server to
+/// close the accepted stream (it reads EOF). Latency is per connect, from
+/// its spawn to the end of its handshake, so a client that overflowed the
+/// backlog and waited on a SYN retry shows as a second or more.
+///
+/// # Examples
+///
+/// ```
+/// use braid_benches::{BenchRuntime, Braid, net};
+///
+/// assert_eq!(net::tcp_connect_burst(&Braid::with_workers(2)).units, 2_000);
+/// ```
+pub fn tcp_connect_burst<R: BenchRuntime>(rt: &R) -> Run {
+    let (elapsed, accepted, mut latencies) = rt.block_on_task(async {
+        let listener = R::bind_local_with_backlog(BURST_BACKLOG)
+            .await
+            .expect("bind failed");
+        let addr = R::local_addr(&listener);
+        let start = Instant::now();
+        let server = R::spawn(async move {
+            let mut accepted = 0;
+            for _ in 0..BURST_CONNECTS {
+                drop(R::accept(&listener).await.expect("accept failed"));
+                accepted += 1;
+            }
+            accepted
+        });
+        let clients: Vec<_> = (0..BURST_CONNECTS)
+            .map(|_| {
+                R::spawn(async move {
+                    let spawned = Instant::now();
+                    let mut stream = R::connect(addr).await.expect("connect failed");
+                    let connected = spawned.elapsed();
+                    let read = stream.read(&mut [0; 1]).await.expect("read failed");
+                    assert_eq!(read, 0, "tcp_connect_burst: the server sent data");
+                    connected
+                })
+            })
+            .collect();
+        let mut latencies = Vec::with_capacity(BURST_CONNECTS);
+        for client in clients {
+            latencies.push(client.await);
+        }
+        let accepted = server.await;
+        (start.elapsed(), accepted, latencies)
+    });
+    assert_eq!(
+        (accepted, latencies.len()),
+        (BURST_CONNECTS, BURST_CONNECTS),
+        "tcp_connect_burst: lost connections"
+    );
+    Run {
+        elapsed,
+        units: BURST_CONNECTS as u64,
+        latency: Some(Latency::from_samples(&mut latencies)),
     }
 }

@@ -93,6 +93,12 @@ pub trait BenchRuntime: Sized + 'static {
     /// Binds a listener on an ephemeral port of 127.0.0.1.
     fn bind_local() -> impl Future<Output = io::Result<Self::Listener>> + Send;
 
+    /// Binds a listener on an ephemeral port of 127.0.0.1 that queues up
+    /// to `backlog` connections not yet accepted (capped by the OS).
+    fn bind_local_with_backlog(
+        backlog: u32,
+    ) -> impl Future<Output = io::Result<Self::Listener>> + Send;
+
     /// The listener's address.
     fn local_addr(listener: &Self::Listener) -> SocketAddr;
 

@@ -13,7 +13,9 @@
 //!
 //! # What the runtime calls, and when
 //!
-//! 1. At build: `Driver::new(start_paused)`; keep the `Driver` where one
+//! 1. At build: `Driver::with_blocking(start_paused, pool)`, where `pool`
+//!    is a [`BlockingSpawner`] onto the runtime's blocking pool (host-name
+//!    lookups run there); keep the `Driver` where one
 //!    worker at a time can take it (e.g. `Mutex<Option<Driver>>` or a
 //!    try-lock), and a [`Handle`] clone in the runtime's handle.
 //! 2. On every worker thread, for its whole life, and around `block_on`:
@@ -43,6 +45,7 @@
 //!    event clears it.
 
 mod block_on;
+mod blocking;
 mod context;
 mod handle;
 mod readiness;
@@ -53,6 +56,8 @@ mod sys;
 mod waiters;
 
 pub use block_on::block_on;
+pub use blocking::BlockingSpawner;
+pub(crate) use blocking::run as run_blocking;
 pub use context::EnterGuard;
 pub(crate) use context::with_current;
 use handle::Shared;
@@ -117,8 +122,41 @@ impl Driver {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn new(start_paused: bool) -> io::Result<Driver> {
+        Driver::with_blocking(start_paused, Box::new(blocking::ThreadPerCall))
+    }
+
+    /// A new driver that runs the blocking calls its sockets need (host-name
+    /// lookups) through `blocking`: the runtime passes its blocking pool.
+    /// [`Driver::new`] starts a thread per call instead.
+    ///
+    /// # Errors
+    ///
+    /// When the OS poller cannot be opened.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use braid_reactor::driver::{BlockingSpawner, Driver};
+    ///
+    /// #[derive(Debug)]
+    /// struct Inline;
+    ///
+    /// impl BlockingSpawner for Inline {
+    ///     fn spawn_blocking(&self, work: Box<dyn FnOnce() + Send>) {
+    ///         work(); // only for a driver whose callers may block
+    ///     }
+    /// }
+    ///
+    /// let driver = Driver::with_blocking(false, Box::new(Inline))?;
+    /// # drop(driver);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn with_blocking(
+        start_paused: bool,
+        blocking: Box<dyn BlockingSpawner>,
+    ) -> io::Result<Driver> {
         let (poller, registry) = sys::open()?;
-        let shared = Arc::new(Shared::new(registry, start_paused));
+        let shared = Arc::new(Shared::new(registry, start_paused, blocking));
         Ok(Driver {
             shared,
             poller,

@@ -2,10 +2,16 @@
 //!
 //! Every socket registers with the current runtime's driver when it is
 //! created and deregisters (freeing its slab slot) when it is dropped.
-//! Addresses are anything implementing [`std::net::ToSocketAddrs`]; each
-//! resolved address is tried in turn, as `std` does. Resolving a host name
-//! uses `std`'s blocking resolver, so pass a [`std::net::SocketAddr`] where a
-//! lookup could stall.
+//! Addresses are anything implementing [`ToSocketAddrs`]; each resolved
+//! address is tried in turn, as `std` does. A host name is resolved on the
+//! runtime's blocking pool ([`lookup_host`]), so no worker ever blocks in
+//! the OS resolver; a numeric address is parsed at once.
+//!
+//! Every error a socket call can meet (address in use, permission denied,
+//! connection refused or reset, not connected, too many open files) comes
+//! back as the OS's [`std::io::Error`]; none panics. On Unix every socket
+//! type implements `AsRawFd` and `AsFd`; `TcpSocket`, linger and the Unix
+//! sockets are Unix-only (socket options go through libc).
 //!
 //! # Panics
 //!
@@ -13,20 +19,36 @@
 //! from the context of a braid runtime".
 
 mod addr;
+#[cfg(unix)]
+mod fd;
 #[cfg(feature = "hyper")]
 mod hyper_io;
 mod io_source;
+mod lookup_host;
 #[cfg(any(feature = "hyper", feature = "tokio-io"))]
 mod read_uninit;
+#[cfg(unix)]
+mod sys;
+pub mod tcp;
 mod tcp_listener;
+#[cfg(unix)]
+mod tcp_socket;
 mod tcp_stream;
 #[cfg(feature = "tokio-io")]
 mod tokio_io;
 mod udp_socket;
+#[cfg(unix)]
+pub mod unix;
 
+pub use addr::ToSocketAddrs;
+pub use lookup_host::lookup_host;
 pub use tcp_listener::TcpListener;
+#[cfg(unix)]
+pub use tcp_socket::TcpSocket;
 pub use tcp_stream::TcpStream;
 pub use udp_socket::UdpSocket;
+#[cfg(unix)]
+pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
 // What DESIGN promises of the sockets, checked at every build: they move
 // between tasks and are shared by them (`Arc<UdpSocket>`), `TcpStream` is
@@ -37,6 +59,8 @@ const _: () = {
     shareable::<TcpListener>();
     shareable::<TcpStream>();
     shareable::<UdpSocket>();
+    shareable::<tcp::OwnedReadHalf>();
+    shareable::<tcp::OwnedWriteHalf>();
 
     fn spawnable<T: Send + 'static>(_: T) {}
     #[allow(dead_code)] // type-checked, never run
@@ -52,6 +76,32 @@ const _: () = {
             let _ = socket.send_to(&buf, "127.0.0.1:0").await;
             let _ = socket.send(&buf).await;
             socket.connect("127.0.0.1:0").await
+        });
+        spawnable(lookup_host("localhost:0"));
+    }
+};
+
+// The same for the Unix-only types.
+#[cfg(unix)]
+const _: () = {
+    const fn shareable<T: Send + Sync + Unpin>() {}
+    shareable::<TcpSocket>();
+    shareable::<UnixListener>();
+    shareable::<UnixStream>();
+    shareable::<UnixDatagram>();
+    shareable::<unix::OwnedReadHalf>();
+    shareable::<unix::OwnedWriteHalf>();
+
+    fn spawnable<T: Send + 'static>(_: T) {}
+    #[allow(dead_code)] // type-checked, never run
+    async fn futures_are_send(socket: TcpSocket, stream: TcpStream, datagram: UnixDatagram) {
+        spawnable(socket.connect("127.0.0.1:0".parse().unwrap()));
+        spawnable(UnixStream::connect("/tmp/socket"));
+        spawnable(async move { stream.peek(&mut [0; 8]).await });
+        spawnable(async move {
+            let mut buf = [0; 8];
+            let _ = datagram.recv_from(&mut buf).await;
+            datagram.send_to(&buf, "/tmp/socket").await
         });
     }
 };

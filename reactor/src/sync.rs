@@ -13,8 +13,12 @@ pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering}
 
 #[cfg(loom)]
 pub(crate) use loom::sync::Arc;
+
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+/// Real OS threads whatever the build: the threads that run blocking calls
+/// for a driver made without a runtime. No model runs that path.
+pub(crate) use std::thread as os_thread;
 
 #[cfg(loom)]
 pub(crate) use lock::Mutex;

@@ -16,7 +16,7 @@ use std::ptr::NonNull;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use crate::sync::{Arc, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::sync::{Arc, AtomicUsize, Condvar, Mutex, Ordering, Weak};
 use crate::task::{self, Header, JoinHandle, Notified, Schedule};
 use crate::thread_config::ThreadConfig;
 
@@ -52,6 +52,26 @@ struct State {
     /// Wake-ups handed to idle threads and not yet taken.
     num_notify: usize,
     shutdown: bool,
+}
+
+/// See [`BlockingPool::driver_spawner`].
+struct DriverSpawner(Weak<Inner>);
+
+impl braid_reactor::driver::BlockingSpawner for DriverSpawner {
+    fn spawn_blocking(&self, work: Box<dyn FnOnce() + Send>) {
+        if let Some(inner) = self.0.upgrade() {
+            // Detached: the driver waits for the result through `work`.
+            // Its location is this line: the reactor's blocking calls
+            // (name resolution) have no user call site of their own.
+            drop(BlockingPool { inner }.spawn(work, Location::caller()));
+        }
+    }
+}
+
+impl std::fmt::Debug for DriverSpawner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DriverSpawner").finish_non_exhaustive()
+    }
 }
 
 /// The future of a blocking call: runs the closure on its first poll.
@@ -122,6 +142,14 @@ impl BlockingPool {
 
     pub(crate) fn set_handle(&self, handle: crate::Handle) {
         *self.inner.handle.lock() = Some(handle);
+    }
+
+    /// The I/O driver's way onto this pool, for the blocking calls of its
+    /// sockets (host-name lookups). It holds the pool weakly: the driver
+    /// does not keep the pool alive, and a call made after the pool is gone
+    /// is dropped unrun (the driver reports that as an error).
+    pub(crate) fn driver_spawner(&self) -> Box<dyn braid_reactor::driver::BlockingSpawner> {
+        Box::new(DriverSpawner(Arc::downgrade(&self.inner)))
     }
 
     /// True when no blocking call is queued or running.

@@ -285,7 +285,10 @@ impl Builder {
         }
         let blocking =
             BlockingPool::new(self.max_blocking_threads, self.threads.clone(), KEEP_ALIVE);
-        let driver = Some(Arc::new(DriverCell::new(self.start_paused)?));
+        let driver = Some(Arc::new(DriverCell::new(
+            self.start_paused,
+            blocking.driver_spawner(),
+        )?));
         match self.flavor {
             Flavor::CurrentThread => {
                 let shared = CurrentThread::new(driver, blocking.clone());

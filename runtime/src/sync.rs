@@ -50,6 +50,9 @@ pub(crate) use loom_thread_local;
 #[cfg(loom)]
 pub(crate) use std::sync::Arc;
 
+/// The weak side of `Arc`, std's in every build as `Arc` is.
+pub(crate) use std::sync::Weak;
+
 /// `std::task::Wake` needs std's `Arc` whatever the build; only wakers of
 /// threads outside the modelled protocols use it.
 pub(crate) use std::sync::Arc as StdArc;

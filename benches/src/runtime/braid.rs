@@ -124,6 +124,12 @@ impl BenchRuntime for Braid {
         braid::net::TcpListener::bind(any_local_port()).await
     }
 
+    async fn bind_local_with_backlog(backlog: u32) -> io::Result<braid::net::TcpListener> {
+        let socket = braid::net::TcpSocket::new_v4()?;
+        socket.bind(any_local_port())?;
+        socket.listen(backlog)
+    }
+
     fn local_addr(listener: &braid::net::TcpListener) -> SocketAddr {
         listener
             .local_addr()

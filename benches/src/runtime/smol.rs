@@ -148,6 +148,15 @@ impl BenchRuntime for Smol {
         Async::<TcpListener>::bind(any_local_port())
     }
 
+    async fn bind_local_with_backlog(backlog: u32) -> io::Result<Async<TcpListener>> {
+        // smol has no socket builder: bind with std, then listen again with
+        // the larger backlog (Linux and the BSDs let a listening socket
+        // change its backlog this way).
+        let listener = TcpListener::bind(any_local_port())?;
+        relisten(&listener, backlog)?;
+        Async::new(listener)
+    }
+
     fn local_addr(listener: &Async<TcpListener>) -> SocketAddr {
         listener
             .get_ref()
@@ -166,4 +175,24 @@ impl BenchRuntime for Smol {
         stream.get_ref().set_nodelay(true)?;
         Ok(stream)
     }
+}
+
+/// Calls `listen` again on a listening socket, with `backlog`.
+#[cfg(unix)]
+fn relisten(listener: &TcpListener, backlog: u32) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let backlog = libc::c_int::try_from(backlog).unwrap_or(libc::c_int::MAX);
+    // SAFETY: the descriptor is open for the call (borrowed from
+    // `listener`); `backlog` is a plain integer.
+    if unsafe { libc::listen(listener.as_raw_fd(), backlog) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Elsewhere the listener keeps `std`'s backlog.
+#[cfg(not(unix))]
+fn relisten(_listener: &TcpListener, _backlog: u32) -> io::Result<()> {
+    Ok(())
 }

@@ -181,6 +181,12 @@ impl BenchRuntime for Tokio {
         tokio::net::TcpListener::bind(any_local_port()).await
     }
 
+    async fn bind_local_with_backlog(backlog: u32) -> io::Result<tokio::net::TcpListener> {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind(any_local_port())?;
+        socket.listen(backlog)
+    }
+
     fn local_addr(listener: &tokio::net::TcpListener) -> SocketAddr {
         listener
             .local_addr()

@@ -4,7 +4,7 @@
 
 use super::scheduled_io::ScheduledIo;
 use super::slab::Slab;
-use super::{EnterGuard, context, shutdown_error, sys, with_current};
+use super::{BlockingSpawner, EnterGuard, context, shutdown_error, sys, with_current};
 use crate::sync::{Arc, AtomicBool, Mutex, Ordering};
 use crate::time::Timers;
 use std::fmt;
@@ -40,6 +40,8 @@ pub(super) struct Shared {
     /// on it (see `signal.rs`); taken at shutdown.
     #[cfg(all(unix, not(loom)))]
     pub(super) signals: Mutex<Option<mio::net::UnixStream>>,
+    /// Runs the blocking calls of the sockets (see `blocking.rs`).
+    pub(super) blocking: Box<dyn BlockingSpawner>,
 }
 
 #[derive(Debug, Default)]
@@ -190,6 +192,20 @@ impl Handle {
         self.shared.io.lock().ready_count
     }
 
+    /// Runs `f` where it may block (the runtime's blocking pool) and waits
+    /// for its result without blocking this thread.
+    ///
+    /// # Errors
+    ///
+    /// When `f` was dropped unrun (the pool has shut down).
+    pub(crate) async fn run_blocking<R, F>(&self, f: F) -> io::Result<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        super::run_blocking(&*self.shared.blocking, f).await
+    }
+
     pub(crate) fn timers(&self) -> &Timers {
         &self.shared.timers
     }
@@ -225,7 +241,11 @@ fn no_runtime() -> ! {
 }
 
 impl Shared {
-    pub(super) fn new(registry: sys::Registry, start_paused: bool) -> Shared {
+    pub(super) fn new(
+        registry: sys::Registry,
+        start_paused: bool,
+        blocking: Box<dyn BlockingSpawner>,
+    ) -> Shared {
         Shared {
             registry,
             io: Mutex::new(IoState::default()),
@@ -233,6 +253,7 @@ impl Shared {
             timers: Timers::new(start_paused),
             #[cfg(all(unix, not(loom)))]
             signals: Mutex::new(None),
+            blocking,
         }
     }
 

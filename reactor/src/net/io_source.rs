@@ -4,6 +4,8 @@ use crate::driver::{Direction, Registration};
 use mio::Interest;
 use mio::event::Source;
 use std::io;
+use std::mem::ManuallyDrop;
+use std::ptr;
 use std::task::{Context, Poll};
 
 /// Owns a mio socket registered with the current driver; dropping it
@@ -54,6 +56,24 @@ impl<S: Source> IoSource<S> {
         self.registration
             .io(direction, || operation(&self.source))
             .await
+    }
+
+    /// Deregisters the socket and hands it back, for `into_std`.
+    ///
+    /// # Errors
+    ///
+    /// What the OS reports for the deregistration; the socket is closed
+    /// then.
+    pub(super) fn into_inner(self) -> io::Result<S> {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again: each field is read
+        // out exactly once, and `Drop for IoSource` does not run.
+        let (registration, mut source) =
+            unsafe { (ptr::read(&this.registration), ptr::read(&this.source)) };
+        let result = registration.deregister(&mut source);
+        // Frees the slab slot whatever the result.
+        drop(registration);
+        result.map(|()| source)
     }
 
     /// The registration, for protocols that wait on readiness without an

@@ -1,13 +1,15 @@
 //! `TcpListener`: accepts TCP connections.
 
-use super::addr;
+#[cfg(unix)]
+use super::TcpSocket;
+use super::addr::{self, ToSocketAddrs};
 use super::io_source::IoSource;
 use super::tcp_stream::TcpStream;
 use crate::driver::Direction;
 use mio::Interest;
 use std::fmt;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::task::{Context, Poll, ready};
 
 /// A TCP socket listening for connections.
@@ -15,25 +17,30 @@ use std::task::{Context, Poll, ready};
 /// # Examples
 ///
 /// ```
-/// use braid_reactor::net::{TcpListener, TcpStream};
+/// use braid::net::{TcpListener, TcpStream};
 ///
-/// braid_reactor::driver::block_on(false, async {
+/// #[braid::main]
+/// async fn main() -> std::io::Result<()> {
 ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
 ///     let client = TcpStream::connect(listener.local_addr()?).await?;
 ///     let (server, peer) = listener.accept().await?;
 ///     assert_eq!(peer, client.local_addr()?);
 ///     assert_eq!(server.peer_addr()?, client.local_addr()?);
-///     Ok::<(), std::io::Error>(())
-/// })?;
-/// # Ok::<(), std::io::Error>(())
+///     Ok(())
+/// }
 /// ```
 pub struct TcpListener {
-    io: IoSource<mio::net::TcpListener>,
+    pub(super) io: IoSource<mio::net::TcpListener>,
 }
 
 impl TcpListener {
     /// Binds a listener to the first address that accepts it (port `0`
-    /// picks a free port).
+    /// picks a free port), with `SO_REUSEADDR` set and a backlog of
+    /// [`DEFAULT_BACKLOG`](TcpListener::DEFAULT_BACKLOG) (1024) connections.
+    /// The OS caps the backlog (on Linux at `net.core.somaxconn`); for a
+    /// larger one, or other options set before listening, use
+    /// [`TcpSocket`](super::TcpSocket). A host name is resolved on the
+    /// blocking pool (see [`lookup_host`](super::lookup_host)).
     ///
     /// # Errors
     ///
@@ -47,18 +54,147 @@ impl TcpListener {
     /// # Examples
     ///
     /// ```
-    /// braid_reactor::driver::block_on(false, async {
-    ///     let listener = braid_reactor::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// #[braid::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = braid::net::TcpListener::bind("127.0.0.1:0").await?;
     ///     assert_ne!(listener.local_addr()?.port(), 0);
-    ///     Ok::<(), std::io::Error>(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
+    ///     Ok(())
+    /// }
     /// ```
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        let listener = addr::try_each(addr, mio::net::TcpListener::bind)?;
+        addr::try_each(addr, TcpListener::bind_one).await
+    }
+
+    /// The backlog [`bind`](TcpListener::bind) listens with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(braid::net::TcpListener::DEFAULT_BACKLOG, 1024);
+    /// ```
+    pub const DEFAULT_BACKLOG: u32 = 1024;
+
+    #[cfg(unix)]
+    fn bind_one(addr: SocketAddr) -> io::Result<TcpListener> {
+        let socket = match addr {
+            SocketAddr::V4(_) => TcpSocket::new_v4()?,
+            SocketAddr::V6(_) => TcpSocket::new_v6()?,
+        };
+        // As `std` and mio do on Unix: a restarted server can bind its port
+        // again while old connections sit in `TIME_WAIT`.
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        socket.listen(TcpListener::DEFAULT_BACKLOG)
+    }
+
+    /// mio's bind: `SO_REUSEADDR` off, which Windows needs for exclusive
+    /// ports, and the same backlog of 1024.
+    #[cfg(not(unix))]
+    fn bind_one(addr: SocketAddr) -> io::Result<TcpListener> {
+        TcpListener::from_mio(mio::net::TcpListener::bind(addr)?)
+    }
+
+    /// Wraps a listening mio socket.
+    pub(super) fn from_mio(listener: mio::net::TcpListener) -> io::Result<TcpListener> {
         Ok(TcpListener {
             io: IoSource::new(listener, Interest::READABLE)?,
         })
+    }
+
+    /// Takes over a listening `std` listener. Braid sets it non-blocking
+    /// itself, so a listener in either mode works.
+    ///
+    /// # Errors
+    ///
+    /// What the OS reports for setting it non-blocking or registering it.
+    ///
+    /// # Panics
+    ///
+    /// Outside a braid runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// #[braid::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    ///     let listener = braid::net::TcpListener::from_std(std_listener)?;
+    ///     let client = braid::net::TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_server, peer) = listener.accept().await?;
+    ///     assert_eq!(peer, client.local_addr()?);
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        TcpListener::from_mio(mio::net::TcpListener::from_std(listener))
+    }
+
+    /// Gives the listener back as a `std` listener, deregistered from the
+    /// runtime and in blocking mode, as `std` expects.
+    ///
+    /// # Errors
+    ///
+    /// What the OS reports for deregistering it or setting it blocking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// #[braid::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = braid::net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let addr = listener.local_addr()?;
+    ///     let std_listener = listener.into_std()?;
+    ///     let _client = std::net::TcpStream::connect(addr)?;
+    ///     let (_server, _) = std_listener.accept()?; // blocks until the client is queued
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn into_std(self) -> io::Result<std::net::TcpListener> {
+        let listener = std::net::TcpListener::from(self.io.into_inner()?);
+        listener.set_nonblocking(false)?;
+        Ok(listener)
+    }
+
+    /// Sets the IP time-to-live of the connections it accepts (`IP_TTL`).
+    ///
+    /// # Errors
+    ///
+    /// What the OS reports.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// #[braid::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = braid::net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     listener.set_ttl(42)?;
+    ///     assert_eq!(listener.ttl()?, 42);
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get().set_ttl(ttl)
+    }
+
+    /// The IP time-to-live (`IP_TTL`).
+    ///
+    /// # Errors
+    ///
+    /// What the OS reports.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// #[braid::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = braid::net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     assert!(listener.ttl()? > 0);
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get().ttl()
     }
 
     /// Waits for the next connection and returns it with the peer's address.
@@ -74,15 +210,15 @@ impl TcpListener {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::net::{TcpListener, TcpStream};
+    /// use braid::net::{TcpListener, TcpStream};
     ///
-    /// braid_reactor::driver::block_on(false, async {
+    /// #[braid::main]
+    /// async fn main() -> std::io::Result<()> {
     ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
     ///     let _client = TcpStream::connect(listener.local_addr()?).await?;
     ///     let (_stream, _peer) = listener.accept().await?;
-    ///     Ok::<(), std::io::Error>(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
+    ///     Ok(())
+    /// }
     /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (stream, peer) = self
@@ -107,17 +243,17 @@ impl TcpListener {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::net::TcpListener;
+    /// use braid::net::TcpListener;
     /// use std::future::poll_fn;
     ///
-    /// braid_reactor::driver::block_on(false, async {
+    /// #[braid::main]
+    /// async fn main() -> std::io::Result<()> {
     ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
     ///     let client = std::net::TcpStream::connect(listener.local_addr()?)?;
     ///     let (_stream, peer) = poll_fn(|cx| listener.poll_accept(cx)).await?;
     ///     assert_eq!(peer, client.local_addr()?);
-    ///     Ok::<(), std::io::Error>(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
+    ///     Ok(())
+    /// }
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         let (stream, peer) = ready!(
@@ -136,12 +272,12 @@ impl TcpListener {
     /// # Examples
     ///
     /// ```
-    /// braid_reactor::driver::block_on(false, async {
-    ///     let listener = braid_reactor::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// #[braid::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = braid::net::TcpListener::bind("127.0.0.1:0").await?;
     ///     assert!(listener.local_addr()?.ip().is_loopback());
-    ///     Ok::<(), std::io::Error>(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
+    ///     Ok(())
+    /// }
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get().local_addr()

@@ -1,23 +1,27 @@
 //! `TcpStream`: a TCP connection, readable and writable through
 //! `futures_io`.
 
-use super::addr;
+mod async_io;
+mod options;
+
+use super::addr::{self, ToSocketAddrs};
 use super::io_source::IoSource;
+use super::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use crate::driver::Direction;
-use futures_io::{AsyncRead, AsyncWrite};
+use crate::sync::Arc;
 use mio::Interest;
 use std::fmt;
 use std::future::poll_fn;
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::io;
+use std::net::{Shutdown, SocketAddr};
 
 /// A TCP connection.
 ///
-/// Both `TcpStream` and `&TcpStream` implement [`AsyncRead`] and
-/// [`AsyncWrite`], so one task can read while another writes through a
-/// shared reference. As those traits expect, each direction keeps one
+/// Both `TcpStream` and `&TcpStream` implement
+/// [`AsyncRead`](futures_io::AsyncRead) and
+/// [`AsyncWrite`](futures_io::AsyncWrite), so one task can read while
+/// another writes through a shared reference; or
+/// [`into_split`](TcpStream::into_split) gives each task a half it owns. As those traits expect, each direction keeps one
 /// waker: the last task to poll a direction is the one woken when it turns
 /// ready, and a task it displaced waits until it is polled again (another
 /// poll by that task, say). So give each direction one reader and one
@@ -32,10 +36,11 @@ use std::task::{Context, Poll};
 /// # Examples
 ///
 /// ```
-/// use braid_reactor::net::{TcpListener, TcpStream};
+/// use braid::net::{TcpListener, TcpStream};
 /// use futures::io::{AsyncReadExt, AsyncWriteExt};
 ///
-/// braid_reactor::driver::block_on(false, async {
+/// #[braid::main]
+/// async fn main() -> std::io::Result<()> {
 ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
 ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
 ///     let (mut server, _) = listener.accept().await?;
@@ -44,16 +49,17 @@ use std::task::{Context, Poll};
 ///     let mut received = Vec::new();
 ///     server.read_to_end(&mut received).await?;
 ///     assert_eq!(received, b"ping");
-///     Ok::<(), std::io::Error>(())
-/// })?;
-/// # Ok::<(), std::io::Error>(())
+///     Ok(())
+/// }
 /// ```
 pub struct TcpStream {
-    io: IoSource<mio::net::TcpStream>,
+    pub(super) io: IoSource<mio::net::TcpStream>,
 }
 
 impl TcpStream {
-    /// Connects to the first address that accepts a connection.
+    /// Connects to the first address that accepts a connection; a host name
+    /// is resolved on the blocking pool (see [`lookup_host`](super::lookup_host)).
+    /// For options set before connecting, use [`TcpSocket`](super::TcpSocket).
     ///
     /// # Errors
     ///
@@ -67,19 +73,19 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::net::{TcpListener, TcpStream};
+    /// use braid::net::{TcpListener, TcpStream};
     ///
-    /// braid_reactor::driver::block_on(false, async {
+    /// #[braid::main]
+    /// async fn main() -> std::io::Result<()> {
     ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
     ///     let stream = TcpStream::connect(listener.local_addr()?).await?;
     ///     assert_eq!(stream.peer_addr()?, listener.local_addr()?);
-    ///     Ok::<(), std::io::Error>(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
+    ///     Ok(())
+    /// }
     /// ```
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         let mut last_error = None;
-        for addr in addr::resolve(addr)? {
+        for addr in addr::resolve(addr).await? {
             match TcpStream::connect_one(addr).await {
                 Ok(stream) => return Ok(stream),
                 Err(error) => last_error = Some(error),
@@ -96,7 +102,7 @@ impl TcpStream {
         Ok(stream)
     }
 
-    async fn wait_connected(&self) -> io::Result<()> {
+    pub(super) async fn wait_connected(&self) -> io::Result<()> {
         let registration = self.io.registration();
         let mut waiter = registration.waiter(Direction::Write);
         loop {
@@ -132,6 +138,132 @@ impl TcpStream {
         })
     }
 
+    /// Takes over a connected `std` stream. Braid sets it non-blocking
+    /// itself, so a stream in either mode works.
+    ///
+    /// # Errors
+    ///
+    /// What the OS reports for setting it non-blocking or registering it.
+    ///
+    /// # Panics
+    ///
+    /// Outside a braid runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::io::AsyncWriteExt;
+    /// use std::io::Read;
+    ///
+    /// #[braid::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    ///     let std_stream = std::net::TcpStream::connect(std_listener.local_addr()?)?;
+    ///     let mut stream = braid::net::TcpStream::from_std(std_stream)?;
+    ///     stream.write_all(b"hi").await?;
+    ///     let (mut server, _) = std_listener.accept()?;
+    ///     let mut buf = [0; 2];
+    ///     server.read_exact(&mut buf)?;
+    ///     assert_eq!(&buf, b"hi");
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        TcpStream::from_mio(mio::net::TcpStream::from_std(stream))
+    }
+
+    /// Gives the stream back as a `std` stream, deregistered from the
+    /// runtime and in blocking mode, as `std` expects.
+    ///
+    /// # Errors
+    ///
+    /// What the OS reports for deregistering it or setting it blocking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use braid::net::{TcpListener, TcpStream};
+    /// use std::io::Write;
+    ///
+    /// #[braid::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let stream = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let mut std_stream = stream.into_std()?;
+    ///     std_stream.write_all(b"blocking write")?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn into_std(self) -> io::Result<std::net::TcpStream> {
+        let stream = std::net::TcpStream::from(self.io.into_inner()?);
+        stream.set_nonblocking(false)?;
+        Ok(stream)
+    }
+
+    /// Splits the stream into a read half and a write half that two tasks
+    /// can own and use at once; [`OwnedReadHalf::reunite`] puts them back
+    /// together. Dropping the write half shuts down the write direction
+    /// (the peer reads end-of-file), as Tokio's does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use braid::net::{TcpListener, TcpStream};
+    /// use futures::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// #[braid::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     let (mut read, mut write) = client.into_split();
+    ///     let writer = braid::spawn(async move { write.write_all(b"ping").await });
+    ///     let mut buf = [0; 4];
+    ///     server.read_exact(&mut buf).await?;
+    ///     server.write_all(&buf).await?;
+    ///     read.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"ping");
+    ///     writer.await.unwrap()?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        super::tcp::split(Arc::new(self))
+    }
+
+    /// Receives data into `buf` without removing it from the socket's
+    /// queue: the next read (or peek) returns the same bytes. Returns the
+    /// number of bytes peeked; `0` means the peer closed its write half.
+    ///
+    /// # Errors
+    ///
+    /// What the OS reports, e.g. `ConnectionReset`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use braid::net::{TcpListener, TcpStream};
+    /// use futures::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// #[braid::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.write_all(b"hello").await?;
+    ///     let mut peeked = [0; 5];
+    ///     let n = server.peek(&mut peeked).await?;
+    ///     let mut read = vec![0; n];
+    ///     server.read_exact(&mut read).await?;
+    ///     assert_eq!(read, &peeked[..n]);
+    ///     Ok(())
+    /// }
+    /// ```
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.io(Direction::Read, |stream| stream.peek(buf)).await
+    }
+
     /// This end's address.
     ///
     /// # Errors
@@ -141,15 +273,15 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::net::{TcpListener, TcpStream};
+    /// use braid::net::{TcpListener, TcpStream};
     ///
-    /// braid_reactor::driver::block_on(false, async {
+    /// #[braid::main]
+    /// async fn main() -> std::io::Result<()> {
     ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
     ///     let stream = TcpStream::connect(listener.local_addr()?).await?;
     ///     assert!(stream.local_addr()?.ip().is_loopback());
-    ///     Ok::<(), std::io::Error>(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
+    ///     Ok(())
+    /// }
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get().local_addr()
@@ -164,66 +296,18 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::net::{TcpListener, TcpStream};
+    /// use braid::net::{TcpListener, TcpStream};
     ///
-    /// braid_reactor::driver::block_on(false, async {
+    /// #[braid::main]
+    /// async fn main() -> std::io::Result<()> {
     ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
     ///     let stream = TcpStream::connect(listener.local_addr()?).await?;
     ///     assert_eq!(stream.peer_addr()?, listener.local_addr()?);
-    ///     Ok::<(), std::io::Error>(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
+    ///     Ok(())
+    /// }
     /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get().peer_addr()
-    }
-
-    /// Turns Nagle's algorithm off (`true`) or on (`false`).
-    ///
-    /// # Errors
-    ///
-    /// What the OS reports.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use braid_reactor::net::{TcpListener, TcpStream};
-    ///
-    /// braid_reactor::driver::block_on(false, async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    ///     let stream = TcpStream::connect(listener.local_addr()?).await?;
-    ///     stream.set_nodelay(true)?;
-    ///     assert!(stream.nodelay()?);
-    ///     Ok::<(), std::io::Error>(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        self.io.get().set_nodelay(nodelay)
-    }
-
-    /// Whether Nagle's algorithm is off.
-    ///
-    /// # Errors
-    ///
-    /// What the OS reports.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use braid_reactor::net::{TcpListener, TcpStream};
-    ///
-    /// braid_reactor::driver::block_on(false, async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    ///     let stream = TcpStream::connect(listener.local_addr()?).await?;
-    ///     stream.set_nodelay(false)?;
-    ///     assert!(!stream.nodelay()?);
-    ///     Ok::<(), std::io::Error>(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn nodelay(&self) -> io::Result<bool> {
-        self.io.get().nodelay()
     }
 
     /// Shuts down the read half, the write half, or both. After
@@ -236,162 +320,22 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use braid_reactor::net::{TcpListener, TcpStream};
+    /// use braid::net::{TcpListener, TcpStream};
     /// use futures::io::AsyncReadExt;
     /// use std::net::Shutdown;
     ///
-    /// braid_reactor::driver::block_on(false, async {
+    /// #[braid::main]
+    /// async fn main() -> std::io::Result<()> {
     ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
     ///     let client = TcpStream::connect(listener.local_addr()?).await?;
     ///     let (mut server, _) = listener.accept().await?;
     ///     client.shutdown(Shutdown::Write)?;
     ///     assert_eq!(server.read(&mut [0; 8]).await?, 0);
-    ///     Ok::<(), std::io::Error>(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
+    ///     Ok(())
+    /// }
     /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.get().shutdown(how)
-    }
-
-    /// Reads into a buffer that may be uninitialised; on `Ready(Ok(n))` the
-    /// first `n` bytes of `buf` are initialised.
-    #[cfg(any(feature = "hyper", feature = "tokio-io"))]
-    pub(super) fn poll_read_uninit(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [std::mem::MaybeUninit<u8>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Read, |stream| {
-            super::read_uninit::read_uninit(stream, buf)
-        })
-    }
-
-    fn poll_read_inner(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, Direction::Read, |mut stream| stream.read(buf))
-    }
-
-    fn poll_read_vectored_inner(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &mut [IoSliceMut<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, Direction::Read, |mut stream| stream.read_vectored(bufs))
-    }
-
-    pub(super) fn poll_write_inner(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, Direction::Write, |mut stream| stream.write(buf))
-    }
-
-    pub(super) fn poll_write_vectored_inner(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |mut stream| {
-            stream.write_vectored(bufs)
-        })
-    }
-
-    pub(super) fn poll_close_inner(&self) -> Poll<io::Result<()>> {
-        Poll::Ready(self.shutdown(Shutdown::Write))
-    }
-}
-
-impl AsyncRead for TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_read_inner(cx, buf)
-    }
-
-    fn poll_read_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &mut [IoSliceMut<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_read_vectored_inner(cx, bufs)
-    }
-}
-
-impl AsyncRead for &TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_read_inner(cx, buf)
-    }
-
-    fn poll_read_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &mut [IoSliceMut<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_read_vectored_inner(cx, bufs)
-    }
-}
-
-impl AsyncWrite for TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_write_inner(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_write_vectored_inner(cx, bufs)
-    }
-
-    /// TCP has no user-space buffer to flush.
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_close_inner()
-    }
-}
-
-impl AsyncWrite for &TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_write_inner(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_write_vectored_inner(cx, bufs)
-    }
-
-    /// TCP has no user-space buffer to flush.
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_close_inner()
     }
 }
 

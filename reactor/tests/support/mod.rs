@@ -35,7 +35,11 @@ impl Harness {
     }
 
     fn with_clock(start_paused: bool) -> Harness {
-        let mut driver = Driver::new(start_paused).expect("driver");
+        Harness::with_driver(Driver::new(start_paused).expect("driver"))
+    }
+
+    /// A harness turning `driver` (made with the spawner a test needs).
+    pub(crate) fn with_driver(mut driver: Driver) -> Harness {
         let handle = driver.handle();
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {

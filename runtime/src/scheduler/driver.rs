@@ -45,8 +45,13 @@ pub(crate) struct DriverGuard<'a> {
 }
 
 impl DriverCell {
-    pub(crate) fn new(start_paused: bool) -> std::io::Result<DriverCell> {
-        let driver = braid_reactor::driver::Driver::new(start_paused)?;
+    /// A driver whose blocking calls (host-name lookups) run through
+    /// `blocking`, the runtime's blocking pool.
+    pub(crate) fn new(
+        start_paused: bool,
+        blocking: Box<dyn braid_reactor::driver::BlockingSpawner>,
+    ) -> std::io::Result<DriverCell> {
+        let driver = braid_reactor::driver::Driver::with_blocking(start_paused, blocking)?;
         let handle = driver.handle();
         Ok(DriverCell {
             driver: Mutex::new(driver),
