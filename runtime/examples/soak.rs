@@ -365,7 +365,7 @@ fn check_books(rt: &braid::Runtime, round: u64) {
             load(&PANICKED)
         ));
     }
-    let alive = rt.handle().num_alive_tasks();
+    let alive = rt.handle().metrics().num_alive_tasks();
     if alive != 0 {
         fail(&format!(
             "round {round}: {alive} tasks alive after the round"

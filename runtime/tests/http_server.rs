@@ -127,7 +127,7 @@ fn a_client_vanishing_mid_request_leaves_nothing_behind() {
                 }
             })
             .await;
-            let tasks_before = braid::Handle::current().num_alive_tasks();
+            let tasks_before = braid::Handle::current().metrics().num_alive_tasks();
 
             let mut stream = TcpStream::connect(server.addr).await.unwrap();
             stream
@@ -142,11 +142,16 @@ fn a_client_vanishing_mid_request_leaves_nothing_behind() {
             drop(stream);
 
             // The handler ends, and so does the connection's task.
-            while ended.count() < 1 || braid::Handle::current().num_alive_tasks() > tasks_before {
+            while ended.count() < 1
+                || braid::Handle::current().metrics().num_alive_tasks() > tasks_before
+            {
                 braid::time::sleep(Duration::from_millis(1)).await;
             }
             assert_eq!(ended.count(), 1);
-            assert_eq!(braid::Handle::current().num_alive_tasks(), tasks_before);
+            assert_eq!(
+                braid::Handle::current().metrics().num_alive_tasks(),
+                tasks_before
+            );
 
             // And the server serves the next client.
             assert_eq!(
