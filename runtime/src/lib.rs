@@ -127,9 +127,10 @@ mod thread_config;
 mod unhandled_panic;
 
 pub use braid_gather::{
-    AsCompleted, CancellationToken, DropGuard, Gather, GatherError, GatherSettled, JoinError,
-    TryGather, WaitForCancellation, WaitForCancellationFutureOwned, as_completed, current_token,
-    gather, gather_settled, try_gather,
+    AsCompleted, CancellationToken, DropGuard, Gather, GatherError, GatherSettled,
+    GroupAbortHandle, JoinError, TaskGroup, TryGather, WaitForCancellation,
+    WaitForCancellationFutureOwned, as_completed, current_token, gather, gather_settled,
+    try_gather,
 };
 pub use braid_macros::{main, test};
 #[cfg(all(unix, not(loom)))]
