@@ -8,7 +8,11 @@
 //! 4. [`time`]: sleeps, timeouts, intervals, the paused clock.
 //! 5. [`net`]: TCP servers and clients.
 //! 6. [`cancellation`]: tokens and structured cancellation.
-//! 7. [`coming_from_tokio`]: Tokio's items and their braid counterparts.
+//! 7. [`task_groups`]: open-ended groups of tasks, for work that arrives
+//!    over time.
+//! 8. [`shutdown`]: signals, graceful and bounded shutdown, unobserved
+//!    panics, entering a runtime from a plain thread.
+//! 9. [`coming_from_tokio`]: Tokio's items and their braid counterparts.
 
 #![allow(
     clippy::needless_doctest_main,
@@ -32,6 +36,13 @@ pub mod net {}
 
 #[doc = include_str!("../docs/guide/cancellation.md")]
 pub mod cancellation {}
+
+#[doc = include_str!("../docs/guide/task_groups.md")]
+pub mod task_groups {}
+
+#[cfg(unix)]
+#[doc = include_str!("../docs/guide/shutdown.md")]
+pub mod shutdown {}
 
 #[doc = include_str!("../docs/guide/coming_from_tokio.md")]
 pub mod coming_from_tokio {}
