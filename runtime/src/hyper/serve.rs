@@ -210,8 +210,10 @@ where
     } = server;
     let builder = Arc::new(connection_builder(header_read_timeout));
     let connections = Arc::new(Connections::default());
-    let graceful = CancellationToken::new();
+    // Dropping the server cancels `abort`, and with it its child
+    // `graceful`, so one registration per connection hears both.
     let abort = CancellationToken::new();
+    let graceful = abort.child_token();
     let _abort_on_drop = CancelOnDrop(abort.clone());
     let mut signal = pin!(signal);
     let mut backoff = FIRST_ACCEPT_BACKOFF;
@@ -284,7 +286,7 @@ fn is_connection_error(error: &io::Error) -> bool {
 struct Connection<S> {
     builder: Arc<auto::Builder<Executor>>,
     service: TowerToHyperService<S>,
-    /// Cancelled when the server shuts down gracefully.
+    /// Cancelled when the server shuts down gracefully, and when `abort` is.
     graceful: CancellationToken,
     /// Cancelled when the server's future is dropped.
     abort: CancellationToken,
@@ -309,14 +311,22 @@ where
             .builder
             .serve_connection_with_upgrades(stream, self.service);
         let mut connection = pin!(connection);
-        let mut graceful = pin!(self.graceful.cancelled());
-        let mut abort = pin!(self.abort.cancelled());
+        let mut cancelled = pin!(self.graceful.cancelled());
+        let mut watching = false;
         let mut asked_to_finish = false;
         poll_fn(|cx| {
-            if abort.as_mut().poll(cx).is_ready() {
+            // Registered on the first poll only: this future is its task's
+            // whole body, and a task's waker wakes that task whichever one
+            // was handed out, so the registration stays good; each later
+            // wake reads the tokens' flags instead of taking their lock.
+            if !watching {
+                watching = true;
+                let _ = cancelled.as_mut().poll(cx);
+            }
+            if self.abort.is_cancelled() {
                 return Poll::Ready(());
             }
-            if !asked_to_finish && graceful.as_mut().poll(cx).is_ready() {
+            if !asked_to_finish && self.graceful.is_cancelled() {
                 asked_to_finish = true;
                 connection.as_mut().graceful_shutdown();
             }
