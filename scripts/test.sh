@@ -55,6 +55,13 @@ cargo test -p braid-gather
 step "tests: braid-gather with its tokio feature"
 cargo test -p braid-gather --features tokio
 
+# The workspace run above turns braid's `hyper` feature on through the
+# benches; `tokio-io` only these runs turn on.
+step "braid with its tokio-io feature: clippy, docs, the tokio::io bridge tests"
+cargo clippy -p braid --all-targets --features tokio-io -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc -p braid --no-deps --features hyper,tokio-io
+cargo test -p braid --features hyper,tokio-io --test http_tokio_io
+
 step "clippy on the loom build of the real code (cfg(loom), warnings are errors)"
 RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR="$PWD/target-loom" \
     cargo clippy --release -p braid-loom-tests --tests -- -D warnings

@@ -2,7 +2,7 @@
 //! The criterion suites and the `compare` binary both read this list.
 
 use crate::runtime::{BenchRuntime, Braid, Smol, Tokio};
-use crate::{Run, gather, net, scheduler, time};
+use crate::{Run, gather, http, net, scheduler, time};
 
 /// Round trips per connection in one `tcp_echo` run.
 pub const ECHO_ROUND_TRIPS: usize = 200;
@@ -226,6 +226,15 @@ pub fn catalog() -> Vec<Workload> {
         },
         everywhere!("tcp_accept", Net, false, net::tcp_accept),
         everywhere!("tcp_connect_burst", Net, false, net::tcp_connect_burst),
+        Workload {
+            name: "http_hello",
+            area: Area::Net,
+            note: "hyper hello, 32 keep-alive connections × 200 GETs from a client on its own 2-thread Tokio runtime · braid: braid::hyper::serve · tokio: hyper-util auto builder",
+            against_floor: false,
+            braid: Some(http::braid_hello),
+            tokio: Some(http::tokio_hello),
+            smol: None,
+        },
     ]
 }
 

@@ -21,6 +21,7 @@
 mod catalog;
 pub mod floor;
 pub mod gather;
+pub mod http;
 mod latch;
 mod measure;
 pub mod memory;

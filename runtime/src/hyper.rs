@@ -84,6 +84,7 @@
 //! network round trip; spawn the whole conversation with the library as one
 //! Tokio task, rather than each small step, when calls are many and short.
 
+mod connection;
 mod connections;
 mod executor;
 mod serve;

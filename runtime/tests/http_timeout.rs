@@ -54,6 +54,36 @@ fn a_client_sending_headers_too_slowly_is_cut_off() {
 
 #[test]
 #[cfg_attr(miri, ignore)]
+fn a_silent_client_is_cut_off() {
+    eventually(|| {
+        multi(2).block_on(async {
+            let server = start_with(
+                |_| async { text("hello") },
+                |serve| serve.header_read_timeout(Duration::from_millis(200)),
+            )
+            .await;
+            // One sends nothing; one sends the start of the HTTP/2 preface
+            // and stops, so the protocol is never told.
+            let mut silent = TcpStream::connect(server.addr).await.unwrap();
+            let mut preface = TcpStream::connect(server.addr).await.unwrap();
+            preface.write_all(b"PRI * HT").await.unwrap();
+            for stream in [&mut silent, &mut preface] {
+                let mut received = Vec::new();
+                // The server closes the connection: end-of-file (or a reset).
+                let _ = stream.read_to_end(&mut received).await;
+                assert!(received.is_empty(), "{received:?}");
+            }
+            assert_eq!(
+                get(server.addr, "/").await,
+                (StatusCode::OK, "hello".to_owned())
+            );
+            server.stop().await.unwrap();
+        })
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
 fn timer_reset_moves_the_deadline() {
     let rt = braid::Builder::new_multi_thread()
         .worker_threads(1)

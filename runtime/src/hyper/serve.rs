@@ -1,16 +1,16 @@
 //! `serve`: an HTTP server for a tower service, on a braid `TcpListener`.
 
+use super::connection::Connection;
 use super::connections::Connections;
 use super::{Executor, Timer};
 use crate::CancellationToken;
-use crate::net::{TcpListener, TcpStream};
+use crate::net::TcpListener;
 use crate::sync::Arc;
 use crate::time;
 use http::{Request, Response};
 use http_body::Body;
 use hyper::body::Incoming;
 use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::{Future, IntoFuture, Pending, pending, poll_fn};
@@ -20,7 +20,7 @@ use std::task::Poll;
 use std::time::Duration;
 use tower_service::Service;
 
-type BoxError = Box<dyn StdError + Send + Sync>;
+pub(super) type BoxError = Box<dyn StdError + Send + Sync>;
 
 /// hyper's own default: a client gets this long to send a request's head.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
@@ -148,7 +148,10 @@ impl<S, F> Serve<S, F> {
 
     /// How long a client gets to send a request's head, from the moment the
     /// connection waits for one; a slower client's connection is closed.
-    /// 30 seconds unless set.
+    /// It bounds every request head on HTTP/1, and the first request of
+    /// each connection on either protocol (counted from the accept, so a
+    /// client that connects and stays silent is cut off too). 30 seconds
+    /// unless set.
     ///
     /// # Examples
     ///
@@ -210,8 +213,10 @@ where
     } = server;
     let builder = Arc::new(connection_builder(header_read_timeout));
     let connections = Arc::new(Connections::default());
-    let graceful = CancellationToken::new();
+    // Dropping the server cancels `abort`, and with it its child
+    // `graceful`, so one registration per connection hears both.
     let abort = CancellationToken::new();
+    let graceful = abort.child_token();
     let _abort_on_drop = CancelOnDrop(abort.clone());
     let mut signal = pin!(signal);
     let mut backoff = FIRST_ACCEPT_BACKOFF;
@@ -227,7 +232,8 @@ where
                 backoff = FIRST_ACCEPT_BACKOFF;
                 let connection = Connection {
                     builder: Arc::clone(&builder),
-                    service: TowerToHyperService::new(service.clone()),
+                    service: service.clone(),
+                    header_read_timeout,
                     graceful: graceful.clone(),
                     abort: abort.clone(),
                 };
@@ -278,54 +284,6 @@ fn is_connection_error(error: &io::Error) -> bool {
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::ConnectionRefused
     )
-}
-
-/// What a connection task needs besides its stream.
-struct Connection<S> {
-    builder: Arc<auto::Builder<Executor>>,
-    service: TowerToHyperService<S>,
-    /// Cancelled when the server shuts down gracefully.
-    graceful: CancellationToken,
-    /// Cancelled when the server's future is dropped.
-    abort: CancellationToken,
-}
-
-impl<S, B> Connection<S>
-where
-    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
-    /// Serves `stream` until the client closes it, an error ends it, the
-    /// connection finishes after a graceful shutdown, or the server is
-    /// dropped.
-    async fn run(self, stream: TcpStream) {
-        // Small responses go out at once rather than waiting for an ACK.
-        let _ = stream.set_nodelay(true);
-        let connection = self
-            .builder
-            .serve_connection_with_upgrades(stream, self.service);
-        let mut connection = pin!(connection);
-        let mut graceful = pin!(self.graceful.cancelled());
-        let mut abort = pin!(self.abort.cancelled());
-        let mut asked_to_finish = false;
-        poll_fn(|cx| {
-            if abort.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(());
-            }
-            if !asked_to_finish && graceful.as_mut().poll(cx).is_ready() {
-                asked_to_finish = true;
-                connection.as_mut().graceful_shutdown();
-            }
-            // A connection's error (a reset, a header timeout) is the end of
-            // that connection and nothing more.
-            connection.as_mut().poll(cx).map(drop)
-        })
-        .await;
-    }
 }
 
 /// Cancels its token when dropped.

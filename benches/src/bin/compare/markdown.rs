@@ -99,6 +99,8 @@ pub(crate) fn tables(report: &Report) -> String {
         for row in latency_rows {
             let (first, second) = if row.name.starts_with("tcp") {
                 ("p50 round trip", "p99 round trip")
+            } else if row.name.starts_with("http") {
+                ("p50 request", "p99 request")
             } else if row.name == "lifo_stranded" {
                 ("wake to run p50", "wake to run p99")
             } else {
@@ -110,7 +112,14 @@ pub(crate) fn tables(report: &Report) -> String {
                     |latency| duration(if p99 { latency.p99 } else { latency.p50 }.as_secs_f64()),
                 )
             };
-            if row.name.starts_with("tcp") {
+            let throughput = if row.name.starts_with("tcp") {
+                Some("round trips/s")
+            } else if row.name.starts_with("http") {
+                Some("requests/s")
+            } else {
+                None
+            };
+            if let Some(unit) = throughput {
                 let per_second: Vec<String> = (0..3)
                     .map(|column| {
                         row.cells[column].map_or_else(
@@ -121,7 +130,7 @@ pub(crate) fn tables(report: &Report) -> String {
                     .collect();
                 let _ = writeln!(
                     out,
-                    "| {} | round trips/s | {} | {} | {} |",
+                    "| {} | {unit} | {} | {} | {} |",
                     row.name, per_second[0], per_second[1], per_second[2]
                 );
             }
