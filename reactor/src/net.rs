@@ -21,6 +21,8 @@
 mod addr;
 #[cfg(unix)]
 mod fd;
+#[cfg(any(feature = "hyper", feature = "tokio-io"))]
+mod foreign_io;
 #[cfg(feature = "hyper")]
 mod hyper_io;
 mod io_source;

@@ -93,3 +93,65 @@ fn hyper_over_tokio_io_on_a_braid_stream() {
         })
     });
 }
+
+/// The owned halves of a TCP stream, and a Unix stream and its halves,
+/// through `tokio::io`: a `FramedRead` on a read half and a `FramedWrite`
+/// on a write half, from two tasks at once.
+#[test]
+#[cfg_attr(miri, ignore)]
+fn framed_over_halves_and_unix_streams() {
+    use tokio_util::codec::{FramedRead, FramedWrite};
+
+    multi(2).block_on(async {
+        // A Unix stream pair: the whole stream, framed.
+        let (left, right) = braid::net::UnixStream::pair().unwrap();
+        let mut left = Framed::new(left, LinesCodec::new());
+        let mut right = Framed::new(right, LinesCodec::new());
+        left.send("over a unix socket").await.unwrap();
+        assert_eq!(right.next().await.unwrap().unwrap(), "over a unix socket");
+
+        // Its halves, each in a task of its own.
+        let (a, b) = braid::net::UnixStream::pair().unwrap();
+        let (a_read, a_write) = a.into_split();
+        let (b_read, b_write) = b.into_split();
+        let echo = braid::spawn(async move {
+            let mut lines = FramedRead::new(b_read, LinesCodec::new());
+            let mut out = FramedWrite::new(b_write, LinesCodec::new());
+            while let Some(line) = lines.next().await {
+                out.send(line.unwrap()).await.unwrap();
+            }
+        });
+        let mut out = FramedWrite::new(a_write, LinesCodec::new());
+        let mut replies = FramedRead::new(a_read, LinesCodec::new());
+        for i in 0..20 {
+            out.send(format!("unix half {i}")).await.unwrap();
+            assert_eq!(
+                replies.next().await.unwrap().unwrap(),
+                format!("unix half {i}")
+            );
+        }
+        drop(out); // dropping a write half shuts down its direction
+        echo.await.unwrap();
+
+        // A TCP stream's halves.
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = braid::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (read, write) = stream.into_split();
+            let mut lines = FramedRead::new(read, LinesCodec::new());
+            let mut out = FramedWrite::new(write, LinesCodec::new());
+            while let Some(line) = lines.next().await {
+                out.send(line.unwrap().len().to_string()).await.unwrap();
+            }
+        });
+        let (read, write) = TcpStream::connect(addr).await.unwrap().into_split();
+        let mut out = FramedWrite::new(write, LinesCodec::new());
+        let mut replies = FramedRead::new(read, LinesCodec::new());
+        out.send("four").await.unwrap();
+        assert_eq!(replies.next().await.unwrap().unwrap(), "4");
+        drop(out);
+        server.await.unwrap();
+        assert!(replies.next().await.is_none());
+    });
+}

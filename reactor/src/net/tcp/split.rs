@@ -119,6 +119,12 @@ pub(in crate::net) fn split(stream: Arc<TcpStream>) -> (OwnedReadHalf, OwnedWrit
 }
 
 impl OwnedReadHalf {
+    /// The stream this half shares with its other half.
+    #[cfg(any(feature = "hyper", feature = "tokio-io"))]
+    pub(in crate::net) fn shared_stream(&self) -> &TcpStream {
+        &self.stream
+    }
+
     /// Puts the stream back together from its two halves.
     ///
     /// # Errors
@@ -227,6 +233,12 @@ impl OwnedReadHalf {
 }
 
 impl OwnedWriteHalf {
+    /// The stream this half shares with its other half.
+    #[cfg(any(feature = "hyper", feature = "tokio-io"))]
+    pub(in crate::net) fn shared_stream(&self) -> &TcpStream {
+        &self.stream
+    }
+
     /// Puts the stream back together; as [`OwnedReadHalf::reunite`].
     ///
     /// # Errors

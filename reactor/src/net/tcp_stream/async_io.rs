@@ -9,19 +9,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 impl TcpStream {
-    /// Reads into a buffer that may be uninitialised; on `Ready(Ok(n))` the
-    /// first `n` bytes of `buf` are initialised.
-    #[cfg(any(feature = "hyper", feature = "tokio-io"))]
-    pub(in crate::net) fn poll_read_uninit(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [std::mem::MaybeUninit<u8>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Read, |stream| {
-            crate::net::read_uninit::read_uninit(stream, buf)
-        })
-    }
-
     pub(in crate::net) fn poll_read_inner(
         &self,
         cx: &mut Context<'_>,

@@ -115,6 +115,12 @@ pub(super) fn split(stream: Arc<UnixStream>) -> (OwnedReadHalf, OwnedWriteHalf) 
 }
 
 impl OwnedReadHalf {
+    /// The stream this half shares with its other half.
+    #[cfg(any(feature = "hyper", feature = "tokio-io"))]
+    pub(in crate::net) fn shared_stream(&self) -> &UnixStream {
+        &self.stream
+    }
+
     /// Puts the stream back together from its two halves.
     ///
     /// # Errors
@@ -192,6 +198,12 @@ impl OwnedReadHalf {
 }
 
 impl OwnedWriteHalf {
+    /// The stream this half shares with its other half.
+    #[cfg(any(feature = "hyper", feature = "tokio-io"))]
+    pub(in crate::net) fn shared_stream(&self) -> &UnixStream {
+        &self.stream
+    }
+
     /// Puts the stream back together; as [`OwnedReadHalf::reunite`].
     ///
     /// # Errors
