@@ -31,6 +31,11 @@ pub struct Id(NonZeroU64);
 static NEXT_ID: CounterU64 = CounterU64::new(1);
 
 impl Id {
+    /// The id numbered `n`, if `n` is one (not 0).
+    pub(crate) fn from_u64(n: u64) -> Option<Id> {
+        NonZeroU64::new(n).map(Id)
+    }
+
     pub(crate) fn next() -> Id {
         // Relaxed: only uniqueness matters, which the RMW gives.
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
