@@ -205,6 +205,15 @@ impl fmt::Debug for StallConfig {
 /// Hands `report` to the hook; a panic in the hook is caught, so the
 /// worker that noticed the stall goes on.
 pub(crate) fn report(config: &StallConfig, report: &StallReport) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        target: "braid::stall",
+        task_id = report.task_id.as_u64(),
+        spawned_at = %report.location,
+        elapsed = ?report.elapsed,
+        worker = report.worker,
+        "a task has been in one poll past the stall threshold"
+    );
     let hook = &config.hook;
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(report)));
 }
