@@ -199,7 +199,7 @@ impl MultiThread {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn(future)
+        self.shared.spawn(future, std::panic::Location::caller())
     }
 
     /// Spawns a batch from outside the workers (as a gather does): the
@@ -208,7 +208,8 @@ impl MultiThread {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        self.shared.spawn_batch(futures.into_iter());
+        self.shared
+            .spawn_batch(futures.into_iter(), std::panic::Location::caller());
     }
 
     /// Tells the workers to exit and wakes them.

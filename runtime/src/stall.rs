@@ -175,6 +175,13 @@ pub(crate) type StallHook = StdArc<dyn Fn(&StallReport) + Send + Sync>;
 
 /// The stall detector's settings.
 #[derive(Clone)]
+#[cfg_attr(
+    loom,
+    allow(
+        dead_code,
+        reason = "the detector that reads it is left out of loom builds"
+    )
+)]
 pub(crate) struct StallConfig {
     /// `Duration::MAX`: off.
     pub(crate) threshold: Duration,
@@ -204,6 +211,13 @@ impl fmt::Debug for StallConfig {
 
 /// Hands `report` to the hook; a panic in the hook is caught, so the
 /// worker that noticed the stall goes on.
+#[cfg_attr(
+    loom,
+    allow(
+        dead_code,
+        reason = "the detector that reads it is left out of loom builds"
+    )
+)]
 pub(crate) fn report(config: &StallConfig, report: &StallReport) {
     #[cfg(feature = "tracing")]
     tracing::warn!(

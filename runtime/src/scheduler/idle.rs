@@ -198,6 +198,13 @@ impl Idle {
 
     /// Rule 7: a sleeper other than `except` to call to the stall
     /// watcher's role, left in the list.
+    #[cfg_attr(
+        loom,
+        allow(
+            dead_code,
+            reason = "the detector that reads it is left out of loom builds"
+        )
+    )]
     pub(crate) fn a_sleeper(&self, except: usize) -> Option<usize> {
         self.sleepers
             .lock()

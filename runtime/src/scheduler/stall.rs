@@ -15,11 +15,20 @@ use std::ptr;
 use std::time::{Duration, Instant};
 
 use crate::stall::StallConfig;
-use crate::sync::{AtomicUsize, CounterPtr, CounterU64, Ordering, fence};
+#[cfg(not(loom))]
+use crate::sync::fence;
+use crate::sync::{AtomicUsize, CounterPtr, CounterU64, Ordering};
 use crate::task::Meta;
 
 /// What a worker is polling: written by that worker only, before its epoch
 /// turns odd; read by the stall detector.
+#[cfg_attr(
+    loom,
+    allow(
+        dead_code,
+        reason = "the detector that reads it is left out of loom builds"
+    )
+)]
 pub(crate) struct PollInfo {
     id: CounterU64,
     location: CounterPtr<Location<'static>>,
@@ -71,6 +80,13 @@ const CALLED: usize = 1;
 const HELD: usize = 2;
 
 /// The detector's shared state.
+#[cfg_attr(
+    loom,
+    allow(
+        dead_code,
+        reason = "the detector that reads it is left out of loom builds"
+    )
+)]
 pub(crate) struct StallWatch {
     pub(crate) config: StallConfig,
     /// Per worker, the epoch of its last poll reported.
@@ -120,6 +136,13 @@ impl StallWatch {
     }
 
     /// Rule 7: a called sleeper found nothing to watch; the role is free.
+    #[cfg_attr(
+        loom,
+        allow(
+            dead_code,
+            reason = "the detector that reads it is left out of loom builds"
+        )
+    )]
     pub(crate) fn decline(&self) {
         let _ = self
             .watcher

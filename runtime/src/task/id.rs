@@ -32,6 +32,13 @@ static NEXT_ID: CounterU64 = CounterU64::new(1);
 
 impl Id {
     /// The id numbered `n`, if `n` is one (not 0).
+    #[cfg_attr(
+        loom,
+        allow(
+            dead_code,
+            reason = "the detector that reads it is left out of loom builds"
+        )
+    )]
     pub(crate) fn from_u64(n: u64) -> Option<Id> {
         NonZeroU64::new(n).map(Id)
     }
