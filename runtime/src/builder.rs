@@ -8,9 +8,11 @@ use crate::context;
 use crate::handle::Handle;
 use crate::runtime::Runtime;
 use crate::scheduler::{CurrentThread, DriverCell, MultiThread, Scheduler, run_worker};
+use crate::stall::{StallConfig, StallReport};
 use crate::sync::{Arc, StdArc, os_thread};
 use crate::thread_config::ThreadConfig;
 use crate::unhandled_panic::UnhandledPanic;
+use std::time::Duration;
 
 /// Configures a runtime. Setters take `&mut self` and chain.
 ///
@@ -30,6 +32,7 @@ pub struct Builder {
     worker_threads: Option<usize>,
     /// Name, stack size and hooks of every thread the runtime starts.
     threads: ThreadConfig,
+    stall: StallConfig,
     max_blocking_threads: usize,
     start_paused: bool,
     unhandled_panic: UnhandledPanic,
@@ -95,6 +98,7 @@ impl Builder {
             flavor,
             worker_threads: None,
             threads: ThreadConfig::new("braid-worker".to_owned()),
+            stall: StallConfig::default(),
             max_blocking_threads: 512,
             start_paused: false,
             unhandled_panic: UnhandledPanic::Ignore,
@@ -148,6 +152,62 @@ impl Builder {
     /// ```
     pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
         self.threads.stack_size = Some(bytes);
+        self
+    }
+
+    /// How long one poll of a task may run before it is reported as a
+    /// stall (default 100 ms; `Duration::MAX` turns detection off). The
+    /// report goes to [`on_stall`](Builder::on_stall) once per such poll,
+    /// while it still runs. An idle worker notices it, so a runtime needs a
+    /// second worker, not busy itself, to see one stall; a current-thread
+    /// runtime reports none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = braid::Builder::new_multi_thread()
+    ///     .stall_threshold(Duration::from_millis(250))
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async {});
+    /// ```
+    pub fn stall_threshold(&mut self, threshold: Duration) -> &mut Builder {
+        self.stall.threshold = threshold;
+        self
+    }
+
+    /// Called with each [`StallReport`], on the worker that noticed it
+    /// (default: one line on stderr). A panic in the hook is caught.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::time::Duration;
+    ///
+    /// let stalls = Arc::new(AtomicUsize::new(0));
+    /// let rt = braid::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .stall_threshold(Duration::from_millis(20))
+    ///     .on_stall({
+    ///         let stalls = stalls.clone();
+    ///         move |_: &braid::StallReport| {
+    ///             stalls.fetch_add(1, Ordering::SeqCst);
+    ///         }
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(200)) })).unwrap();
+    /// assert_eq!(stalls.load(Ordering::SeqCst), 1);
+    /// ```
+    pub fn on_stall(
+        &mut self,
+        hook: impl Fn(&StallReport) + Send + Sync + 'static,
+    ) -> &mut Builder {
+        self.stall.hook = StdArc::new(hook);
         self
     }
 
@@ -309,7 +369,8 @@ impl Builder {
                     Some(n) => n,
                     None => os_thread::available_parallelism().map_or(1, usize::from),
                 };
-                let (shared, cores) = MultiThread::new(workers, driver, blocking.clone());
+                let (shared, cores) =
+                    MultiThread::new(workers, driver, blocking.clone(), self.stall.clone());
                 shared.panics.set(self.unhandled_panic);
                 let handle = Handle::new(Scheduler::MultiThread(shared.clone()));
                 blocking.set_handle(handle.clone());
@@ -346,6 +407,7 @@ impl fmt::Debug for Builder {
             .field("flavor", &self.flavor)
             .field("worker_threads", &self.worker_threads)
             .field("threads", &self.threads)
+            .field("stall", &self.stall)
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("start_paused", &self.start_paused)
             .field("unhandled_panic", &self.unhandled_panic)

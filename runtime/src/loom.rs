@@ -179,7 +179,7 @@ impl MultiThread {
             crate::thread_config::ThreadConfig::new("braid-loom-blocking".into()),
             Duration::ZERO,
         );
-        let (shared, cores) = Shared::new(workers, None, blocking);
+        let (shared, cores) = Shared::new(workers, None, blocking, Default::default());
         let workers = cores
             .into_iter()
             .map(|core| {
@@ -199,7 +199,7 @@ impl MultiThread {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn(future)
+        self.shared.spawn(future, std::panic::Location::caller())
     }
 
     /// Spawns a batch from outside the workers (as a gather does): the
@@ -208,7 +208,8 @@ impl MultiThread {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        self.shared.spawn_batch(futures.into_iter());
+        self.shared
+            .spawn_batch(futures.into_iter(), std::panic::Location::caller());
     }
 
     /// Tells the workers to exit and wakes them.
@@ -370,5 +371,53 @@ impl Default for HomeList {
 impl fmt::Debug for HomeList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HomeList").finish_non_exhaustive()
+    }
+}
+
+/// The stall detector's shared state (rule 7 of `idle.rs`): the claim of a
+/// stalled poll's report, and the stall watcher's role.
+///
+/// # Examples
+///
+/// ```ignore
+/// let watch = braid::loom::StallClaims::new(2);
+/// assert!(watch.claim(0, 7));
+/// assert!(!watch.claim(0, 7));
+/// ```
+pub struct StallClaims(crate::scheduler::StallWatch);
+
+impl StallClaims {
+    /// The state of a runtime of `workers` workers.
+    pub fn new(workers: usize) -> StallClaims {
+        StallClaims(crate::scheduler::StallWatch::new(
+            workers,
+            Default::default(),
+        ))
+    }
+
+    /// A detector claims the report of `worker`'s poll under `epoch`.
+    pub fn claim(&self, worker: usize, epoch: usize) -> bool {
+        self.0.claim(worker, epoch)
+    }
+
+    /// A waking worker asks whether it must call a watcher.
+    pub fn should_call_watcher(&self) -> bool {
+        self.0.should_call_watcher()
+    }
+
+    /// A parking worker takes the watcher role.
+    pub fn try_start_watching(&self) -> bool {
+        self.0.try_start_watching()
+    }
+
+    /// The watcher wakes and gives the role up.
+    pub fn stop_watching(&self) {
+        self.0.stop_watching()
+    }
+}
+
+impl fmt::Debug for StallClaims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StallClaims").finish_non_exhaustive()
     }
 }

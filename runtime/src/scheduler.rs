@@ -8,6 +8,7 @@ mod multi_thread;
 mod park;
 mod queue;
 mod remote_free;
+mod stall;
 mod worker;
 
 pub(crate) use current_thread::Shared as CurrentThread;
@@ -15,6 +16,8 @@ pub(crate) use driver::DriverCell;
 pub(crate) use multi_thread::Shared as MultiThread;
 #[cfg(loom)]
 pub(crate) use remote_free::RemoteFree;
+#[cfg(loom)]
+pub(crate) use stall::StallWatch;
 pub(crate) use worker::run as run_worker;
 
 use std::future::Future;

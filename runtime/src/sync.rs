@@ -60,7 +60,7 @@ pub(crate) use std::sync::Arc as StdArc;
 /// Counters that no protocol depends on (task ids, poll counts, metrics):
 /// std's atomic whatever the build, so loom does not explore their
 /// interleavings.
-pub(crate) use std::sync::atomic::AtomicU64 as CounterU64;
+pub(crate) use std::sync::atomic::{AtomicPtr as CounterPtr, AtomicU64 as CounterU64};
 
 pub(crate) use cell::UnsafeCell;
 pub(crate) use lock::{Condvar, Mutex, MutexGuard};

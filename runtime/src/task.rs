@@ -257,6 +257,10 @@ impl Notified {
         unsafe { raw.shutdown() }
     }
 
+    pub(crate) fn meta(&self) -> &Meta {
+        self.raw.meta()
+    }
+
     /// Which task this entry is for (tests tell entries apart by it).
     #[cfg(test)]
     pub(crate) fn ptr(&self) -> NonNull<Header> {

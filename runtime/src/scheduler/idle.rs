@@ -34,6 +34,18 @@
 //!    wakes a sleeper, or the watcher's last look sees the entry. (Without
 //!    a watcher, an idle worker would wake for every message two busy tasks
 //!    pass through a slot, or spin while they do.)
+//! 7. Stalls (a poll past `Builder::stall_threshold`) are noticed by idle
+//!    workers, with no thread of their own (`stall.rs`). A worker going to
+//!    sleep looks at every peer's epoch (odd inside a poll); an odd epoch it
+//!    saw a threshold ago is a stall, reported by whoever claims that
+//!    epoch first (a swap of the peer's last-reported epoch: one report
+//!    per poll, however many look). If a peer is awake, the sleeper takes
+//!    the *stall watcher* role, if free, and sleeps a quarter of the
+//!    threshold at a time, looking again at each wake. A worker that wakes
+//!    while nobody holds or has been called to the role calls a sleeper to
+//!    it (an unpark that leaves the sleeper in the list: it wakes, finds
+//!    nothing, and takes the role as it parks again). So while any worker
+//!    is awake an idle one watches it, and an idle runtime sleeps.
 
 use crate::sync::{AtomicUsize, Mutex, Ordering, fence};
 
@@ -182,6 +194,24 @@ impl Idle {
             }
             None => false,
         }
+    }
+
+    /// Rule 7: a sleeper other than `except` to call to the stall
+    /// watcher's role, left in the list.
+    #[cfg_attr(
+        loom,
+        allow(
+            dead_code,
+            reason = "the detector that reads it is left out of loom builds"
+        )
+    )]
+    pub(crate) fn a_sleeper(&self, except: usize) -> Option<usize> {
+        self.sleepers
+            .lock()
+            .iter()
+            .rev()
+            .copied()
+            .find(|&w| w != except)
     }
 
     /// Whether every worker other than the caller is asleep.

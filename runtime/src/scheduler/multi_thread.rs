@@ -44,9 +44,11 @@ use super::idle::Idle;
 use super::park::Unparker;
 use super::queue::{Injector, Steal, Stealer};
 use super::remote_free::RemoteFree;
+use super::stall::{PollInfo, StallWatch};
 use super::worker::{self, Core, Pushed};
 use crate::blocking::BlockingPool;
 use crate::metrics::{SharedCounter, WorkerMetrics};
+use crate::stall::StallConfig;
 use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, StdArc, fence};
 use crate::task::{self, JoinHandle, Notified, OwnedTasks, Schedule};
 use crate::unhandled_panic::PanicPolicy;
@@ -66,6 +68,8 @@ pub(crate) struct Shared {
     pub(crate) metrics: Box<[CachePadded<WorkerMetrics>]>,
     /// Tasks spawned from threads that are not workers.
     pub(crate) remote_spawns: SharedCounter,
+    /// Rule 7 of idle.rs.
+    pub(super) stall: StallWatch,
     pub(super) shutdown: AtomicBool,
     pub(crate) driver: Option<Arc<DriverCell>>,
     pub(crate) blocking: BlockingPool,
@@ -80,8 +84,11 @@ pub(super) struct Remote {
     pub(super) stealer: Stealer<Notified>,
     /// The LIFO slot: null or a queue entry's reference.
     pub(super) lifo: AtomicPtr<crate::task::Header>,
-    /// Bumped at the start of every poll this worker makes.
+    /// Bumped at the start of every poll this worker makes (to an odd
+    /// value) and at its end (to an even one).
     pub(super) epoch: AtomicUsize,
+    /// The task of the poll under an odd epoch (rule 7 of idle.rs).
+    pub(super) poll: PollInfo,
     pub(super) unparker: Unparker,
     /// Tasks this worker allocated that other threads let go of.
     pub(super) remote_free: RemoteFree,
@@ -93,6 +100,7 @@ impl Shared {
         workers: usize,
         driver: Option<Arc<DriverCell>>,
         blocking: BlockingPool,
+        stall: StallConfig,
     ) -> (Arc<Shared>, Vec<Core>) {
         let mut remotes = Vec::with_capacity(workers);
         let mut cores = Vec::with_capacity(workers);
@@ -102,6 +110,7 @@ impl Shared {
                 stealer: core.stealer(),
                 lifo: AtomicPtr::new(ptr::null_mut()),
                 epoch: AtomicUsize::new(0),
+                poll: PollInfo::new(),
                 unparker: core.unparker(),
                 remote_free: RemoteFree::new(),
             }));
@@ -114,6 +123,7 @@ impl Shared {
             owned: OwnedTasks::new(workers * 4),
             metrics: (0..workers).map(|_| CachePadded::default()).collect(),
             remote_spawns: SharedCounter::default(),
+            stall: StallWatch::new(workers, stall),
             shutdown: AtomicBool::new(false),
             driver,
             blocking,

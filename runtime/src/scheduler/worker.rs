@@ -299,6 +299,16 @@ impl WatchClock {
     }
 }
 
+/// Moves a worker's epoch on: to odd at the start of a poll, to even at its
+/// end. Only the worker writes its epoch: a plain store, not a locked
+/// read-modify-write, twice a poll.
+fn bump_epoch(epoch: &crate::sync::AtomicUsize) {
+    epoch.store(
+        epoch.load(Ordering::Relaxed).wrapping_add(1),
+        Ordering::Release,
+    );
+}
+
 /// The running worker of this thread, if any.
 struct WorkerContext {
     shared: Arc<Shared>,
@@ -387,13 +397,9 @@ impl WorkerContext {
                 }
             }
             core.running = true;
-            // Only this worker writes its epoch: a plain store, not a
-            // locked read-modify-write, at every poll.
-            let epoch = &shared.remotes[core.index].epoch;
-            epoch.store(
-                epoch.load(Ordering::Relaxed).wrapping_add(1),
-                Ordering::Release,
-            );
+            let remote = &shared.remotes[core.index];
+            remote.poll.record(task.meta());
+            bump_epoch(&remote.epoch);
             core.index
         };
         let metrics = &shared.metrics[index];
@@ -405,6 +411,7 @@ impl WorkerContext {
         if forced_yield {
             metrics.forced_yields.incr();
         }
+        bump_epoch(&shared.remotes[index].epoch);
         self.core.borrow_mut().running = false;
     }
 
@@ -449,6 +456,54 @@ impl WorkerContext {
         self.core.borrow().free_returned(&self.shared);
     }
 
+    /// Rule 7 of idle.rs, on the way to sleep: looks at the peers' polls,
+    /// reports those stalled, and if one is inside a poll takes the stall
+    /// watcher's role. Returns how long to sleep as the watcher.
+    #[cfg(not(loom))]
+    fn look_for_stalls(&self) -> Option<Duration> {
+        let shared = &*self.shared;
+        let stall = &shared.stall;
+        if !stall.enabled() {
+            return None;
+        }
+        let me = self.core.borrow().index;
+        let reports = stall.look(me, |peer| {
+            let remote = &shared.remotes[peer];
+            (&remote.epoch, &remote.poll)
+        });
+        for report in &reports {
+            crate::stall::report(&stall.config, report);
+        }
+        // This worker is already counted as parked: any count left is a
+        // peer awake, which may start a long poll at any moment.
+        if shared.idle.all_others_parked() {
+            stall.decline();
+            return None;
+        }
+        stall.try_start_watching().then(|| stall.watch_period())
+    }
+
+    /// Rule 7: woken while nobody watches for stalls, call a sleeper to it.
+    #[cfg(not(loom))]
+    fn call_stall_watcher(&self, me: usize) {
+        let shared = &*self.shared;
+        if !shared.stall.enabled() || !shared.stall.should_call_watcher() {
+            return;
+        }
+        match shared.idle.a_sleeper(me) {
+            Some(sleeper) => shared.remotes[sleeper].unparker.unpark(),
+            None => shared.stall.decline(),
+        }
+    }
+
+    #[cfg(loom)]
+    fn call_stall_watcher(&self, _me: usize) {}
+
+    #[cfg(loom)]
+    fn look_for_stalls(&self) -> Option<Duration> {
+        None
+    }
+
     fn park(&self) {
         // Nothing waits for memory while this worker sleeps (rule 3 of
         // `remote_free.rs` stops new hand-overs meanwhile).
@@ -478,20 +533,37 @@ impl WorkerContext {
             // inside `park`, and they are queued on this core.
             (core.index, core.parker.clone_parker(), watch)
         };
+        let stall_watch = self.look_for_stalls();
         if !shared.is_shutdown() {
-            parker.park(watch.then_some(LIFO_RECHECK), || shared.is_idle());
+            let timeout = match (watch.then_some(LIFO_RECHECK), stall_watch) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            parker.park(timeout, || shared.is_idle());
         }
         if watch {
             shared.idle.stop_watching();
         }
-        let mut core = self.core.borrow_mut();
-        core.busy.start();
-        if !shared.idle.transition_worker_from_parked(index) {
-            // Woken by a producer: it counted us as searching (and the
-            // search looks at the slots anyway).
-            core.is_searching = true;
-        } else {
-            core.was_watching = watch;
+        if stall_watch.is_some() {
+            shared.stall.stop_watching();
+        }
+        let by_producer = {
+            let mut core = self.core.borrow_mut();
+            core.busy.start();
+            if !shared.idle.transition_worker_from_parked(index) {
+                // Woken by a producer: it counted us as searching (and the
+                // search looks at the slots anyway).
+                core.is_searching = true;
+                true
+            } else {
+                core.was_watching = watch;
+                false
+            }
+        };
+        // Rule 7: a stall watcher back from its timeout takes the role
+        // again as it parks; any other worker awake now wants a watcher.
+        if stall_watch.is_none() || by_producer {
+            self.call_stall_watcher(index);
         }
     }
 }

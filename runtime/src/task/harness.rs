@@ -73,6 +73,10 @@ where
         let waker = unsafe { waker_ref(ptr) };
         let mut cx = Context::from_waker(&waker);
         let polled = catch_unwind(AssertUnwindSafe(|| {
+            // Entered for the poll only: the task may be freed before this
+            // function returns.
+            #[cfg(feature = "tracing")]
+            let _span = cell.meta.span.enter();
             cell.stage.with_mut(|stage| {
                 // SAFETY: `RUNNING` gives this thread the stage; the future
                 // is never moved out of the heap cell, so pinning holds.
@@ -107,6 +111,13 @@ where
                 }
             }
             Err(payload) => {
+                #[cfg(feature = "tracing")]
+                tracing::error!(
+                    target: "braid::task",
+                    task_id = cell.meta.id.as_u64(),
+                    spawned_at = %cell.meta.location,
+                    "task panicked"
+                );
                 // SAFETY: `RUNNING` is ours. A second panic from the drop
                 // is dropped: the first one is the one to report.
                 let _ = unsafe { Self::drop_stage(cell) };

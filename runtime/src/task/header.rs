@@ -66,15 +66,26 @@ pub(crate) struct Meta {
     /// Polls so far: written only by the holder of `RUNNING` (a load and a
     /// store, no read-modify-write), read by dumps.
     polls: CounterU64,
+    /// The task's span, entered on each poll.
+    #[cfg(feature = "tracing")]
+    pub(crate) span: tracing::Span,
 }
 
 impl Meta {
     pub(crate) fn new(location: &'static Location<'static>) -> Meta {
+        let id = Id::next();
         Meta {
-            id: Id::next(),
+            id,
             location,
             spawned_at: Instant::now(),
             polls: CounterU64::new(0),
+            #[cfg(feature = "tracing")]
+            span: tracing::trace_span!(
+                target: "braid::task",
+                "task",
+                task_id = id.as_u64(),
+                spawned_at = %location,
+            ),
         }
     }
 

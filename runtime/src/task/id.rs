@@ -31,6 +31,18 @@ pub struct Id(NonZeroU64);
 static NEXT_ID: CounterU64 = CounterU64::new(1);
 
 impl Id {
+    /// The id numbered `n`, if `n` is one (not 0).
+    #[cfg_attr(
+        loom,
+        allow(
+            dead_code,
+            reason = "the detector that reads it is left out of loom builds"
+        )
+    )]
+    pub(crate) fn from_u64(n: u64) -> Option<Id> {
+        NonZeroU64::new(n).map(Id)
+    }
+
     pub(crate) fn next() -> Id {
         // Relaxed: only uniqueness matters, which the RMW gives.
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);

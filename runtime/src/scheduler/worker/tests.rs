@@ -26,7 +26,7 @@ fn shared(workers: usize) -> (Arc<Shared>, Vec<Core>) {
         crate::thread_config::ThreadConfig::new("braid-test-blocking".into()),
         Duration::ZERO,
     );
-    Shared::new(workers, None, blocking)
+    Shared::new(workers, None, blocking, Default::default())
 }
 
 /// A task bound to `shared`'s owned list whose future never completes and
