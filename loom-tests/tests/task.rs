@@ -192,30 +192,49 @@ fn abort_racing_completion_ends_one_way() {
     });
 }
 
+/// A waker that raises a flag.
+struct Flag(AtomicBool);
+
+impl std::task::Wake for Flag {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
 #[test]
-fn a_task_the_join_handle_sees_finished_is_no_longer_alive() {
+fn a_woken_join_handle_finds_the_task_no_longer_alive() {
     check("task::joined_is_unlinked", || {
         let scheduler = TaskScheduler::new();
         let drops = Drops::new();
         let signal = Arc::new(Signal::default());
         signal.fired.store(true, Ordering::Relaxed);
         let mut join = scheduler.spawn(WaitFor::new(&signal, &drops));
-
-        // The join handle is polled while the task completes: whenever it
-        // sees the output, the task has left the owned list.
+        // The join handle waits before the task runs; the completion wakes
+        // it, and by then the task has left the owned list.
+        let woken = std::sync::Arc::new(Flag(AtomicBool::new(false)));
+        let waker = Waker::from(woken.clone());
+        assert!(
+            Pin::new(&mut join)
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
         let joiner = {
             let scheduler = scheduler.clone();
             thread::spawn(move || {
-                if let Poll::Ready(output) = poll_join(&mut join) {
-                    assert_eq!(output.unwrap().value, 7);
-                    assert_eq!(scheduler.alive(), 0, "joined but still alive");
+                while !woken.0.load(Ordering::Acquire) {
+                    thread::yield_now();
+                }
+                assert_eq!(scheduler.alive(), 0, "woken while still alive");
+                match poll_join(&mut join) {
+                    Poll::Ready(Ok(output)) => assert_eq!(output.value, 7),
+                    _ => panic!("woken before the output was there"),
                 }
                 join
             })
         };
         scheduler.run_until_idle();
-        let join = joiner.join().unwrap();
-        drop(join);
+        drop(joiner.join().unwrap());
+        drop(waker);
         drop(signal);
         assert_freed(&scheduler, &drops);
     });

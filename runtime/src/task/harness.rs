@@ -180,10 +180,11 @@ where
     /// Stores the result, leaves the owned list, wakes the join handle and
     /// drops the runner's reference.
     ///
-    /// The task leaves the owned list before `COMPLETE` is set: a join
-    /// handle can only see the output once the task no longer counts as
-    /// alive, so a runtime's alive count read right after a join never
-    /// includes the joined task.
+    /// The task leaves the owned list before its join handle is woken, so
+    /// a runtime's alive count read by the woken joiner no longer includes
+    /// the task. (Only a join handle polled for another reason in the few
+    /// instructions between `COMPLETE` and the unlink can see the output
+    /// while the task still counts.)
     ///
     /// # Safety
     ///
@@ -197,10 +198,8 @@ where
             // assignment runs no destructor.
             unsafe { *stage = Stage::Finished(result) };
         });
-        // Unlinked while `RUNNING` is still ours: a shutdown that closes the
-        // list meanwhile no longer sees the task, and leaves it to us.
-        let released = cell.scheduler.release(ptr);
         let snapshot = cell.header.state.transition_to_complete();
+        let released = cell.scheduler.release(ptr);
         if !snapshot.is_join_interested() {
             // Nobody will read the output: drop it here.
             // SAFETY: with no join handle, the completer owns the output.
