@@ -42,7 +42,12 @@
 //!    segments by rule 1, from the waker the owner registered on the
 //!    group's token); an abort wakes its own slot's. Both sides do a
 //!    read-modify-write of the cell, so either the wake finds the waker or
-//!    the child's second look finds the cancel.
+//!    the child's second look finds the cancel. The walk must not miss a
+//!    segment appended while the token is cancelled, so the append and the
+//!    walk each begin with a read-modify-write of `appends`: if the walk's
+//!    comes first, the cancel happens before the append and so before the
+//!    spawn of every child in the new segment, which sees it; otherwise the
+//!    walk sees the segment.
 //! 7. The last reference to `Shared` drops the outcomes still on the stack
 //!    (completed, never joined) and frees the segments. Outcomes the owner
 //!    took onto its ready queue are its own to drop.
@@ -99,6 +104,8 @@ pub(crate) struct Shared<T> {
     waker: WakerCell,
     pub(super) completed: Completed<Slot<T>>,
     pub(super) head: AtomicPtr<Segment<T>>,
+    /// Rule 6: segments appended so far.
+    appends: AtomicUsize,
     /// The most children running at once; 0 for no limit. Written by the
     /// owner before its first spawn, which hands it to every child.
     limit: AtomicUsize,
@@ -135,6 +142,7 @@ impl<T> Shared<T> {
             waker: WakerCell::new(),
             completed: Completed::new(),
             head: AtomicPtr::new(ptr::null_mut()),
+            appends: AtomicUsize::new(0),
             limit: AtomicUsize::new(0),
             waiting: Mutex::new(Waiting {
                 running: 0,
@@ -156,6 +164,8 @@ impl<T> Shared<T> {
 
     /// Rule 6: wakes every child waiting on its slot.
     pub(crate) fn wake_children(&self) {
+        // AcqRel, a read-modify-write: rule 6 orders it with every append.
+        self.appends.fetch_add(0, Ordering::AcqRel);
         let mut segment = self.head.load(Ordering::Acquire);
         // SAFETY: rule 1: segments live as long as `self`, and each `next`
         // is published fully built.
@@ -228,6 +238,13 @@ impl<T> Shared<T> {
     pub(crate) fn is_finished(&self, slot: NonNull<Slot<T>>, generation: usize) -> bool {
         // SAFETY: rule 1: the slot lives as long as `self`.
         unsafe { slot.as_ref() }.occupant.is_finished(generation)
+    }
+
+    /// Rule 6: a segment was linked in; by the owner, before it spawns a
+    /// child into it.
+    pub(super) fn appended(&self) {
+        // AcqRel, a read-modify-write: see `wake_children`.
+        self.appends.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Registers the owner's waker for the next completion.
