@@ -2,7 +2,7 @@
 //! The criterion suites and the `compare` binary both read this list.
 
 use crate::runtime::{BenchRuntime, Braid, Smol, Tokio};
-use crate::{Run, gather, http, net, scheduler, time};
+use crate::{Run, gather, http, net, scheduler, task_group, time};
 
 /// Round trips per connection in one `tcp_echo` run.
 pub const ECHO_ROUND_TRIPS: usize = 200;
@@ -212,6 +212,24 @@ pub fn catalog() -> Vec<Workload> {
             area: Area::Gather,
             note: "FuturesUnordered of handles",
             ..everywhere!("", Gather, false, gather::unordered)
+        },
+        Workload {
+            name: "task_group_10k",
+            area: Area::Gather,
+            note: "spawn 10k + join_all · braid: TaskGroup · tokio: JoinSet, sorted by index · smol: spawn, await each",
+            against_floor: false,
+            braid: Some(|rt| task_group::braid_task_group(rt, task_group::SPAWNS_10K)),
+            tokio: Some(|rt| gather::tokio_join_set_sorted(rt, task_group::SPAWNS_10K)),
+            smol: Some(|rt| gather::await_each(rt, task_group::SPAWNS_10K)),
+        },
+        Workload {
+            name: "task_group_10k/braid_task_group_on_tokio",
+            area: Area::Gather,
+            note: "tokio: braid_gather::TaskGroup on a Tokio runtime",
+            against_floor: false,
+            braid: None,
+            tokio: Some(|rt| task_group::braid_task_group_on_tokio(rt, task_group::SPAWNS_10K)),
+            smol: None,
         },
         everywhere!("timers_100k", Time, false, time::timers_100k),
         everywhere!("timer_churn", Time, false, time::timer_churn),

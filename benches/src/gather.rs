@@ -22,12 +22,12 @@ pub const CHILDREN_10K: usize = 10_000;
 const LONG_SLEEP: Duration = Duration::from_secs(30);
 
 /// A gather child: doubles its index.
-async fn child(index: usize) -> u64 {
+pub(crate) async fn child(index: usize) -> u64 {
     2 * index as u64
 }
 
 /// Panics unless `results` is the children's output, in input order.
-fn check_in_order(workload: &str, results: &[u64], n: usize) {
+pub(crate) fn check_in_order(workload: &str, results: &[u64], n: usize) {
     assert_eq!(results.len(), n, "{workload}: wrong number of results");
     for (index, &result) in results.iter().enumerate() {
         assert_eq!(
@@ -50,7 +50,7 @@ fn check_completed(workload: &str, mut pairs: Vec<(usize, u64)>, n: usize) {
 }
 
 /// Runs `gatherer` as a task on `rt` and times it.
-fn time_in_task<R, F>(rt: &R, gatherer: F) -> (Duration, F::Output)
+pub(crate) fn time_in_task<R, F>(rt: &R, gatherer: F) -> (Duration, F::Output)
 where
     R: BenchRuntime,
     F: Future + Send + 'static,

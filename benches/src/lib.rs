@@ -30,6 +30,7 @@ mod runtime;
 pub mod scheduler;
 pub mod suite;
 mod sync;
+pub mod task_group;
 pub mod time;
 
 pub use catalog::{Area, ECHO_ROUND_TRIPS, RUNTIME_NAMES, Runtimes, Workload, catalog};

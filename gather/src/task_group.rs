@@ -164,6 +164,7 @@ impl<T: Send + 'static> TaskGroup<T> {
         let (shared, slot, generation) = seat.handle();
         self.spawned += 1;
         self.len += 1;
+        self.shared.add_remaining();
         self.shared
             .start(ChildTask::new(Child::new(future, seat)), spawner);
         GroupAbortHandle::new(shared, slot, generation)
@@ -217,6 +218,8 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// });
     /// ```
     pub async fn join_all(mut self) -> Vec<T> {
+        // Woken by the last child or a failure, not by every child.
+        self.shared.wake_at_end_only();
         let mut values = Vec::with_capacity(self.len);
         let mut failure: Option<JoinError> = None;
         while let Some((seq, outcome)) = poll_fn(|cx| self.poll_next(cx)).await {

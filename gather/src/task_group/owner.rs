@@ -75,6 +75,7 @@ impl<T> Slots<T> {
                 Some(tail) => tail.next.store(segment, Ordering::Release),
                 None => shared.head.store(segment, Ordering::Release),
             }
+            shared.appended();
             self.tail = segment;
             self.tail_used = 0;
             self.segments += 1;

@@ -42,7 +42,12 @@
 //!    segments by rule 1, from the waker the owner registered on the
 //!    group's token); an abort wakes its own slot's. Both sides do a
 //!    read-modify-write of the cell, so either the wake finds the waker or
-//!    the child's second look finds the cancel.
+//!    the child's second look finds the cancel. The walk must not miss a
+//!    segment appended while the token is cancelled, so the append and the
+//!    walk each begin with a read-modify-write of `appends`: if the walk's
+//!    comes first, the cancel happens before the append and so before the
+//!    spawn of every child in the new segment, which sees it; otherwise the
+//!    walk sees the segment.
 //! 7. The last reference to `Shared` drops the outcomes still on the stack
 //!    (completed, never joined) and frees the segments. Outcomes the owner
 //!    took onto its ready queue are its own to drop.
@@ -53,17 +58,27 @@
 //!    that hold a reference to `Shared`, so the owner drains the queue when
 //!    it shuts down or is dropped (each counts as started, is dropped
 //!    unstarted, and completes as cancelled).
+//! 9. `remaining` counts the children spawned and not completed: the owner
+//!    adds one before each spawn, each child takes one away after its push.
+//!    A completion wakes the owner while `wake_each` holds (the default, for
+//!    `join_next`), and otherwise only when it fails or is the last one:
+//!    `join_all`, which takes no outcome before the end or a failure, clears
+//!    `wake_each` before it waits. The last child's count comes after every
+//!    other child's push, so the owner it wakes takes every outcome.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::mem::MaybeUninit;
 use std::ptr::{self, NonNull};
 use std::task::Waker;
 
+use crossbeam_utils::CachePadded;
+
 use super::state::{Completed, Occupant, ToAborted};
 use crate::child::Parent;
 use crate::group::{Outcome, WakerCell};
-use crate::sync::{Arc, AtomicPtr, AtomicUsize, Mutex, Ordering, StdArc, UnsafeCell};
+use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Mutex, Ordering, StdArc, UnsafeCell};
 use crate::{CancellationToken, ChildTask, Spawn};
 
 /// Slots in the first segment. Smaller under loom, so that a model crosses
@@ -95,10 +110,19 @@ pub(super) struct Segment<T> {
 /// What the owner and the children share.
 pub(crate) struct Shared<T> {
     token: CancellationToken,
-    /// The owner's waker, woken by every completion.
-    waker: WakerCell,
-    pub(super) completed: Completed<Slot<T>>,
+    /// The owner's waker, woken by every completion. It and the stack are
+    /// written by every child: each on a line of its own, away from the
+    /// reference count and from what every child only reads.
+    waker: CachePadded<WakerCell>,
+    pub(super) completed: CachePadded<Completed<Slot<T>>>,
+    /// Rule 9: children spawned and not yet completed.
+    remaining: CachePadded<AtomicUsize>,
+    /// Rule 9: whether every completion wakes the owner, or only the last
+    /// and the failures.
+    wake_each: AtomicBool,
     pub(super) head: AtomicPtr<Segment<T>>,
+    /// Rule 6: segments appended so far.
+    appends: AtomicUsize,
     /// The most children running at once; 0 for no limit. Written by the
     /// owner before its first spawn, which hands it to every child.
     limit: AtomicUsize,
@@ -117,6 +141,9 @@ pub(crate) struct Seat<T> {
     shared: Arc<Shared<T>>,
     slot: NonNull<Slot<T>>,
     generation: usize,
+    /// Whether the child left a waker in its slot, to take back as it
+    /// completes; most children never wait.
+    waited: Cell<bool>,
 }
 
 // SAFETY: the shared part moves `T`s from the children's threads to the
@@ -132,9 +159,12 @@ impl<T> Shared<T> {
     pub(crate) fn new(token: CancellationToken) -> Shared<T> {
         Shared {
             token,
-            waker: WakerCell::new(),
-            completed: Completed::new(),
+            waker: CachePadded::new(WakerCell::new()),
+            completed: CachePadded::new(Completed::new()),
+            remaining: CachePadded::new(AtomicUsize::new(0)),
+            wake_each: AtomicBool::new(true),
             head: AtomicPtr::new(ptr::null_mut()),
+            appends: AtomicUsize::new(0),
             limit: AtomicUsize::new(0),
             waiting: Mutex::new(Waiting {
                 running: 0,
@@ -156,6 +186,8 @@ impl<T> Shared<T> {
 
     /// Rule 6: wakes every child waiting on its slot.
     pub(crate) fn wake_children(&self) {
+        // AcqRel, a read-modify-write: rule 6 orders it with every append.
+        self.appends.fetch_add(0, Ordering::AcqRel);
         let mut segment = self.head.load(Ordering::Acquire);
         // SAFETY: rule 1: segments live as long as `self`, and each `next`
         // is published fully built.
@@ -230,6 +262,26 @@ impl<T> Shared<T> {
         unsafe { slot.as_ref() }.occupant.is_finished(generation)
     }
 
+    /// Rule 9: a child is about to be spawned.
+    pub(crate) fn add_remaining(&self) {
+        // Relaxed: the spawn that follows hands the count to the child.
+        self.remaining.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Rule 9: from now on only the last completion and the failures wake
+    /// the owner.
+    pub(crate) fn wake_at_end_only(&self) {
+        // Relaxed: a child that still sees `true` wakes the owner once more.
+        self.wake_each.store(false, Ordering::Relaxed);
+    }
+
+    /// Rule 6: a segment was linked in; by the owner, before it spawns a
+    /// child into it.
+    pub(super) fn appended(&self) {
+        // AcqRel, a read-modify-write: see `wake_children`.
+        self.appends.fetch_add(1, Ordering::AcqRel);
+    }
+
     /// Registers the owner's waker for the next completion.
     pub(crate) fn register(&self, waker: &Waker) {
         self.waker.register(waker);
@@ -279,6 +331,7 @@ impl<T> Seat<T> {
             shared,
             slot,
             generation,
+            waited: Cell::new(false),
         }
     }
 
@@ -306,11 +359,13 @@ impl<T: Send + 'static> Parent for Seat<T> {
     }
 
     fn wait(&self, waker: &Waker) -> bool {
+        self.waited.set(true);
         self.slot().waker.register(waker);
         !self.shared.token.is_cancelled() && !self.is_aborted()
     }
 
     fn wait_for_abort(&self, waker: &Waker) -> bool {
+        self.waited.set(true);
         self.slot().waker.register(waker);
         !self.is_aborted()
     }
@@ -319,12 +374,19 @@ impl<T: Send + 'static> Parent for Seat<T> {
     fn complete(self, outcome: Outcome<T>) {
         let slot = self.slot();
         // This child waits no more; its waker must not outlive it here.
-        slot.waker.clear();
+        if self.waited.get() {
+            slot.waker.clear();
+        }
+        let failed = outcome.is_err();
         // SAFETY: rule 3: the slot is this child's until the push below.
         unsafe { slot.value.with_mut(|value| (*value).write(outcome)) };
-        slot.occupant.finish();
+        slot.occupant.finish(self.generation);
         self.shared.completed.push(self.slot.as_ptr(), &slot.next);
-        self.shared.waker.wake();
+        // AcqRel: rule 9, the last count sees every other child's push.
+        let last = self.shared.remaining.fetch_sub(1, Ordering::AcqRel) == 1;
+        if last || failed || self.shared.wake_each.load(Ordering::Relaxed) {
+            self.shared.waker.wake();
+        }
         if self.shared.limit.load(Ordering::Relaxed) != 0 {
             self.shared.release_place();
         }

@@ -7,7 +7,7 @@
 //! |-----------|------------------------------------------------|--------------------------------|
 //! | `..2`     | the generation: which child holds the slot     | the owner, as it reuses a slot |
 //! | `0b01`    | `ABORTED`: this generation's child was aborted | an abort handle (CAS, same generation) |
-//! | `0b10`    | `FINISHED`: this generation's child completed  | the child, before it is pushed |
+//! | `0b10`    | `FINISHED`: this generation's child completed  | the child (a store), before it is pushed |
 //!
 //! A new generation starts with both bits clear. An abort handle names the
 //! generation it was made for, so once the slot is reused its abort finds
@@ -90,10 +90,15 @@ impl Occupant {
         word >> GENERATION_SHIFT == generation && word & ABORTED != 0
     }
 
-    /// Marks the child finished; by the child, as it completes.
-    pub(crate) fn finish(&self) {
+    /// Marks `generation`'s child finished; by that child, as it completes.
+    /// A store, not a read-modify-write: the only bit it may overwrite is
+    /// `ABORTED`, which nobody needs once the child has finished.
+    pub(crate) fn finish(&self, generation: usize) {
         // Relaxed: read only by abort handles, which hand nothing over.
-        self.0.fetch_or(FINISHED, Ordering::Relaxed);
+        self.0.store(
+            (generation << GENERATION_SHIFT) | FINISHED,
+            Ordering::Relaxed,
+        );
     }
 
     /// Whether `generation`'s child has finished (or its slot moved on).
@@ -146,7 +151,7 @@ mod tests {
         let occupant = Occupant::new();
         assert_eq!(occupant.generation(), 0);
         assert!(!occupant.is_finished(0));
-        occupant.finish();
+        occupant.finish(0);
         assert!(occupant.is_finished(0));
         assert_eq!(occupant.transition_to_aborted(0), ToAborted::Gone);
         occupant.next_generation();
