@@ -32,6 +32,8 @@ fn http1_over_a_unix_stream_pair() {
             .unwrap();
         let driver = braid::spawn(connection);
         for path in ["/a", "/bb"] {
+            // HTTP/1: one request at a time, once the last one is done.
+            sender.ready().await.unwrap();
             let request = Request::get(path).body(Full::new(Bytes::new())).unwrap();
             let response = sender.send_request(request).await.unwrap();
             let body = response.into_body().collect().await.unwrap().to_bytes();
