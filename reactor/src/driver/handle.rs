@@ -126,7 +126,9 @@ impl Handle {
         self.shared.timers.clock().is_paused()
     }
 
-    /// Sockets registered with this driver and not yet dropped.
+    /// Sockets registered with this driver and not yet dropped (a gauge
+    /// for the runtime's diagnostics, and for tests that a socket's
+    /// registration goes with it).
     ///
     /// # Examples
     ///
@@ -135,12 +137,12 @@ impl Handle {
     /// assert_eq!(driver.handle().io_registration_count(), 0);
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    #[doc(hidden)]
     pub fn io_registration_count(&self) -> usize {
         self.shared.io.lock().slab.len()
     }
 
-    /// Timers waiting in the wheel (not fired, not cancelled).
+    /// Timers waiting in the wheel (not fired, not cancelled). The runtime
+    /// reads it to decide whether a paused clock has a timer to jump to.
     ///
     /// # Examples
     ///
@@ -149,7 +151,6 @@ impl Handle {
     /// assert_eq!(driver.handle().timer_entry_count(), 0);
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    #[doc(hidden)]
     pub fn timer_entry_count(&self) -> usize {
         self.shared.timers.len()
     }

@@ -17,6 +17,8 @@ use std::pin::{Pin, pin};
 use std::ptr::{self, NonNull};
 use std::task::{Context, Poll, Wake, Waker};
 
+use crossbeam_utils::CachePadded;
+
 use super::driver::DriverCell;
 use super::park::{Parker, Unparker};
 use crate::blocking::BlockingPool;
@@ -36,12 +38,14 @@ pub(crate) struct Shared {
     inject: Mutex<VecDeque<Notified>>,
     pub(crate) owned: OwnedTasks,
     /// The counters of the thread that runs the tasks: written only by the
-    /// holder of `core`.
-    pub(crate) metrics: WorkerMetrics,
+    /// holder of `core`, at every poll, on a line of their own.
+    pub(crate) metrics: CachePadded<WorkerMetrics>,
     /// Tasks spawned from threads other than the core's holder.
     pub(crate) remote_spawns: SharedCounter,
-    /// The core's queue length, as its holder last left it.
-    local_depth: CounterU64,
+    /// The core's queue length, as its holder last left it. Written at
+    /// every push and pop: kept off the line other threads read
+    /// (`shutdown`, the injector's lock).
+    local_depth: CachePadded<CounterU64>,
     /// The run queue and parker, taken by the thread inside `block_on`.
     core: Mutex<Option<Box<Core>>>,
     /// Threads inside `block_on` without the core, to wake when it is
@@ -107,9 +111,9 @@ impl Shared {
         Arc::new(Shared {
             inject: Mutex::new(VecDeque::new()),
             owned: OwnedTasks::new(1),
-            metrics: WorkerMetrics::default(),
+            metrics: CachePadded::default(),
             remote_spawns: SharedCounter::default(),
-            local_depth: CounterU64::new(0),
+            local_depth: CachePadded::new(CounterU64::new(0)),
             unparker: parker.unparker(),
             core: Mutex::new(Some(Box::new(Core {
                 local: VecDeque::new(),

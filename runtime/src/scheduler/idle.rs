@@ -206,6 +206,10 @@ impl Idle {
         )
     )]
     pub(crate) fn a_sleeper(&self, except: usize) -> Option<usize> {
+        // Most wakes find every worker awake: no lock for them.
+        if Self::num_unparked(self.state.load(Ordering::Relaxed)) == self.num_workers {
+            return None;
+        }
         self.sleepers
             .lock()
             .iter()

@@ -66,10 +66,12 @@ pub(crate) struct Shared {
     /// Each worker's counters, on cache lines of their own: written only by
     /// that worker, at every poll.
     pub(crate) metrics: Box<[CachePadded<WorkerMetrics>]>,
-    /// Tasks spawned from threads that are not workers.
-    pub(crate) remote_spawns: SharedCounter,
-    /// Rule 7 of idle.rs.
-    pub(super) stall: StallWatch,
+    /// Tasks spawned from threads that are not workers. Written at every
+    /// such spawn: kept off the line of the fields every poll reads.
+    pub(crate) remote_spawns: CachePadded<SharedCounter>,
+    /// Rule 7 of idle.rs. Its watcher role is written at parks and wakes:
+    /// kept off the line of the fields every poll reads.
+    pub(super) stall: CachePadded<StallWatch>,
     pub(super) shutdown: AtomicBool,
     pub(crate) driver: Option<Arc<DriverCell>>,
     pub(crate) blocking: BlockingPool,
@@ -122,8 +124,8 @@ impl Shared {
             idle: CachePadded::new(Idle::new(workers)),
             owned: OwnedTasks::new(workers * 4),
             metrics: (0..workers).map(|_| CachePadded::default()).collect(),
-            remote_spawns: SharedCounter::default(),
-            stall: StallWatch::new(workers, stall),
+            remote_spawns: CachePadded::default(),
+            stall: CachePadded::new(StallWatch::new(workers, stall)),
             shutdown: AtomicBool::new(false),
             driver,
             blocking,

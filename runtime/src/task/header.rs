@@ -193,5 +193,9 @@ mod tests {
             offset_of!(Cell<Boxed, usize>, scheduler),
             META_OFFSET + size_of::<Meta>()
         );
+        // Without the `tracing` feature, nothing of it: id, location, spawn
+        // time and poll count only.
+        #[cfg(not(feature = "tracing"))]
+        assert_eq!(size_of::<Meta>(), 40);
     }
 }
