@@ -179,3 +179,25 @@ fn limit_hand_over_racing_spawn() {
         assert_eq!(drops.count(), 2);
     });
 }
+
+#[test]
+fn join_all_woken_by_the_last_child() {
+    check("task_group::join_all_racing_completions", || {
+        let drops = Drops::new();
+        let (children, _spawner) = Children::enter();
+        let mut group = TaskGroup::new();
+        let (zero, one) = (drops.track(0), drops.track(1));
+        group.spawn(async move { zero });
+        let first = run_ready(children.take_one());
+        group.spawn(async move { one });
+        let second = run_ready(children.take_one());
+        // Only the last completion wakes `join_all` (rule 9 of
+        // `slots.rs`): a lost or early wake deadlocks or loses a value.
+        let values = block_on(group.join_all());
+        assert_eq!(values.iter().map(|v| v.value).collect::<Vec<_>>(), [0, 1]);
+        first.join().unwrap();
+        second.join().unwrap();
+        drop(values);
+        assert_eq!(drops.count(), 2);
+    });
+}
