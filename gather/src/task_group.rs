@@ -19,10 +19,10 @@ pub use abort::GroupAbortHandle;
 use owner::Slots;
 use slots::{Seat, Shared};
 
-/// A set of tasks that grows as you spawn into it, and that nothing it
-/// started outlives: the asyncio `TaskGroup` / Trio nursery, for work that
-/// arrives over time (a server's connections) where [`gather`](crate::gather())
-/// needs its futures up front.
+/// A set of tasks that grows as you spawn into it and is cancelled as a
+/// whole: the asyncio `TaskGroup` / Trio nursery, for work that arrives over
+/// time (a server's connections) where [`gather`](crate::gather()) needs its
+/// futures up front.
 ///
 /// - [`spawn`](Self::spawn) at any time starts a child as a task of its own,
 ///   through [`Spawn`] like a gather's children (so on braid, or on Tokio
@@ -38,7 +38,13 @@ use slots::{Seat, Shared};
 /// - Cancelling the token cancels every child: each is dropped at its next
 ///   wake and [`join_next`](Self::join_next) reports it as a cancelled
 ///   [`JoinError`]. [`shutdown`](Self::shutdown) cancels and waits until
-///   every child is gone. Dropping the group cancels every child.
+///   every child is gone. Dropping the group cancels every child; as the
+///   drop cannot wait, each is dropped at its next wake, which the cancel
+///   triggers.
+/// - `spawn` is O(1) and takes no lock (unless a limit is set); the
+///   children hand their outcomes back without a lock either, and the
+///   group's memory is the most children it held at once, whatever the
+///   number spawned over its life.
 ///
 /// # Examples
 ///
