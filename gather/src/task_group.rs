@@ -12,7 +12,7 @@ use std::panic;
 use std::task::{Context, Poll};
 
 use crate::child::Child;
-use crate::spawn::current_spawner;
+use crate::spawn::try_current_spawner;
 use crate::sync::{Arc, StdArc};
 use crate::{CancellationToken, ChildTask, JoinError, Spawn, current_token};
 pub use abort::GroupAbortHandle;
@@ -165,7 +165,14 @@ impl<T: Send + 'static> TaskGroup<T> {
     where
         F: Future<Output = T> + Send + 'static,
     {
-        let spawner = self.spawner.get_or_insert_with(current_spawner);
+        let spawner = self.spawner.get_or_insert_with(|| {
+            try_current_spawner().unwrap_or_else(|| {
+                panic!(
+                    "TaskGroup::spawn must be called from the context of a braid runtime \
+                     (or a Tokio runtime with the `tokio` feature)"
+                )
+            })
+        });
         let seat: Seat<T> = self.slots.claim(&self.shared, self.spawned);
         let (shared, slot, generation) = seat.handle();
         self.spawned += 1;

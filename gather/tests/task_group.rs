@@ -327,3 +327,25 @@ fn a_gather_inside_a_child_is_cancelled_with_the_group() {
         assert_eq!(drops.count(), 4, "the gather's children are gone too");
     });
 }
+
+#[test]
+fn join_next_reports_a_panic_and_leaves_the_siblings_running() {
+    run(async {
+        let mut group = TaskGroup::new();
+        group.spawn(async { panic!("one child fails") });
+        let gate = Arc::new(AtomicUsize::new(0));
+        group.spawn(in_turn(gate.clone(), 1));
+        let failed = group.join_next().await.unwrap().unwrap_err();
+        assert!(failed.is_panic());
+        assert!(!group.token().is_cancelled(), "join_next cancels nothing");
+        gate.store(1, Ordering::SeqCst);
+        assert_eq!(group.join_next().await.unwrap().unwrap(), 1);
+    });
+}
+
+#[test]
+#[should_panic(expected = "TaskGroup::spawn must be called from the context of a braid runtime")]
+fn a_spawn_outside_a_runtime_says_so() {
+    let mut group = TaskGroup::new();
+    group.spawn(async {});
+}
