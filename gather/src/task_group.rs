@@ -3,6 +3,7 @@
 
 mod abort;
 mod owner;
+mod seat;
 mod slots;
 mod state;
 
@@ -12,12 +13,15 @@ use std::panic;
 use std::task::{Context, Poll};
 
 use crate::child::Child;
+use crate::current;
+use crate::hold::HoldLink;
 use crate::spawn::try_current_spawner;
 use crate::sync::{Arc, StdArc};
 use crate::{CancellationToken, ChildTask, JoinError, Spawn, current_token};
 pub use abort::GroupAbortHandle;
 use owner::Slots;
-use slots::{Seat, Shared};
+use seat::Seat;
+use slots::Shared;
 
 /// A set of tasks that grows as you spawn into it and is cancelled as a
 /// whole: the asyncio `TaskGroup` / Trio nursery, for work that arrives over
@@ -81,6 +85,9 @@ pub struct TaskGroup<T> {
     len: usize,
     /// Children ever spawned: the next one's place in spawn order.
     spawned: u64,
+    /// The enclosing child's completion, held open by the group's children
+    /// once the group is dropped (rule 10 of `slots.rs`).
+    hold_link: Option<HoldLink>,
 }
 
 impl<T: Send + 'static> TaskGroup<T> {
@@ -111,6 +118,7 @@ impl<T: Send + 'static> TaskGroup<T> {
             spawner: None,
             len: 0,
             spawned: 0,
+            hold_link: current::hold_link(),
         }
     }
 
@@ -374,6 +382,8 @@ impl<T> Drop for TaskGroup<T> {
     fn drop(&mut self) {
         self.cancel_all();
         self.slots.drop_ready();
+        let hold = self.hold_link.take().and_then(|link| link.try_guard());
+        self.shared.owner_gone(hold);
     }
 }
 
