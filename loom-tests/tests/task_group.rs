@@ -201,3 +201,25 @@ fn join_all_woken_by_the_last_child() {
         assert_eq!(drops.count(), 2);
     });
 }
+
+#[test]
+fn group_dropped_racing_completion() {
+    check("task_group::dropped_racing_completion", || {
+        let drops = Drops::new();
+        let (children, _spawner) = Children::enter();
+        let mut group = TaskGroup::new();
+        let value = drops.track(0);
+        group.spawn(async move { value });
+        let first = run_ready(children.take_one());
+        group.spawn(until_cancelled());
+        let mut second = children.take_one();
+        let waiter = thread::spawn(move || block_on(second.as_mut()));
+        // The owner's count and the last child's race to zero (rule 10 of
+        // `slots.rs`): the unjoined value is dropped exactly once, by one
+        // of them or by the last reference.
+        drop(group);
+        first.join().unwrap();
+        waiter.join().unwrap();
+        assert_eq!(drops.count(), 1);
+    });
+}
