@@ -1,6 +1,6 @@
 //! Unit tests of the task group's slots: reuse, segments, generations.
 
-use std::sync::Arc as StdArc;
+use crate::sync::StdArc;
 
 use super::*;
 use crate::{Spawn, enter_spawner};
