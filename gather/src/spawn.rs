@@ -148,17 +148,24 @@ impl fmt::Debug for SpawnerGuard {
 ///
 /// Panics, naming the mistake, when there is neither.
 pub(crate) fn current_spawner() -> StdArc<dyn Spawn> {
+    try_current_spawner().unwrap_or_else(|| {
+        panic!(
+            "gather must be polled from the context of a braid runtime \
+             (or a Tokio runtime with the `tokio` feature)"
+        )
+    })
+}
+
+/// The spawner of [`current_spawner`], or `None` where there is none.
+pub(crate) fn try_current_spawner() -> Option<StdArc<dyn Spawn>> {
     if let Some(spawner) = AMBIENT.with(|ambient| ambient.borrow().clone()) {
-        return spawner;
+        return Some(spawner);
     }
     #[cfg(feature = "tokio")]
     if let Ok(handle) = tokio::runtime::Handle::try_current() {
-        return StdArc::new(handle);
+        return Some(StdArc::new(handle));
     }
-    panic!(
-        "gather must be polled from the context of a braid runtime \
-         (or a Tokio runtime with the `tokio` feature)"
-    );
+    None
 }
 
 #[cfg(feature = "tokio")]

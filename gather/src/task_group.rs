@@ -3,6 +3,7 @@
 
 mod abort;
 mod owner;
+mod seat;
 mod slots;
 mod state;
 
@@ -12,17 +13,20 @@ use std::panic;
 use std::task::{Context, Poll};
 
 use crate::child::Child;
-use crate::spawn::current_spawner;
+use crate::current;
+use crate::hold::HoldLink;
+use crate::spawn::try_current_spawner;
 use crate::sync::{Arc, StdArc};
 use crate::{CancellationToken, ChildTask, JoinError, Spawn, current_token};
 pub use abort::GroupAbortHandle;
 use owner::Slots;
-use slots::{Seat, Shared};
+use seat::Seat;
+use slots::Shared;
 
-/// A set of tasks that grows as you spawn into it, and that nothing it
-/// started outlives: the asyncio `TaskGroup` / Trio nursery, for work that
-/// arrives over time (a server's connections) where [`gather`](crate::gather())
-/// needs its futures up front.
+/// A set of tasks that grows as you spawn into it and is cancelled as a
+/// whole: the asyncio `TaskGroup` / Trio nursery, for work that arrives over
+/// time (a server's connections) where [`gather`](crate::gather()) needs its
+/// futures up front.
 ///
 /// - [`spawn`](Self::spawn) at any time starts a child as a task of its own,
 ///   through [`Spawn`] like a gather's children (so on braid, or on Tokio
@@ -38,7 +42,13 @@ use slots::{Seat, Shared};
 /// - Cancelling the token cancels every child: each is dropped at its next
 ///   wake and [`join_next`](Self::join_next) reports it as a cancelled
 ///   [`JoinError`]. [`shutdown`](Self::shutdown) cancels and waits until
-///   every child is gone. Dropping the group cancels every child.
+///   every child is gone. Dropping the group cancels every child; as the
+///   drop cannot wait, each is dropped at its next wake, which the cancel
+///   triggers.
+/// - `spawn` is O(1) and takes no lock (unless a limit is set); the
+///   children hand their outcomes back without a lock either, and the
+///   group's memory is the most children it held at once, whatever the
+///   number spawned over its life.
 ///
 /// # Examples
 ///
@@ -75,6 +85,9 @@ pub struct TaskGroup<T> {
     len: usize,
     /// Children ever spawned: the next one's place in spawn order.
     spawned: u64,
+    /// The enclosing child's completion, held open by the group's children
+    /// once the group is dropped (rule 10 of `slots.rs`).
+    hold_link: Option<HoldLink>,
 }
 
 impl<T: Send + 'static> TaskGroup<T> {
@@ -105,6 +118,7 @@ impl<T: Send + 'static> TaskGroup<T> {
             spawner: None,
             len: 0,
             spawned: 0,
+            hold_link: current::hold_link(),
         }
     }
 
@@ -159,7 +173,14 @@ impl<T: Send + 'static> TaskGroup<T> {
     where
         F: Future<Output = T> + Send + 'static,
     {
-        let spawner = self.spawner.get_or_insert_with(current_spawner);
+        let spawner = self.spawner.get_or_insert_with(|| {
+            try_current_spawner().unwrap_or_else(|| {
+                panic!(
+                    "TaskGroup::spawn must be called from the context of a braid runtime \
+                     (or a Tokio runtime with the `tokio` feature)"
+                )
+            })
+        });
         let seat: Seat<T> = self.slots.claim(&self.shared, self.spawned);
         let (shared, slot, generation) = seat.handle();
         self.spawned += 1;
@@ -361,6 +382,8 @@ impl<T> Drop for TaskGroup<T> {
     fn drop(&mut self) {
         self.cancel_all();
         self.slots.drop_ready();
+        let hold = self.hold_link.take().and_then(|link| link.try_guard());
+        self.shared.owner_gone(hold);
     }
 }
 

@@ -327,3 +327,72 @@ fn a_gather_inside_a_child_is_cancelled_with_the_group() {
         assert_eq!(drops.count(), 4, "the gather's children are gone too");
     });
 }
+
+#[test]
+fn join_next_reports_a_panic_and_leaves_the_siblings_running() {
+    run(async {
+        let mut group = TaskGroup::new();
+        group.spawn(async { panic!("one child fails") });
+        let gate = Arc::new(AtomicUsize::new(0));
+        group.spawn(in_turn(gate.clone(), 1));
+        let failed = group.join_next().await.unwrap().unwrap_err();
+        assert!(failed.is_panic());
+        assert!(!group.token().is_cancelled(), "join_next cancels nothing");
+        gate.store(1, Ordering::SeqCst);
+        assert_eq!(group.join_next().await.unwrap().unwrap(), 1);
+    });
+}
+
+#[test]
+#[should_panic(expected = "TaskGroup::spawn must be called from the context of a braid runtime")]
+fn a_spawn_outside_a_runtime_says_so() {
+    let mut group = TaskGroup::new();
+    group.spawn(async {});
+}
+
+#[test]
+fn a_group_inside_a_failed_gather_leaves_no_child_behind() {
+    // The gather returns only once the group's children, dropped slowly on
+    // other workers, are gone (rule 10 of `task_group/slots.rs`).
+    let drops = DropCounter::new();
+    let started = DropCounter::new();
+    let result = run({
+        let started = started.clone();
+        async move {
+            let in_group = started.clone();
+            let drops_in_group = drops.clone();
+            let with_group = async move {
+                let (started, drops) = (in_group, drops_in_group);
+                let mut group = TaskGroup::new();
+                for _ in 0..4 {
+                    let guard = drops.slow_guard(Duration::from_millis(10));
+                    let started = started.clone();
+                    group.spawn(async move {
+                        let _guard = guard;
+                        drop(started.guard());
+                        std::future::pending::<()>().await
+                    });
+                }
+                group.join_next().await;
+                Ok(())
+            };
+            let failing = {
+                let started = started.clone();
+                async move {
+                    while started.count() < 4 {
+                        braid::yield_now().await;
+                    }
+                    Err("failed")
+                }
+            };
+            let result = braid_gather::try_gather([
+                Box::pin(with_group) as fixtures::Boxed<Result<(), &str>>,
+                Box::pin(failing),
+            ])
+            .await;
+            assert_eq!(drops.count(), 4, "no grandchild outlived the gather");
+            result
+        }
+    });
+    assert!(result.is_err());
+}

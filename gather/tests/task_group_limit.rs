@@ -61,7 +61,8 @@ fn the_limit_is_never_exceeded() {
         group.join_all().await
     });
     assert_eq!(values, (0..N).collect::<Vec<_>>());
-    assert_eq!(counts.most.load(Ordering::SeqCst), LIMIT, "high-water mark");
+    let most = counts.most.load(Ordering::SeqCst);
+    assert!((1..=LIMIT).contains(&most), "high-water mark {most}");
     assert_eq!(counts.running.load(Ordering::SeqCst), 0);
     assert_eq!(starts.lock().unwrap().len(), N);
 }

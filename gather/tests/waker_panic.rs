@@ -96,3 +96,36 @@ fn a_cancel_with_no_panicking_waker_returns_normally() {
     root.cancel();
     assert_eq!(counting.0.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn a_token_scoped_gather_is_cancelled_despite_a_panicking_waiter() {
+    let token = CancellationToken::new();
+    let panicking = Waker::from(Arc::new(Panicking));
+    let runtime = braid::Runtime::new().unwrap();
+    let result = runtime.block_on(async {
+        let started = Arc::new(AtomicUsize::new(0));
+        let children = (0..4).map(|_| {
+            let started = started.clone();
+            async move {
+                started.fetch_add(1, Ordering::SeqCst);
+                std::future::pending::<Result<(), ()>>().await
+            }
+        });
+        // Registered before the gather's own waker, so met first.
+        let _wait = wait_with(&token, &panicking);
+        let group = braid::spawn(braid_gather::try_gather(children).token(&token));
+        while started.load(Ordering::SeqCst) < 4 {
+            braid::yield_now().await;
+        }
+        let cancelled = panic::catch_unwind(AssertUnwindSafe(|| token.cancel()));
+        assert!(
+            cancelled.is_err(),
+            "the waker's panic reaches the canceller"
+        );
+        braid::time::timeout(std::time::Duration::from_secs(60), group)
+            .await
+            .expect("the gather was cancelled")
+            .unwrap()
+    });
+    assert_eq!(result, Err(braid_gather::GatherError::Cancelled));
+}

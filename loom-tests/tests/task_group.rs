@@ -179,3 +179,47 @@ fn limit_hand_over_racing_spawn() {
         assert_eq!(drops.count(), 2);
     });
 }
+
+#[test]
+fn join_all_woken_by_the_last_child() {
+    check("task_group::join_all_racing_completions", || {
+        let drops = Drops::new();
+        let (children, _spawner) = Children::enter();
+        let mut group = TaskGroup::new();
+        let (zero, one) = (drops.track(0), drops.track(1));
+        group.spawn(async move { zero });
+        let first = run_ready(children.take_one());
+        group.spawn(async move { one });
+        let second = run_ready(children.take_one());
+        // Only the last completion wakes `join_all` (rule 9 of
+        // `slots.rs`): a lost or early wake deadlocks or loses a value.
+        let values = block_on(group.join_all());
+        assert_eq!(values.iter().map(|v| v.value).collect::<Vec<_>>(), [0, 1]);
+        first.join().unwrap();
+        second.join().unwrap();
+        drop(values);
+        assert_eq!(drops.count(), 2);
+    });
+}
+
+#[test]
+fn group_dropped_racing_completion() {
+    check("task_group::dropped_racing_completion", || {
+        let drops = Drops::new();
+        let (children, _spawner) = Children::enter();
+        let mut group = TaskGroup::new();
+        let value = drops.track(0);
+        group.spawn(async move { value });
+        let first = run_ready(children.take_one());
+        group.spawn(until_cancelled());
+        let mut second = children.take_one();
+        let waiter = thread::spawn(move || block_on(second.as_mut()));
+        // The owner's count and the last child's race to zero (rule 10 of
+        // `slots.rs`): the unjoined value is dropped exactly once, by one
+        // of them or by the last reference.
+        drop(group);
+        first.join().unwrap();
+        waiter.join().unwrap();
+        assert_eq!(drops.count(), 1);
+    });
+}

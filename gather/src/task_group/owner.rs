@@ -6,7 +6,8 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::ptr::{self, NonNull};
 
-use super::slots::{DOUBLINGS, FIRST_SEGMENT, Seat, Segment, Shared, Slot};
+use super::seat::Seat;
+use super::slots::{DOUBLINGS, FIRST_SEGMENT, Segment, Shared, Slot};
 use crate::group::Outcome;
 use crate::sync::{Arc, AtomicPtr, Ordering};
 

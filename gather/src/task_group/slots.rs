@@ -58,15 +58,24 @@
 //!    that hold a reference to `Shared`, so the owner drains the queue when
 //!    it shuts down or is dropped (each counts as started, is dropped
 //!    unstarted, and completes as cancelled).
-//! 9. `remaining` counts the children spawned and not completed: the owner
-//!    adds one before each spawn, each child takes one away after its push.
-//!    A completion wakes the owner while `wake_each` holds (the default, for
-//!    `join_next`), and otherwise only when it fails or is the last one:
-//!    `join_all`, which takes no outcome before the end or a failure, clears
-//!    `wake_each` before it waits. The last child's count comes after every
-//!    other child's push, so the owner it wakes takes every outcome.
+//! 9. `remaining` counts the children spawned and not completed, plus one
+//!    for the owner while it lives: the owner adds one before each spawn,
+//!    each child takes one away after its push. A completion wakes the
+//!    owner while `wake_each` holds (the default, for `join_next`), and
+//!    otherwise only when it fails or is the last child (it leaves the
+//!    owner's one): `join_all`, which takes no outcome before the end or a
+//!    failure, clears `wake_each` before it waits. The last child's count
+//!    comes after every other child's push, so the owner it wakes takes
+//!    every outcome.
+//! 10. A group made inside a gather or group child holds that child's
+//!     completion open until its own children are gone (`hold.rs`): the
+//!     owner, as it is dropped, leaves its guard in `hold` and then gives up
+//!     its count. Whoever brings `remaining` to zero (the owner, or the last
+//!     child after it) drops the outcomes nobody will join and then the
+//!     guard, so the enclosing child completes after every trace of this
+//!     group's children is gone. Abort handles, which may live on anywhere,
+//!     keep the memory, never the hold.
 
-use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::mem::MaybeUninit;
@@ -76,8 +85,8 @@ use std::task::Waker;
 use crossbeam_utils::CachePadded;
 
 use super::state::{Completed, Occupant, ToAborted};
-use crate::child::Parent;
 use crate::group::{Outcome, WakerCell};
+use crate::hold::HoldGuard;
 use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Mutex, Ordering, StdArc, UnsafeCell};
 use crate::{CancellationToken, ChildTask, Spawn};
 
@@ -95,7 +104,7 @@ pub(crate) struct Slot<T> {
     pub(super) occupant: Occupant,
     pub(super) value: UnsafeCell<MaybeUninit<Outcome<T>>>,
     /// Rule 6: the waker of the waiting child.
-    waker: WakerCell,
+    pub(super) waker: WakerCell,
     /// The link of the completed stack.
     pub(super) next: AtomicPtr<Slot<T>>,
     /// The child's place in spawn order; the owner's alone.
@@ -109,23 +118,26 @@ pub(super) struct Segment<T> {
 
 /// What the owner and the children share.
 pub(crate) struct Shared<T> {
-    token: CancellationToken,
+    pub(super) token: CancellationToken,
     /// The owner's waker, woken by every completion. It and the stack are
     /// written by every child: each on a line of its own, away from the
     /// reference count and from what every child only reads.
-    waker: CachePadded<WakerCell>,
+    pub(super) waker: CachePadded<WakerCell>,
     pub(super) completed: CachePadded<Completed<Slot<T>>>,
-    /// Rule 9: children spawned and not yet completed.
-    remaining: CachePadded<AtomicUsize>,
+    /// Rule 9: children spawned and not yet completed, plus the owner.
+    pub(super) remaining: CachePadded<AtomicUsize>,
+    /// Rule 10: written once by the owner as it is dropped, then read by
+    /// whoever brings `remaining` to zero.
+    hold: UnsafeCell<Option<HoldGuard>>,
     /// Rule 9: whether every completion wakes the owner, or only the last
     /// and the failures.
-    wake_each: AtomicBool,
+    pub(super) wake_each: AtomicBool,
     pub(super) head: AtomicPtr<Segment<T>>,
     /// Rule 6: segments appended so far.
     appends: AtomicUsize,
     /// The most children running at once; 0 for no limit. Written by the
     /// owner before its first spawn, which hands it to every child.
-    limit: AtomicUsize,
+    pub(super) limit: AtomicUsize,
     waiting: Mutex<Waiting>,
 }
 
@@ -136,32 +148,20 @@ struct Waiting {
     spawner: Option<StdArc<dyn Spawn>>,
 }
 
-/// A child's way to its group.
-pub(crate) struct Seat<T> {
-    shared: Arc<Shared<T>>,
-    slot: NonNull<Slot<T>>,
-    generation: usize,
-    /// Whether the child left a waker in its slot, to take back as it
-    /// completes; most children never wait.
-    waited: Cell<bool>,
-}
-
 // SAFETY: the shared part moves `T`s from the children's threads to the
 // owner's, so it may cross threads when `T: Send`; every field shared is
 // atomic, behind the mutex, or handed from one party to the next (rule 3).
 unsafe impl<T: Send> Send for Shared<T> {}
 // SAFETY: as for `Send`.
 unsafe impl<T: Send> Sync for Shared<T> {}
-// SAFETY: a seat moves its child's `T` to the owner (rule 3); its slot
-// pointer is kept valid by its reference (rule 1).
-unsafe impl<T: Send> Send for Seat<T> {}
 impl<T> Shared<T> {
     pub(crate) fn new(token: CancellationToken) -> Shared<T> {
         Shared {
             token,
             waker: CachePadded::new(WakerCell::new()),
             completed: CachePadded::new(Completed::new()),
-            remaining: CachePadded::new(AtomicUsize::new(0)),
+            remaining: CachePadded::new(AtomicUsize::new(1)),
+            hold: UnsafeCell::new(None),
             wake_each: AtomicBool::new(true),
             head: AtomicPtr::new(ptr::null_mut()),
             appends: AtomicUsize::new(0),
@@ -229,7 +229,7 @@ impl<T> Shared<T> {
 
     /// Rule 8: a running child finished; the first waiting one starts in
     /// its place.
-    fn release_place(&self) {
+    pub(super) fn release_place(&self) {
         let next = {
             let mut waiting = self.waiting.lock();
             match waiting.queue.pop_front() {
@@ -268,6 +268,47 @@ impl<T> Shared<T> {
         self.remaining.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Rule 10: the owner is being dropped; `hold` (if any) is released
+    /// once its last child is gone.
+    pub(crate) fn owner_gone(&self, hold: Option<HoldGuard>) {
+        // SAFETY: rule 10: only the owner writes the field, once, before it
+        // gives up its count; nobody reads it before the count is zero.
+        unsafe { self.hold.with_mut(|place| *place = hold) };
+        // AcqRel: publish the hold to whoever reaches zero; see every
+        // child's push if it is us.
+        if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.let_go();
+        }
+    }
+
+    /// Rule 10: the owner and every child are gone: drops the outcomes left
+    /// on the stack, then releases the hold.
+    pub(super) fn let_go(&self) {
+        // SAFETY: every child has pushed and the owner is gone.
+        unsafe { self.drop_unjoined() };
+        // SAFETY: rule 10: the owner wrote it before its count, which our
+        // reaching zero has acquired; nobody else reads it.
+        let hold = unsafe { self.hold.with_mut(|place| (*place).take()) };
+        drop(hold);
+    }
+
+    /// Rules 7 and 10: drops the outcomes on the stack.
+    ///
+    /// # Safety
+    ///
+    /// The owner is gone (nobody will join them) and no child will push
+    /// again, so the nodes taken are the caller's alone.
+    unsafe fn drop_unjoined(&self) {
+        let mut node = self.completed.take_all();
+        // SAFETY: per the contract, each node is a live slot holding an
+        // outcome nobody took, and ours.
+        while let Some(slot) = unsafe { node.as_ref() } {
+            // SAFETY: as above; dropped once, as the node leaves the stack.
+            unsafe { slot.value.with_mut(|value| (*value).assume_init_drop()) };
+            node = slot.next.load(Ordering::Relaxed);
+        }
+    }
+
     /// Rule 9: from now on only the last completion and the failures wake
     /// the owner.
     pub(crate) fn wake_at_end_only(&self) {
@@ -290,15 +331,8 @@ impl<T> Shared<T> {
 
 impl<T> Drop for Shared<T> {
     fn drop(&mut self) {
-        // Rule 7.
-        let mut node = self.completed.take_all();
-        // SAFETY: the last reference: no child is left to push, and each
-        // node on the stack is a live slot holding an outcome nobody took.
-        while let Some(slot) = unsafe { node.as_ref() } {
-            // SAFETY: as above; dropped once, as the node leaves the stack.
-            unsafe { slot.value.with_mut(|value| (*value).assume_init_drop()) };
-            node = slot.next.load(Ordering::Relaxed);
-        }
+        // Rule 7. SAFETY: the last reference: nobody is left to push.
+        unsafe { self.drop_unjoined() };
         let mut segment = self.head.load(Ordering::Relaxed);
         while !segment.is_null() {
             // SAFETY: rule 1: every segment was made by `Box::into_raw` in
@@ -317,78 +351,6 @@ impl<T> Slot<T> {
             waker: WakerCell::new(),
             next: AtomicPtr::new(ptr::null_mut()),
             seq: UnsafeCell::new(0),
-        }
-    }
-}
-
-impl<T> Seat<T> {
-    pub(super) fn new(
-        shared: Arc<Shared<T>>,
-        slot: NonNull<Slot<T>>,
-        generation: usize,
-    ) -> Seat<T> {
-        Seat {
-            shared,
-            slot,
-            generation,
-            waited: Cell::new(false),
-        }
-    }
-
-    fn slot(&self) -> &Slot<T> {
-        // SAFETY: rule 1: our reference keeps the segment alive.
-        unsafe { self.slot.as_ref() }
-    }
-
-    /// A handle for aborting this child: the same slot, generation and a
-    /// reference of its own.
-    pub(crate) fn handle(&self) -> (Arc<Shared<T>>, NonNull<Slot<T>>, usize) {
-        (self.shared.clone(), self.slot, self.generation)
-    }
-}
-
-impl<T: Send + 'static> Parent for Seat<T> {
-    type Output = T;
-
-    fn token(&self) -> &CancellationToken {
-        &self.shared.token
-    }
-
-    fn is_aborted(&self) -> bool {
-        self.slot().occupant.is_aborted(self.generation)
-    }
-
-    fn wait(&self, waker: &Waker) -> bool {
-        self.waited.set(true);
-        self.slot().waker.register(waker);
-        !self.shared.token.is_cancelled() && !self.is_aborted()
-    }
-
-    fn wait_for_abort(&self, waker: &Waker) -> bool {
-        self.waited.set(true);
-        self.slot().waker.register(waker);
-        !self.is_aborted()
-    }
-
-    /// Rule 4.
-    fn complete(self, outcome: Outcome<T>) {
-        let slot = self.slot();
-        // This child waits no more; its waker must not outlive it here.
-        if self.waited.get() {
-            slot.waker.clear();
-        }
-        let failed = outcome.is_err();
-        // SAFETY: rule 3: the slot is this child's until the push below.
-        unsafe { slot.value.with_mut(|value| (*value).write(outcome)) };
-        slot.occupant.finish(self.generation);
-        self.shared.completed.push(self.slot.as_ptr(), &slot.next);
-        // AcqRel: rule 9, the last count sees every other child's push.
-        let last = self.shared.remaining.fetch_sub(1, Ordering::AcqRel) == 1;
-        if last || failed || self.shared.wake_each.load(Ordering::Relaxed) {
-            self.shared.waker.wake();
-        }
-        if self.shared.limit.load(Ordering::Relaxed) != 0 {
-            self.shared.release_place();
         }
     }
 }
