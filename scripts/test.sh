@@ -77,4 +77,7 @@ bash loom-tests/miri.sh
 step "benchmarks build"
 cargo bench --workspace --no-run
 
+step "soak: 30 s of mixed load, failing on any lost task, leak or growth"
+bash scripts/soak.sh 30
+
 printf '\nall checks passed\n'

@@ -49,7 +49,7 @@ crate::sync::thread_local! {
 /// # Examples
 ///
 /// ```
-/// assert!(braid_gather::current_token().is_none());
+/// assert!(braid::current_token().is_none());
 /// ```
 ///
 /// ```

@@ -8,7 +8,7 @@ use std::fmt;
 /// # Examples
 ///
 /// ```
-/// use braid_gather::GatherError;
+/// use braid::GatherError;
 ///
 /// let err: GatherError<&str> = GatherError::Failed { index: 2, error: "timed out" };
 /// assert_eq!(err.to_string(), "gather child 2 failed: timed out");
@@ -35,7 +35,7 @@ impl<E> GatherError<E> {
     /// # Examples
     ///
     /// ```
-    /// use braid_gather::GatherError;
+    /// use braid::GatherError;
     ///
     /// assert_eq!(GatherError::Failed { index: 0, error: 5 }.into_error(), Some(5));
     /// assert_eq!(GatherError::<i32>::Cancelled.into_error(), None);
@@ -52,7 +52,7 @@ impl<E> GatherError<E> {
     /// # Examples
     ///
     /// ```
-    /// assert!(braid_gather::GatherError::<()>::Cancelled.is_cancelled());
+    /// assert!(braid::GatherError::<()>::Cancelled.is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
         matches!(self, GatherError::Cancelled)

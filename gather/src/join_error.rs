@@ -11,7 +11,7 @@ use std::fmt;
 /// # Examples
 ///
 /// ```
-/// use braid_gather::JoinError;
+/// use braid::JoinError;
 ///
 /// let err = JoinError::cancelled();
 /// assert!(err.is_cancelled());
@@ -45,7 +45,7 @@ impl JoinError {
     /// # Examples
     ///
     /// ```
-    /// assert!(braid_gather::JoinError::cancelled().is_cancelled());
+    /// assert!(braid::JoinError::cancelled().is_cancelled());
     /// ```
     pub fn cancelled() -> JoinError {
         JoinError {
@@ -59,7 +59,7 @@ impl JoinError {
     /// # Examples
     ///
     /// ```
-    /// let err = braid_gather::JoinError::panic(Box::new("boom"));
+    /// let err = braid::JoinError::panic(Box::new("boom"));
     /// assert!(err.is_panic());
     /// assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
     /// ```
@@ -75,7 +75,7 @@ impl JoinError {
     /// # Examples
     ///
     /// ```
-    /// assert!(!braid_gather::JoinError::panic(Box::new(1)).is_cancelled());
+    /// assert!(!braid::JoinError::panic(Box::new(1)).is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
         matches!(self.repr, Repr::Cancelled)
@@ -86,7 +86,7 @@ impl JoinError {
     /// # Examples
     ///
     /// ```
-    /// assert!(braid_gather::JoinError::panic(Box::new(1)).is_panic());
+    /// assert!(braid::JoinError::panic(Box::new(1)).is_panic());
     /// ```
     pub fn is_panic(&self) -> bool {
         matches!(self.repr, Repr::Panic(..))
@@ -102,7 +102,7 @@ impl JoinError {
     /// # Examples
     ///
     /// ```
-    /// let err = braid_gather::JoinError::panic(Box::new(7_u32));
+    /// let err = braid::JoinError::panic(Box::new(7_u32));
     /// assert_eq!(*err.into_panic().downcast::<u32>().unwrap(), 7);
     /// ```
     #[track_caller]
@@ -116,7 +116,7 @@ impl JoinError {
     /// # Examples
     ///
     /// ```
-    /// let err = braid_gather::JoinError::cancelled();
+    /// let err = braid::JoinError::cancelled();
     /// assert!(err.try_into_panic().is_err());
     /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {

@@ -56,7 +56,7 @@ use slots::Shared;
 /// use std::time::Duration;
 ///
 /// braid::Runtime::new().unwrap().block_on(async {
-///     let mut group = braid_gather::TaskGroup::new();
+///     let mut group = braid::TaskGroup::new();
 ///     for delay in [30, 10, 20] {
 ///         group.spawn(async move {
 ///             braid::time::sleep(Duration::from_millis(delay)).await;
@@ -69,7 +69,7 @@ use slots::Shared;
 ///     }
 ///     assert_eq!(finished.len(), 3); // in the order they finished
 ///
-///     let mut group = braid_gather::TaskGroup::new();
+///     let mut group = braid::TaskGroup::new();
 ///     for n in 1..=3 {
 ///         group.spawn(async move { n * 10 });
 ///     }
@@ -97,7 +97,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// # Examples
     ///
     /// ```
-    /// let group = braid_gather::TaskGroup::<u32>::new();
+    /// let group = braid::TaskGroup::<u32>::new();
     /// assert!(group.is_empty());
     /// assert!(!group.token().is_cancelled());
     /// ```
@@ -134,7 +134,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     ///
     /// ```
     /// braid::Runtime::new().unwrap().block_on(async {
-    ///     let mut group = braid_gather::TaskGroup::new().limit(2);
+    ///     let mut group = braid::TaskGroup::new().limit(2);
     ///     for n in 0..10 {
     ///         group.spawn(async move { n });
     ///     }
@@ -163,8 +163,8 @@ impl<T: Send + 'static> TaskGroup<T> {
     ///
     /// ```
     /// braid::Runtime::new().unwrap().block_on(async {
-    ///     let mut group = braid_gather::TaskGroup::new();
-    ///     group.spawn(async { braid_gather::current_token().is_some() });
+    ///     let mut group = braid::TaskGroup::new();
+    ///     group.spawn(async { braid::current_token().is_some() });
     ///     assert_eq!(group.len(), 1);
     ///     assert!(group.join_next().await.unwrap().unwrap(), "runs in the group's scope");
     /// });
@@ -199,7 +199,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     ///
     /// ```
     /// braid::Runtime::new().unwrap().block_on(async {
-    ///     let mut group = braid_gather::TaskGroup::new();
+    ///     let mut group = braid::TaskGroup::new();
     ///     group.spawn(async { panic!("boom") });
     ///     let outcome = group.join_next().await.unwrap();
     ///     assert!(outcome.unwrap_err().is_panic());
@@ -228,7 +228,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// use std::time::Duration;
     ///
     /// braid::Runtime::new().unwrap().block_on(async {
-    ///     let mut group = braid_gather::TaskGroup::new();
+    ///     let mut group = braid::TaskGroup::new();
     ///     for delay in [20, 10, 0] {
     ///         group.spawn(async move {
     ///             braid::time::sleep(Duration::from_millis(delay)).await;
@@ -282,7 +282,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     ///
     /// ```
     /// braid::Runtime::new().unwrap().block_on(async {
-    ///     let mut group = braid_gather::TaskGroup::new();
+    ///     let mut group = braid::TaskGroup::new();
     ///     for _ in 0..4 {
     ///         group.spawn(std::future::pending::<()>());
     ///     }
@@ -304,7 +304,7 @@ impl<T> TaskGroup<T> {
     ///
     /// ```
     /// braid::Runtime::new().unwrap().block_on(async {
-    ///     let mut group = braid_gather::TaskGroup::new();
+    ///     let mut group = braid::TaskGroup::new();
     ///     group.spawn(std::future::pending::<()>());
     ///     group.token().cancel();
     ///     assert!(group.join_next().await.unwrap().unwrap_err().is_cancelled());
@@ -321,7 +321,7 @@ impl<T> TaskGroup<T> {
     ///
     /// ```
     /// braid::Runtime::new().unwrap().block_on(async {
-    ///     let mut group = braid_gather::TaskGroup::new();
+    ///     let mut group = braid::TaskGroup::new();
     ///     group.spawn(async {});
     ///     assert_eq!(group.len(), 1);
     ///     group.join_next().await;
@@ -337,7 +337,7 @@ impl<T> TaskGroup<T> {
     /// # Examples
     ///
     /// ```
-    /// assert!(braid_gather::TaskGroup::<()>::new().is_empty());
+    /// assert!(braid::TaskGroup::<()>::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len == 0

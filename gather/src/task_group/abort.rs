@@ -26,7 +26,7 @@ use crate::sync::Arc;
 ///
 /// ```
 /// braid::Runtime::new().unwrap().block_on(async {
-///     let mut group = braid_gather::TaskGroup::new();
+///     let mut group = braid::TaskGroup::new();
 ///     let stuck = group.spawn(std::future::pending::<u32>());
 ///     stuck.abort();
 ///     let joined = group.join_next().await.unwrap();
@@ -65,7 +65,7 @@ impl<T> GroupAbortHandle<T> {
     ///
     /// ```
     /// braid::Runtime::new().unwrap().block_on(async {
-    ///     let mut group = braid_gather::TaskGroup::new();
+    ///     let mut group = braid::TaskGroup::new();
     ///     group.spawn(async { 1 });
     ///     group.spawn(std::future::pending()).abort();
     ///     let mut outcomes = vec![group.join_next().await, group.join_next().await];
@@ -85,7 +85,7 @@ impl<T> GroupAbortHandle<T> {
     ///
     /// ```
     /// braid::Runtime::new().unwrap().block_on(async {
-    ///     let mut group = braid_gather::TaskGroup::new();
+    ///     let mut group = braid::TaskGroup::new();
     ///     let quick = group.spawn(async {});
     ///     group.join_next().await;
     ///     assert!(quick.is_finished());

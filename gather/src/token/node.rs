@@ -219,6 +219,7 @@ impl Node {
     }
 
     /// Live children; the token tree's size, for tests.
+    #[cfg(any(test, loom))]
     pub(crate) fn child_count(&self) -> usize {
         self.inner.lock().children.len()
     }

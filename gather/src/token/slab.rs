@@ -21,6 +21,7 @@ impl<T> Slab<T> {
     }
 
     /// Number of live entries.
+    #[cfg(any(test, loom))]
     pub(crate) fn len(&self) -> usize {
         self.len
     }

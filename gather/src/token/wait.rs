@@ -38,8 +38,8 @@ impl Waiter {
 ///
 /// ```
 /// # futures::executor::block_on(async {
-/// let token = braid_gather::CancellationToken::new();
-/// let wait: braid_gather::WaitForCancellation<'_> = token.cancelled();
+/// let token = braid::CancellationToken::new();
+/// let wait: braid::WaitForCancellation<'_> = token.cancelled();
 /// token.cancel();
 /// wait.await;
 /// # });
