@@ -286,3 +286,6 @@ impl fmt::Debug for CancellationToken {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(all(test, feature = "tokio"))]
+mod tree_tests;

@@ -1,11 +1,16 @@
 //! Dropped child tokens leave their parent, so the tree does not grow.
-#![cfg(feature = "tokio")]
+//! Unit tests: they read the tree's size, which only test and loom builds
+//! expose.
 
-#[path = "support/fixtures.rs"]
-mod fixtures;
+use crate::{CancellationToken, current_token, gather};
 
-use braid_gather::{CancellationToken, current_token, gather};
-use fixtures::runtime;
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_time()
+        .build()
+        .unwrap()
+}
 
 #[test]
 #[cfg_attr(miri, ignore)]
@@ -30,7 +35,7 @@ fn groups_leave_the_scope_they_ran_in() {
     let rt = runtime();
     rt.block_on(async {
         for _ in 0..50 {
-            let counts = braid_gather::gather_settled([async {
+            let counts = crate::gather_settled([async {
                 let token = current_token().unwrap();
                 gather((0..10).map(|_| async {})).await;
                 // The nested children's tasks are dropped just after they
