@@ -29,6 +29,14 @@
 //!    enclosing child's completion that the collector left in the header as
 //!    it let go (`hold.rs`), so that child's slot is completed after every
 //!    trace of this group is gone.
+//! 6. In a group that wakes its collector only at the end (not
+//!    `wake_each`), the children share one reference, which the one that
+//!    brings `remaining` to zero releases (or the collector, if it forgets
+//!    the last ones): a child costs one write to shared state, not three.
+//!    So a child may touch the group only before its countdown; a first
+//!    failure wakes the collector before it. In a `wake_each` group each
+//!    child holds a reference of its own, and wakes the collector after its
+//!    countdown, which the collector's refill reads.
 //! 7. A waiting child that has no token of its own (most never need one)
 //!    leaves its waker in its slot rather than in the token tree, and then
 //!    looks at the group's token again. Whoever cancels the group wakes
@@ -38,14 +46,6 @@
 //!    group's token (`children_waker`). Each side's step is a read-modify-
 //!    write of the slot's waker cell, so either the wake finds the waker or
 //!    the child's second look finds the token set.
-//! 6. In a group that wakes its collector only at the end (not
-//!    `wake_each`), the children share one reference, which the one that
-//!    brings `remaining` to zero releases (or the collector, if it forgets
-//!    the last ones): a child costs one write to shared state, not three.
-//!    So a child may touch the group only before its countdown; a first
-//!    failure wakes the collector before it. In a `wake_each` group each
-//!    child holds a reference of its own, and wakes the collector after its
-//!    countdown, which the collector's refill reads.
 
 mod raw;
 mod state;

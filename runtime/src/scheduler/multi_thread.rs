@@ -259,8 +259,7 @@ impl Shared {
         // queued, another worker may run, complete and free the task, so
         // nothing may read that `Arc` after the push: use the `Shared` it
         // points to, which the caller's worker or runtime handle keeps
-        // alive. (Found by ThreadSanitizer: a use after free in
-        // `notify_parked` after a yield.)
+        // alive.
         let shared: &Shared = self;
         let task = match worker::with_current(self, |core| match core {
             Some(core) => Ok((core.push_local(task, is_yield, shared), core.index())),

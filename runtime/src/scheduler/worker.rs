@@ -39,9 +39,8 @@ const LIFO_WATCH: Duration = Duration::from_micros(50);
 /// How long a searcher that found nothing keeps looking before it parks: a
 /// burst of work (a gather's next batch, a reply) often lands within
 /// microseconds, and a park costs a futex wait and a wake. Kept short: a
-/// spinning worker holds a CPU the kernel needs for I/O-bound work (20 µs
-/// made `tcp_accept` 1.15-1.2x Tokio on 2 cores, 2 µs about 1.0x, with
-/// no change to the spawn and message-passing rows).
+/// spinning worker holds a CPU the kernel needs for I/O-bound work
+/// (BENCHMARKS.md has the measurements behind the value).
 #[cfg(not(loom))]
 const SEARCH_SPIN: Duration = Duration::from_micros(2);
 
