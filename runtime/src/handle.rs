@@ -168,7 +168,17 @@ impl Handle {
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _guard = context::enter_driving(self, "block_on");
-        let future = self.inner.panics().guard(future);
+        let panics = self.inner.panics();
+        // Under `UnhandledPanic::Ignore` (the default) the future runs as it
+        // is: the guard's wrapper would cost every `block_on` its poll.
+        if panics.shuts_down() {
+            self.run_block_on(panics.guard(future))
+        } else {
+            self.run_block_on(future)
+        }
+    }
+
+    fn run_block_on<F: Future>(&self, future: F) -> F::Output {
         match &self.inner {
             Scheduler::MultiThread(shared) => shared.block_on(future),
             Scheduler::CurrentThread(shared) => shared.block_on(future),

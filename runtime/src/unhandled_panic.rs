@@ -113,7 +113,7 @@ impl PanicPolicy {
         self.shutdown_runtime.store(shutdown, Ordering::Relaxed);
     }
 
-    fn shuts_down(&self) -> bool {
+    pub(crate) fn shuts_down(&self) -> bool {
         // Relaxed: set before the runtime's threads start, which orders it.
         self.shutdown_runtime.load(Ordering::Relaxed)
     }
@@ -139,11 +139,9 @@ impl PanicPolicy {
     }
 
     /// Runs `future` for a `block_on`, panicking as soon as an unhandled
-    /// panic shut the runtime down (rule 3). Costs nothing under `Ignore`.
+    /// panic shut the runtime down (rule 3). Only for `ShutdownRuntime`:
+    /// under `Ignore` nothing can shut the runtime down this way.
     pub(crate) async fn guard<F: Future>(&self, future: F) -> F::Output {
-        if !self.shuts_down() {
-            return future.await;
-        }
         let mut future = pin!(future);
         let mut watch = Watch {
             policy: self,
