@@ -178,7 +178,10 @@ impl TaskSnapshot {
         self.polls
     }
 
-    /// How long ago the task was spawned.
+    /// How long ago the task was spawned. A task spawned on a worker counts
+    /// from that worker's last reading of the clock (taken when it wakes and
+    /// every 61 polls), so its age may be overstated by that much, never
+    /// understated.
     ///
     /// # Examples
     ///

@@ -358,6 +358,7 @@ impl WorkerContext {
     fn run(&self) {
         let shared = &*self.shared;
         self.core.borrow_mut().busy.start();
+        crate::context::refresh_clock();
         while !shared.is_shutdown() {
             let (task, maintenance) = {
                 let mut core = self.core.borrow_mut();
@@ -366,6 +367,7 @@ impl WorkerContext {
                 (core.next_task(shared), maintenance)
             };
             if maintenance {
+                crate::context::refresh_clock();
                 if let Some(driver) = &shared.driver {
                     driver.turn_nonblocking();
                 }
@@ -549,6 +551,7 @@ impl WorkerContext {
         let by_producer = {
             let mut core = self.core.borrow_mut();
             core.busy.start();
+            crate::context::refresh_clock();
             if !shared.idle.transition_worker_from_parked(index) {
                 // Woken by a producer: it counted us as searching (and the
                 // search looks at the slots anyway).

@@ -77,7 +77,7 @@ impl Meta {
         Meta {
             id,
             location,
-            spawned_at: Instant::now(),
+            spawned_at: crate::context::spawn_time(),
             polls: CounterU64::new(0),
             #[cfg(feature = "tracing")]
             span: tracing::trace_span!(
