@@ -18,6 +18,58 @@
 //! Creating a socket outside a braid runtime panics with "must be called
 //! from the context of a braid runtime".
 
+/// The `futures_io` traits of a split stream's owned halves: each half
+/// forwards to the `&Stream` impls of the stream it shares (its `stream`
+/// field). Invoked by `tcp/split.rs` and `unix/split.rs`, whose imports
+/// bring the names it uses.
+macro_rules! owned_half_io {
+    () => {
+        impl AsyncRead for OwnedReadHalf {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                Pin::new(&mut &*self.stream).poll_read(cx, buf)
+            }
+
+            fn poll_read_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &mut [IoSliceMut<'_>],
+            ) -> Poll<io::Result<usize>> {
+                Pin::new(&mut &*self.stream).poll_read_vectored(cx, bufs)
+            }
+        }
+
+        impl AsyncWrite for OwnedWriteHalf {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                Pin::new(&mut &*self.stream).poll_write(cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                Pin::new(&mut &*self.stream).poll_write_vectored(cx, bufs)
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Pin::new(&mut &*self.stream).poll_flush(cx)
+            }
+
+            fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Pin::new(&mut &*self.stream).poll_close(cx)
+            }
+        }
+    };
+}
+
 mod addr;
 #[cfg(unix)]
 mod fd;
