@@ -263,6 +263,11 @@ impl RuntimeMetrics {
     /// Times a task was made to yield because it spent its cooperative
     /// budget (a loop over always-ready resources).
     ///
+    /// A forced yield is counted when its poll returns. The task has woken
+    /// itself by then, so another worker may run it to completion before
+    /// the count moves: read it after the runtime settles, not the instant
+    /// the task's `JoinHandle` resolves.
+    ///
     /// # Examples
     ///
     /// ```

@@ -238,7 +238,9 @@ fn a_task_that_spends_its_budget_is_counted_as_forced_to_yield() {
         }))
         .unwrap();
         // One forced yield per budget of 128 spent: at least 7 in 1,000.
-        assert!(metrics.budget_forced_yield_count() >= 7, "{name}");
+        // Each is counted once its poll has returned, and by then the task
+        // woke itself: a peer may steal it and finish it first.
+        wait_until(&metrics, name, |m| m.budget_forced_yield_count() >= 7);
     }
 }
 
