@@ -8,15 +8,20 @@ use std::fmt;
 /// Returned by awaiting a `JoinHandle`, and by `gather_settled` for each child
 /// that panicked or was cancelled.
 ///
+/// Only a runtime makes one (braid's, or another hosting braid's tasks
+/// through [`host`](crate::host)); a program receives them.
+///
 /// # Examples
 ///
 /// ```
-/// use braid::JoinError;
-///
-/// let err = JoinError::cancelled();
-/// assert!(err.is_cancelled());
-/// assert!(!err.is_panic());
-/// assert_eq!(err.to_string(), "task was cancelled");
+/// braid::Runtime::new().unwrap().block_on(async {
+///     let task = braid::spawn(std::future::pending::<()>());
+///     task.abort();
+///     let err: braid::JoinError = task.await.unwrap_err();
+///     assert!(err.is_cancelled());
+///     assert!(!err.is_panic());
+///     assert_eq!(err.to_string(), "task was cancelled");
+/// });
 /// ```
 pub struct JoinError {
     repr: Repr,
@@ -41,13 +46,7 @@ unsafe impl Sync for Payload {}
 impl JoinError {
     /// The error of a task that was cancelled (aborted, or shut down with its
     /// runtime) before it finished.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(braid::JoinError::cancelled().is_cancelled());
-    /// ```
-    pub fn cancelled() -> JoinError {
+    pub(crate) fn cancelled() -> JoinError {
         JoinError {
             repr: Repr::Cancelled,
         }
@@ -55,15 +54,7 @@ impl JoinError {
 
     /// The error of a task whose future panicked; `payload` is what
     /// `std::panic::catch_unwind` caught.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let err = braid::JoinError::panic(Box::new("boom"));
-    /// assert!(err.is_panic());
-    /// assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
-    /// ```
-    pub fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
+    pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
         let message = panic_message(payload.as_ref()).map(str::to_owned);
         JoinError {
             repr: Repr::Panic(Payload(payload), message),
@@ -75,7 +66,10 @@ impl JoinError {
     /// # Examples
     ///
     /// ```
-    /// assert!(!braid::JoinError::panic(Box::new(1)).is_cancelled());
+    /// braid::Runtime::new().unwrap().block_on(async {
+    ///     let err = braid::spawn(async { panic!("boom") }).await.unwrap_err();
+    ///     assert!(!err.is_cancelled());
+    /// });
     /// ```
     pub fn is_cancelled(&self) -> bool {
         matches!(self.repr, Repr::Cancelled)
@@ -86,7 +80,11 @@ impl JoinError {
     /// # Examples
     ///
     /// ```
-    /// assert!(braid::JoinError::panic(Box::new(1)).is_panic());
+    /// braid::Runtime::new().unwrap().block_on(async {
+    ///     let err = braid::spawn(async { panic!("boom") }).await.unwrap_err();
+    ///     assert!(err.is_panic());
+    ///     assert_eq!(err.to_string(), "task panicked with message \"boom\"");
+    /// });
     /// ```
     pub fn is_panic(&self) -> bool {
         matches!(self.repr, Repr::Panic(..))
@@ -102,8 +100,12 @@ impl JoinError {
     /// # Examples
     ///
     /// ```
-    /// let err = braid::JoinError::panic(Box::new(7_u32));
-    /// assert_eq!(*err.into_panic().downcast::<u32>().unwrap(), 7);
+    /// braid::Runtime::new().unwrap().block_on(async {
+    ///     let err = braid::spawn(async { std::panic::panic_any(7_u32) })
+    ///         .await
+    ///         .unwrap_err();
+    ///     assert_eq!(*err.into_panic().downcast::<u32>().unwrap(), 7);
+    /// });
     /// ```
     #[track_caller]
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
@@ -116,8 +118,12 @@ impl JoinError {
     /// # Examples
     ///
     /// ```
-    /// let err = braid::JoinError::cancelled();
-    /// assert!(err.try_into_panic().is_err());
+    /// braid::Runtime::new().unwrap().block_on(async {
+    ///     let task = braid::spawn(std::future::pending::<()>());
+    ///     task.abort();
+    ///     let err = task.await.unwrap_err();
+    ///     assert!(err.try_into_panic().unwrap_err().is_cancelled());
+    /// });
     /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {

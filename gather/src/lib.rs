@@ -228,6 +228,7 @@ mod error;
 mod gather;
 mod group;
 mod hold;
+pub mod host;
 mod join_error;
 mod macros;
 mod settled;

@@ -233,7 +233,16 @@ pub(crate) struct Notified {
 }
 
 impl Notified {
-    pub(crate) fn from_raw(ptr: NonNull<Header>) -> Notified {
+    /// Turns a reference to the task into a queue entry, which owns it from
+    /// then on.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds one reference to the task (counted in its state) and
+    /// gives it up: it came from [`Notified::into_raw`], or the task's own
+    /// harness turns the reference of a wake or a yield into an entry. Each
+    /// reference becomes at most one entry.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> Notified {
         Notified {
             raw: RawTask::from_ptr(ptr),
         }
@@ -272,13 +281,6 @@ impl Notified {
         let ptr = self.raw.ptr;
         std::mem::forget(self);
         ptr
-    }
-
-    /// # Safety
-    ///
-    /// `ptr` came from [`Notified::into_raw`] and is used once.
-    pub(crate) unsafe fn from_raw_entry(ptr: NonNull<Header>) -> Notified {
-        Notified::from_raw(ptr)
     }
 }
 

@@ -365,7 +365,7 @@ impl Shared {
             let entry = remote.lifo.swap(ptr::null_mut(), Ordering::AcqRel);
             if let Some(entry) = NonNull::new(entry) {
                 // SAFETY: the slot owned this entry's reference.
-                drop(unsafe { Notified::from_raw_entry(entry) });
+                drop(unsafe { Notified::from_raw(entry) });
             }
         }
         // The deques too: each entry holds a task, each task this `Shared`,

@@ -145,7 +145,7 @@ impl Core {
         match NonNull::new(prev) {
             Some(prev) => {
                 // SAFETY: the slot owned this entry's reference.
-                self.local.push(unsafe { Notified::from_raw_entry(prev) });
+                self.local.push(unsafe { Notified::from_raw(prev) });
                 Pushed::Deque
             }
             None => Pushed::LifoOnly,
@@ -159,7 +159,7 @@ impl Core {
         }
         let entry = slot.swap(ptr::null_mut(), Ordering::AcqRel);
         // SAFETY: the slot owned this entry's reference, now ours.
-        NonNull::new(entry).map(|entry| unsafe { Notified::from_raw_entry(entry) })
+        NonNull::new(entry).map(|entry| unsafe { Notified::from_raw(entry) })
     }
 
     fn next_task(&mut self, shared: &Shared) -> Option<Notified> {
@@ -240,8 +240,7 @@ impl Core {
                         self.seen_lifo.forget(peer);
                         shared.metrics[self.index].steals.incr();
                         // SAFETY: the CAS moved the slot's reference to us.
-                        let task =
-                            unsafe { Notified::from_raw_entry(NonNull::new_unchecked(entry)) };
+                        let task = unsafe { Notified::from_raw(NonNull::new_unchecked(entry)) };
                         return (Some(task), false);
                     }
                 }

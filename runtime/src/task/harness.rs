@@ -11,7 +11,7 @@ use super::state::{TransitionToIdle, TransitionToRunning};
 use super::waker::waker_ref;
 use super::{Notified, Schedule};
 use crate::sync::os_thread;
-use braid_gather::JoinError;
+use braid_gather::{JoinError, host};
 
 /// The vtable of tasks running future `F` on scheduler `S`.
 pub(crate) struct Harness<F, S>(std::marker::PhantomData<(F, S)>);
@@ -97,7 +97,10 @@ where
                 TransitionToIdle::OkNotified => {
                     // Woken by itself or by a peer during the poll: to the
                     // back of the queue, so it cannot monopolise its worker.
-                    cell.scheduler.yield_now(Notified::from_raw(ptr));
+                    // SAFETY: with `NOTIFIED` set, `transition_to_idle`
+                    // kept the reference of the entry being run, which
+                    // becomes the new entry's.
+                    cell.scheduler.yield_now(unsafe { Notified::from_raw(ptr) });
                     return;
                 }
                 // SAFETY: `RUNNING` is still ours.
@@ -107,7 +110,7 @@ where
                 // SAFETY: `RUNNING` is ours.
                 match unsafe { Self::drop_stage(cell) } {
                     Ok(()) => Ok(output),
-                    Err(payload) => Err(JoinError::panic(payload)),
+                    Err(payload) => Err(host::panicked(payload)),
                 }
             }
             Err(payload) => {
@@ -121,7 +124,7 @@ where
                 // SAFETY: `RUNNING` is ours. A second panic from the drop
                 // is dropped: the first one is the one to report.
                 let _ = unsafe { Self::drop_stage(cell) };
-                Err(JoinError::panic(payload))
+                Err(host::panicked(payload))
             }
         };
         // SAFETY: `RUNNING` is ours and the future is gone.
@@ -172,8 +175,8 @@ where
     unsafe fn cancel_future(cell: &Cell<F, S>) -> Result<F::Output, JoinError> {
         // SAFETY: forwarded from the caller.
         match unsafe { Self::drop_stage(cell) } {
-            Ok(()) => Err(JoinError::cancelled()),
-            Err(payload) => Err(JoinError::panic(payload)),
+            Ok(()) => Err(host::cancelled()),
+            Err(payload) => Err(host::panicked(payload)),
         }
     }
 
@@ -230,7 +233,8 @@ where
     unsafe fn schedule(ptr: NonNull<Header>) {
         // SAFETY: the caller's reference keeps the task alive.
         let cell = unsafe { Self::cell(ptr) };
-        cell.scheduler.schedule(Notified::from_raw(ptr));
+        // SAFETY: the caller's reference becomes the entry's.
+        cell.scheduler.schedule(unsafe { Notified::from_raw(ptr) });
     }
 
     /// Frees the task.
