@@ -14,8 +14,8 @@ use std::future::Future;
 use std::task::{Context, Poll};
 
 use crate::current;
+use crate::deferred::HoldLink;
 use crate::group::{Config, Group, Outcome};
-use crate::hold::HoldLink;
 use crate::spawn::{Spawn, current_spawner};
 use crate::sync::StdArc;
 use crate::{CancellationToken, current_token};
@@ -39,7 +39,7 @@ struct Running<T> {
     /// The registration of the group's children waker on its token (rule 7
     /// of `group.rs`), withdrawn when the collector lets go.
     watch_key: Option<usize>,
-    /// Set when the group started inside a gather child (`hold.rs`).
+    /// Set when the group started inside a gather child (`deferred.rs`).
     hold: Option<HoldLink>,
     /// `None` for a group of no children, which needs no runtime.
     spawner: Option<StdArc<dyn Spawn>>,
@@ -186,7 +186,7 @@ impl<T: Send + 'static> Collector<T> {
         }
         // Started inside a gather child: when this collector lets go of the
         // group, that child's slot waits for the group's children too
-        // (`hold.rs`). A group of none has nothing to wait for.
+        // (`deferred.rs`). A group of none has nothing to wait for.
         let hold = if self.len > 0 {
             current::hold_link()
         } else {
@@ -204,7 +204,7 @@ impl<T: Send + 'static> Collector<T> {
 
 impl<T> Running<T> {
     /// The collector is about to drop its reference: the enclosing child's
-    /// slot, if any, now waits for the group's last reference (`hold.rs`).
+    /// slot, if any, now waits for the group's last reference (`deferred.rs`).
     fn let_go(&mut self) {
         // The children waker holds a reference to the group, through the
         // group's own token: withdraw it, or the two would keep each other.

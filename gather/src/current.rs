@@ -5,20 +5,20 @@ use std::cell::{Cell, OnceCell};
 use std::ptr;
 
 use crate::CancellationToken;
-use crate::hold::{Hold, HoldLink};
+use crate::deferred::{Hold, HoldLink};
 
 /// The scope of one child's poll: its group's token, its own child token,
 /// and its [`Hold`], each made the first time anyone asks for it. Most
 /// children never do (they finish without waiting, never call
 /// [`current_token`] and start no gather), so they never touch the token
 /// tree and allocate nothing.
-pub(crate) struct Lazy<'a> {
+pub(crate) struct ChildScope<'a> {
     pub(crate) parent: &'a CancellationToken,
     pub(crate) own: &'a OnceCell<CancellationToken>,
     pub(crate) hold: &'a OnceCell<Hold>,
 }
 
-impl Lazy<'_> {
+impl ChildScope<'_> {
     pub(crate) fn token(&self) -> &CancellationToken {
         self.own.get_or_init(|| self.parent.child_token())
     }
@@ -26,8 +26,8 @@ impl Lazy<'_> {
 
 crate::sync::thread_local! {
     /// Set only while a gather child's own future is being polled: points at
-    /// a `Lazy` on the stack of that poll.
-    static CURRENT: Cell<*const Lazy<'static>> = Cell::new(ptr::null());
+    /// a `ChildScope` on the stack of that poll.
+    static CURRENT: Cell<*const ChildScope<'static>> = Cell::new(ptr::null());
 }
 
 /// The cancellation token of the gather child being polled on this thread, or
@@ -62,45 +62,45 @@ crate::sync::thread_local! {
 /// }
 /// ```
 pub fn current_token() -> Option<CancellationToken> {
-    with_current(|lazy| lazy.token().clone())
+    with_current(|scope| scope.token().clone())
 }
 
 /// A link to the current child's completion, for a collector starting in its
-/// scope (see `hold.rs`); `None` outside a gather child.
+/// scope (see `deferred.rs`); `None` outside a gather child.
 pub(crate) fn hold_link() -> Option<HoldLink> {
-    with_current(|lazy| lazy.hold.get_or_init(Hold::new).link())
+    with_current(|scope| scope.hold.get_or_init(Hold::new).link())
 }
 
-fn with_current<R>(f: impl FnOnce(&Lazy<'_>) -> R) -> Option<R> {
-    let lazy = CURRENT.with(Cell::get);
-    if lazy.is_null() {
+fn with_current<R>(f: impl FnOnce(&ChildScope<'_>) -> R) -> Option<R> {
+    let scope = CURRENT.with(Cell::get);
+    if scope.is_null() {
         return None;
     }
-    // SAFETY: `CURRENT` points at a `Lazy` only between `enter` and the drop
-    // of its `Scope`, which borrows that `Lazy`, so it is alive here; this is
+    // SAFETY: `CURRENT` points at a `ChildScope` only between `enter` and the drop
+    // of its `ScopeGuard`, which borrows that `ChildScope`, so it is alive here; this is
     // the thread that set it.
-    Some(f(unsafe { &*lazy }))
+    Some(f(unsafe { &*scope }))
 }
 
-/// Makes `lazy` the current scope until the guard is dropped, then restores
+/// Makes `scope` the current scope until the guard is dropped, then restores
 /// the previous one (also when the poll it wraps panics).
-pub(crate) fn enter<'a>(lazy: &'a Lazy<'a>) -> Scope<'a> {
-    let erased = (lazy as *const Lazy<'a>).cast::<Lazy<'static>>();
+pub(crate) fn enter<'a>(scope: &'a ChildScope<'a>) -> ScopeGuard<'a> {
+    let erased = (scope as *const ChildScope<'a>).cast::<ChildScope<'static>>();
     let previous = CURRENT.with(|current| current.replace(erased));
-    Scope {
+    ScopeGuard {
         previous,
-        _lazy: std::marker::PhantomData,
+        _scope: std::marker::PhantomData,
     }
 }
 
 /// Restores the scope that was current before [`enter`].
 #[derive(Debug)]
-pub(crate) struct Scope<'a> {
-    previous: *const Lazy<'static>,
-    _lazy: std::marker::PhantomData<&'a Lazy<'a>>,
+pub(crate) struct ScopeGuard<'a> {
+    previous: *const ChildScope<'static>,
+    _scope: std::marker::PhantomData<&'a ChildScope<'a>>,
 }
 
-impl Drop for Scope<'_> {
+impl Drop for ScopeGuard<'_> {
     fn drop(&mut self) {
         CURRENT.with(|current| current.set(self.previous));
     }
@@ -115,7 +115,7 @@ mod tests {
         let group = CancellationToken::new();
         let (outer_own, inner_own) = (OnceCell::new(), OnceCell::new());
         let (outer_hold, inner_hold) = (OnceCell::new(), OnceCell::new());
-        let outer = Lazy {
+        let outer = ChildScope {
             parent: &group,
             own: &outer_own,
             hold: &outer_hold,
@@ -123,7 +123,7 @@ mod tests {
         {
             let _outer = enter(&outer);
             let outer_token = current_token().unwrap();
-            let inner = Lazy {
+            let inner = ChildScope {
                 parent: &outer_token,
                 own: &inner_own,
                 hold: &inner_hold,
@@ -143,12 +143,12 @@ mod tests {
     fn a_scope_that_is_never_asked_makes_no_token() {
         let group = CancellationToken::new();
         let (own, hold) = (OnceCell::new(), OnceCell::new());
-        let lazy = Lazy {
+        let scope = ChildScope {
             parent: &group,
             own: &own,
             hold: &hold,
         };
-        drop(enter(&lazy));
+        drop(enter(&scope));
         assert!(own.get().is_none());
         assert!(hold.get().is_none());
         assert_eq!(group.child_count(), 0);

@@ -27,7 +27,7 @@
 //! 5. Whoever drops the last reference drops the values still `FULL` and
 //!    frees the allocation, and only then releases the hold on the
 //!    enclosing child's completion that the collector left in the header as
-//!    it let go (`hold.rs`), so that child's slot is completed after every
+//!    it let go (`deferred.rs`), so that child's slot is completed after every
 //!    trace of this group is gone.
 //! 6. In a group that wakes its collector only at the end (not
 //!    `wake_each`), the children share one reference, which the one that
@@ -59,8 +59,8 @@ use std::task::Waker;
 
 use crossbeam_utils::CachePadded;
 
-use crate::child::Parent;
-use crate::hold::HoldGuard;
+use crate::child_future::Parent;
+use crate::deferred::HoldGuard;
 use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
 use crate::{CancellationToken, JoinError};
 use state::{FirstFailure, Record, SlotState, ToTaken, ToWriting};
@@ -94,7 +94,7 @@ struct Header<T> {
     waker: WakerCell,
     token: CancellationToken,
     /// The enclosing child's claim on its own completion, left here by the
-    /// collector as it lets go (`hold.rs`); written once, by the collector
+    /// collector as it lets go (`deferred.rs`); written once, by the collector
     /// while it holds its reference, and read only by the last reference.
     hold: UnsafeCell<Option<HoldGuard>>,
 }

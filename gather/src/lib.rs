@@ -220,14 +220,14 @@
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 mod as_completed;
-mod child;
+mod child_future;
 mod child_task;
 mod collector;
 mod current;
+mod deferred;
 mod error;
 mod gather;
 mod group;
-mod hold;
 pub mod host;
 mod join_error;
 mod macros;

@@ -12,9 +12,9 @@ use std::future::{Future, poll_fn};
 use std::panic;
 use std::task::{Context, Poll};
 
-use crate::child::Child;
+use crate::child_future::Child;
 use crate::current;
-use crate::hold::HoldLink;
+use crate::deferred::HoldLink;
 use crate::spawn::try_current_spawner;
 use crate::sync::{Arc, StdArc};
 use crate::{CancellationToken, ChildTask, JoinError, Spawn, current_token};

@@ -1,5 +1,5 @@
 //! The gather slot array (`gather/src/group*`), its children
-//! (`gather/src/child.rs`), deferred completion (`gather/src/hold.rs`) and
+//! (`gather/src/child_future.rs`), deferred completion (`gather/src/deferred.rs`) and
 //! the collector, through the public `gather` API with a spawner whose
 //! children the model runs on its own threads.
 #![cfg(loom)]

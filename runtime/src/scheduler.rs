@@ -28,6 +28,12 @@ use crate::sync::Arc;
 use crate::task::JoinHandle;
 use crate::unhandled_panic::PanicPolicy;
 
+/// Ticks (polls) between two looks at the injector and two non-blocking
+/// driver turns, in both schedulers; in the current-thread one also the
+/// most tasks run between two polls of the `block_on` future. Prime, so it
+/// does not fall into step with other periodic work.
+const MAINTENANCE_INTERVAL: u32 = 61;
+
 /// A runtime's scheduler, of either flavour.
 #[derive(Clone)]
 pub(crate) enum Scheduler {

@@ -6,7 +6,7 @@ use std::task::Waker;
 
 use super::Running;
 use crate::ChildTask;
-use crate::child::Child;
+use crate::child_future::Child;
 use crate::group::Group;
 
 /// The futures of a group not yet spawned, type-erased so the gather types

@@ -2,7 +2,7 @@
 //! misuse named, many threads.
 
 use super::*;
-use crate::hold::Hold;
+use crate::deferred::Hold;
 use crate::sync::Arc;
 
 fn never_fails<T>(_: &Outcome<T>) -> bool {

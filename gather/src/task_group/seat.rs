@@ -7,7 +7,7 @@ use std::task::Waker;
 
 use super::slots::{Shared, Slot};
 use crate::CancellationToken;
-use crate::child::Parent;
+use crate::child_future::Parent;
 use crate::group::Outcome;
 use crate::sync::{Arc, Ordering};
 

@@ -68,7 +68,7 @@
 //!    comes after every other child's push, so the owner it wakes takes
 //!    every outcome.
 //! 10. A group made inside a gather or group child holds that child's
-//!     completion open until its own children are gone (`hold.rs`): the
+//!     completion open until its own children are gone (`deferred.rs`): the
 //!     owner, as it is dropped, leaves its guard in `hold` and then gives up
 //!     its count. Whoever brings `remaining` to zero (the owner, or the last
 //!     child after it) drops the outcomes nobody will join and then the
@@ -85,8 +85,8 @@ use std::task::Waker;
 use crossbeam_utils::CachePadded;
 
 use super::state::{Completed, Occupant, ToAborted};
+use crate::deferred::HoldGuard;
 use crate::group::{Outcome, WakerCell};
-use crate::hold::HoldGuard;
 use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Mutex, Ordering, StdArc, UnsafeCell};
 use crate::{CancellationToken, ChildTask, Spawn};
 

@@ -19,6 +19,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use crossbeam_utils::CachePadded;
 
+use super::MAINTENANCE_INTERVAL;
 use super::driver::DriverCell;
 use super::park::{Parker, Unparker};
 use crate::blocking::BlockingPool;
@@ -28,11 +29,6 @@ use crate::sync::{
 };
 use crate::task::{self, Header, JoinHandle, Notified, OwnedTasks, Schedule};
 use crate::unhandled_panic::PanicPolicy;
-
-/// Tasks run between two polls of the `block_on` future, and ticks (polls
-/// of the `block_on` future or of a task) between two looks at the injector
-/// and two non-blocking driver turns.
-const EVENT_INTERVAL: u32 = 61;
 
 pub(crate) struct Shared {
     inject: Mutex<VecDeque<Notified>>,
@@ -66,7 +62,7 @@ struct Core {
     parker: Parker,
     /// Polls made, of the `block_on` future and of tasks, across loops and
     /// across `block_on` calls: the driver is turned every
-    /// `EVENT_INTERVAL` of them, however the polls fall into batches.
+    /// `MAINTENANCE_INTERVAL` of them, however the polls fall into batches.
     tick: u32,
     /// Time awake inside `block_on`, for the busy-duration metric.
     busy: BusyClock,
@@ -354,7 +350,7 @@ impl CoreContext {
             // when it is already woken again: a `block_on` future that
             // keeps yielding must not starve the tasks.
             let mut ran = 0;
-            while ran < EVENT_INTERVAL {
+            while ran < MAINTENANCE_INTERVAL {
                 let Some(task) = self.next_task() else { break };
                 let metrics = &shared.metrics;
                 metrics.polls.incr();
@@ -380,7 +376,7 @@ impl CoreContext {
         }
     }
 
-    /// Counts one poll; every `EVENT_INTERVAL` polls, turns the driver
+    /// Counts one poll; every `MAINTENANCE_INTERVAL` polls, turns the driver
     /// without blocking. Counting every poll, not batch sizes, is what
     /// keeps a thread that never parks (a `block_on` future that keeps
     /// waking itself, or that ping-pongs with one task) turning it.
@@ -389,7 +385,7 @@ impl CoreContext {
             let mut core = self.core.borrow_mut();
             let Some(core) = core.as_mut() else { return };
             core.tick = core.tick.wrapping_add(1);
-            core.tick % EVENT_INTERVAL == 0
+            core.tick % MAINTENANCE_INTERVAL == 0
         };
         // Not borrowed across the turn: the tasks it wakes are queued on
         // the core.
@@ -409,7 +405,7 @@ impl CoreContext {
     fn next_task(&self) -> Option<Notified> {
         let mut core = self.core.borrow_mut();
         let core = core.as_mut()?;
-        if core.tick % EVENT_INTERVAL == 0 {
+        if core.tick % MAINTENANCE_INTERVAL == 0 {
             if let Some(task) = self.shared.inject.lock().pop_front() {
                 return Some(task);
             }

@@ -15,6 +15,7 @@ use std::time::Duration;
 #[cfg(not(loom))]
 use std::time::Instant;
 
+use super::MAINTENANCE_INTERVAL;
 use super::driver::DriverCell;
 use super::multi_thread::Shared;
 use super::park::{Parker, Unparker};
@@ -23,10 +24,6 @@ use crate::metrics::BusyClock;
 use crate::sync::{Arc, Ordering, thread, thread_local};
 use crate::task::Notified;
 use seen_lifo::{SeenLifo, Sighting};
-
-/// Ticks between looks at the injector and the driver; prime, so it does
-/// not fall into step with other periodic work.
-const MAINTENANCE_INTERVAL: u32 = 61;
 
 /// LIFO polls in a row before the slot's occupant goes to the deque.
 const MAX_LIFO_POLLS: u32 = 3;

@@ -10,7 +10,7 @@
 //! that shuts down — it drops the future first and then completes its slot,
 //! so once the group's count reaches zero no child future exists. When the
 //! future started gathers of its own, the completion waits for them (see
-//! `hold.rs`), so no grandchild exists either.
+//! `deferred.rs`), so no grandchild exists either.
 
 use std::cell::OnceCell;
 use std::fmt;
@@ -20,8 +20,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use crate::current;
+use crate::deferred::Hold;
 use crate::group::Outcome;
-use crate::hold::Hold;
 use crate::token::Watch;
 use crate::{CancellationToken, JoinError};
 
@@ -60,11 +60,11 @@ where
     /// `Some` until the slot is completed.
     group: Option<P>,
     /// The child's own token, a child of the group's: made lazily (see
-    /// `current::Lazy`), when the child asks for it or starts a gather.
+    /// `current::ChildScope`), when the child asks for it or starts a gather.
     token: OnceCell<CancellationToken>,
     /// The waker registration with `token`.
     watch_key: Option<usize>,
-    /// Made when a gather starts inside the future (see `current::Lazy`).
+    /// Made when a gather starts inside the future (see `current::ChildScope`).
     hold: OnceCell<Hold>,
 }
 
@@ -162,13 +162,13 @@ where
         }
         // SAFETY: see above; `future` stays where it is until dropped.
         let future = unsafe { Pin::new_unchecked(future) };
-        let lazy = current::Lazy {
+        let scope = current::ChildScope {
             parent: group.token(),
             own: &this.token,
             hold: &this.hold,
         };
         let polled = {
-            let _scope = current::enter(&lazy);
+            let _entered = current::enter(&scope);
             panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx)))
         };
         let outcome = match polled {
