@@ -84,7 +84,7 @@ macro_rules! everywhere {
 /// assert!(names.contains(&"spawn_many_local") && names.contains(&"tcp_accept"));
 /// ```
 pub fn catalog() -> Vec<Workload> {
-    vec![
+    let mut workloads = vec![
         everywhere!(
             "spawn_many_local",
             Scheduler,
@@ -253,7 +253,18 @@ pub fn catalog() -> Vec<Workload> {
             tokio: Some(http::tokio_hello),
             smol: None,
         },
-    ]
+    ];
+    #[cfg(unix)]
+    workloads.push(Workload {
+        name: "idle_cpu",
+        area: Area::Net,
+        note: "CPU time (user + system, getrusage), not wall time, per 10,000 round trips: 100 connections × one 64-byte echo every 10 ms for 0.4 s",
+        against_floor: false,
+        braid: Some(net::idle_cpu),
+        tokio: Some(net::idle_cpu),
+        smol: Some(net::idle_cpu),
+    });
+    workloads
 }
 
 /// The three runtimes, built with the same worker count.

@@ -19,6 +19,8 @@
 //! ```
 
 mod catalog;
+#[cfg(unix)]
+pub mod cpu;
 pub mod floor;
 pub mod gather;
 pub mod http;

@@ -21,6 +21,14 @@ pub const ACCEPTS: usize = 500;
 const ACCEPT_CLIENTS: usize = 4;
 /// Connects of one `tcp_connect_burst` run, all started at once.
 pub const BURST_CONNECTS: usize = 2_000;
+/// Connections of `idle_cpu`.
+pub const IDLE_CONNECTIONS: usize = 100;
+/// How often each `idle_cpu` connection sends its message.
+pub const IDLE_PERIOD: Duration = Duration::from_millis(10);
+/// Messages each `idle_cpu` connection sends in one run: 0.4 s of load.
+pub const IDLE_TICKS: usize = 40;
+/// `idle_cpu` reports CPU time per this many round trips.
+pub const IDLE_CPU_PER: u64 = 10_000;
 /// The listen backlog of `tcp_connect_burst`: room for the whole burst, so
 /// no client waits on a SYN retry.
 pub const BURST_BACKLOG: u32 = 4_096;
@@ -224,6 +232,100 @@ pub fn tcp_connect_burst<R: BenchRuntime>(rt: &R) -> Run {
     Run {
         elapsed,
         units: BURST_CONNECTS as u64,
+        latency: Some(Latency::from_samples(&mut latencies)),
+    }
+}
+
+/// `idle_cpu`: a lightly loaded echo server. [`IDLE_CONNECTIONS`] clients
+/// each send one 64-byte message every [`IDLE_PERIOD`] (their phases spread
+/// evenly over the period) and read its echo, [`IDLE_TICKS`] times, through
+/// an echo server on the same runtime. The run's `elapsed` is the process's
+/// CPU time (user + system, from `getrusage`) over that load, scaled to
+/// [`IDLE_CPU_PER`] round trips: what a runtime spends to serve traffic that
+/// leaves it idle most of the time, where spinning before sleeping costs
+/// and saves nothing. Latency is per round trip, wall clock.
+///
+/// # Panics
+///
+/// When an echo differs from its message or a round trip is lost.
+///
+/// # Examples
+///
+/// ```
+/// use braid_benches::{BenchRuntime, Braid, net};
+///
+/// let run = net::idle_cpu(&Braid::with_workers(2));
+/// assert_eq!(run.units, (net::IDLE_CONNECTIONS * net::IDLE_TICKS) as u64);
+/// assert!(run.latency.is_some());
+/// ```
+#[cfg(unix)]
+pub fn idle_cpu<R: BenchRuntime>(rt: &R) -> Run {
+    let (cpu, mut latencies) = rt.block_on_task(async {
+        let listener = R::bind_local().await.expect("bind failed");
+        let addr = R::local_addr(&listener);
+        R::detach(R::spawn(async move {
+            for _ in 0..IDLE_CONNECTIONS {
+                let stream = R::accept(&listener).await.expect("accept failed");
+                R::detach(R::spawn(async move {
+                    echo::<R>(stream).await.expect("echo failed")
+                }));
+            }
+        }));
+        let (go, started) = oneshot::channel::<Instant>();
+        let started = started.shared();
+        let (connected, mut ready) = mpsc::channel::<()>(IDLE_CONNECTIONS);
+        let clients: Vec<_> = (0..IDLE_CONNECTIONS)
+            .map(|client| {
+                let started = started.clone();
+                let mut connected = connected.clone();
+                R::spawn(async move {
+                    let mut stream = R::connect(addr).await.expect("connect failed");
+                    connected.send(()).await.expect("idle_cpu stopped waiting");
+                    let start = started.await.expect("idle_cpu never started");
+                    let phase = IDLE_PERIOD * client as u32 / IDLE_CONNECTIONS as u32;
+                    let mut latencies = Vec::with_capacity(IDLE_TICKS);
+                    let mut back = [0; MESSAGE];
+                    for tick in 0..IDLE_TICKS {
+                        R::sleep_until(start + phase + IDLE_PERIOD * tick as u32).await;
+                        let message = [(client ^ tick) as u8; MESSAGE];
+                        let sent = Instant::now();
+                        stream.write_all(&message).await.expect("write failed");
+                        stream.read_exact(&mut back).await.expect("read failed");
+                        latencies.push(sent.elapsed());
+                        assert_eq!(back, message, "idle_cpu: the echo differs");
+                    }
+                    // Closed after the measurement, by the caller.
+                    (stream, latencies)
+                })
+            })
+            .collect();
+        for _ in 0..IDLE_CONNECTIONS {
+            ready.next().await.expect("a client went away");
+        }
+        let cpu_before = crate::cpu::process_cpu_time();
+        go.send(Instant::now()).expect("clients went away");
+        let mut latencies = Vec::with_capacity(IDLE_CONNECTIONS * IDLE_TICKS);
+        let mut streams = Vec::with_capacity(IDLE_CONNECTIONS);
+        for client in clients {
+            let (stream, client_latencies) = client.await;
+            latencies.extend(client_latencies);
+            streams.push(stream);
+        }
+        let cpu = crate::cpu::process_cpu_time().saturating_sub(cpu_before);
+        for mut stream in streams {
+            stream.close().await.expect("close failed");
+        }
+        (cpu, latencies)
+    });
+    assert_eq!(
+        latencies.len(),
+        IDLE_CONNECTIONS * IDLE_TICKS,
+        "idle_cpu: lost round trips"
+    );
+    let round_trips = latencies.len() as u64;
+    Run {
+        elapsed: cpu.mul_f64(IDLE_CPU_PER as f64 / round_trips as f64),
+        units: round_trips,
         latency: Some(Latency::from_samples(&mut latencies)),
     }
 }

@@ -97,7 +97,7 @@ pub(crate) fn tables(report: &Report) -> String {
             "\n| workload | metric | braid | tokio | smol |\n|---|---|--:|--:|--:|"
         );
         for row in latency_rows {
-            let (first, second) = if row.name.starts_with("tcp") {
+            let (first, second) = if row.name.starts_with("tcp") || row.name == "idle_cpu" {
                 ("p50 round trip", "p99 round trip")
             } else if row.name.starts_with("http") {
                 ("p50 request", "p99 request")
