@@ -254,6 +254,18 @@ impl MultiThread {
         self.shared.owned.len()
     }
 
+    /// A maintenance pass (the injector first, a non-blocking driver turn)
+    /// every `ticks` ticks of each worker instead of every 61, so that a
+    /// busy worker's driver turn is within reach of a model. Call before
+    /// the workers run.
+    ///
+    /// # Panics
+    ///
+    /// If `ticks` is 0.
+    pub fn set_maintenance_interval(&self, ticks: u32) {
+        self.shared.set_maintenance_interval(ticks);
+    }
+
     /// A handle to the driver of [`with_driver`](MultiThread::with_driver).
     ///
     /// # Panics
