@@ -52,6 +52,11 @@ mod readiness;
 mod registration;
 mod scheduled_io;
 mod slab;
+#[cfg(not(loom))]
+mod sys;
+/// The scripted poller: loom can run neither `epoll` nor a clock.
+#[cfg(loom)]
+#[path = "driver/sys_scripted.rs"]
 mod sys;
 mod waiters;
 
@@ -301,7 +306,12 @@ fn turn(poller: &mut sys::Poller, shared: &Shared, timeout: Option<Duration>) ->
         for (token, ready) in poller.events() {
             saw_event = true;
             if token == sys::WAKER_TOKEN {
-                shared.notified.store(false, Ordering::Release);
+                // A swap, not a store: with the unparkers' swaps it forms
+                // one chain of read-modify-writes, so an unpark after this
+                // one always sees `false` and writes the waker (loom's
+                // model of a plain store racing an earlier swap may let a
+                // later swap read that earlier `true`).
+                shared.notified.swap(false, Ordering::AcqRel);
             } else if is_signal_token(token) {
                 saw_signal = true;
             } else if let Some(scheduled) = io.slab.get(token) {

@@ -1,14 +1,16 @@
 //! Entry points for the loom models in `loom-tests/` (compiled only under
 //! `--cfg loom`): a registration's readiness and wakers, the registration
-//! slab with its generations, and the timer wheel behind its lock. Each
-//! wrapper calls the crate's real code; nothing here re-implements it.
+//! slab with its generations, the timer wheel behind its lock, and sockets
+//! of a whole driver whose OS poller is the scripted one
+//! (`driver/sys_scripted.rs`). Each wrapper calls the crate's real code;
+//! nothing here re-implements it.
 
 use std::fmt;
 use std::future::poll_fn;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use crate::driver::{Direction, Ready, ReadyEvent, ScheduledIo, Slab};
+use crate::driver::{Direction, Handle, Ready, ReadyEvent, ScheduledIo, Slab};
 use crate::sync::{Arc, Mutex};
 use crate::time::{EntryState, TimerKey, Timers};
 
@@ -189,5 +191,69 @@ impl Default for TimerWheel {
 impl fmt::Debug for TimerWheel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TimerWheel").finish_non_exhaustive()
+    }
+}
+
+/// A socket registered with a driver (its slab entry and token), whose
+/// readiness the model scripts: [`Socket::arrive_readable`] is the OS
+/// reporting it, and only a turn of the driver dispatches it to the waiter.
+///
+/// # Examples
+///
+/// ```ignore
+/// let socket = braid_reactor::loom::Socket::register(&handle);
+/// socket.arrive_readable();
+/// ```
+pub struct Socket {
+    handle: Handle,
+    token: usize,
+    scheduled: Arc<ScheduledIo>,
+}
+
+impl Socket {
+    /// Registers a socket with the driver of `handle`.
+    ///
+    /// # Panics
+    ///
+    /// If the driver has shut down.
+    pub fn register(handle: &Handle) -> Socket {
+        let (token, scheduled) = handle
+            .insert_registration()
+            .expect("the driver refused a registration");
+        Socket {
+            handle: handle.clone(),
+            token,
+            scheduled,
+        }
+    }
+
+    /// The OS reports the socket readable: queued in the poller, and
+    /// dispatched by whichever thread turns the driver next.
+    pub fn arrive_readable(&self) {
+        self.handle.deliver(self.token, Ready::READABLE);
+    }
+
+    /// An async-fn read waits for readiness through a waiter of its own, as
+    /// `Registration::io` does. `Err(())` after shutdown.
+    pub async fn readable(&self) -> Result<(), ()> {
+        let mut waiter = self.scheduled.waiter(Direction::Read);
+        poll_fn(|cx| waiter.poll_ready(cx))
+            .await
+            .map(drop)
+            .map_err(drop)
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.handle.remove_registration(self.token);
+    }
+}
+
+impl fmt::Debug for Socket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Socket")
+            .field("token", &self.token)
+            .finish_non_exhaustive()
     }
 }

@@ -21,7 +21,7 @@ pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering
 pub(crate) use std::thread as os_thread;
 
 #[cfg(loom)]
-pub(crate) use lock::Mutex;
+pub(crate) use lock::{Condvar, Mutex};
 #[cfg(not(loom))]
 pub(crate) use parking_lot::Mutex;
 
@@ -44,6 +44,26 @@ mod lock {
             self.0
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
+        }
+    }
+
+    /// Loom's condvar, taking and returning the guard of [`Mutex`] (the
+    /// scripted poller of `driver/sys_scripted.rs` blocks on it).
+    #[derive(Debug, Default)]
+    pub(crate) struct Condvar(loom::sync::Condvar);
+
+    impl Condvar {
+        pub(crate) fn wait<'a, T>(
+            &self,
+            guard: loom::sync::MutexGuard<'a, T>,
+        ) -> loom::sync::MutexGuard<'a, T> {
+            self.0
+                .wait(guard)
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        }
+
+        pub(crate) fn notify_all(&self) {
+            self.0.notify_all();
         }
     }
 }

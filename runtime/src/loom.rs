@@ -10,7 +10,7 @@ use std::ptr::NonNull;
 use std::time::Duration;
 
 use crate::blocking::BlockingPool;
-use crate::scheduler::{MultiThread as Shared, RemoteFree, run_worker};
+use crate::scheduler::{DriverCell, MultiThread as Shared, RemoteFree, run_worker};
 use crate::sync::{Arc, AtomicUsize, Mutex, Ordering};
 use crate::task::{self, Header, JoinHandle, Notified, Schedule, Task};
 
@@ -174,12 +174,38 @@ pub struct Worker {
 impl MultiThread {
     /// The shared state and `workers` worker cores.
     pub fn new(workers: usize) -> (MultiThread, Vec<Worker>) {
+        MultiThread::build(workers, false)
+    }
+
+    /// As [`new`](MultiThread::new), with an I/O and timer driver that the
+    /// idle workers turn and hand over (`scheduler/driver.rs`). Its clock
+    /// is paused (it jumps to the next timer when every worker is idle),
+    /// and its OS poller is the scripted one of `braid_reactor`: sockets
+    /// get their readiness from `braid_reactor::loom::Socket`.
+    ///
+    /// # Examples
+    ///
+    /// ```ignore
+    /// let (pool, workers) = braid::loom::MultiThread::with_driver(2);
+    /// let socket = braid_reactor::loom::Socket::register(&pool.driver());
+    /// ```
+    pub fn with_driver(workers: usize) -> (MultiThread, Vec<Worker>) {
+        MultiThread::build(workers, true)
+    }
+
+    fn build(workers: usize, with_driver: bool) -> (MultiThread, Vec<Worker>) {
         let blocking = BlockingPool::new(
             1,
             crate::thread_config::ThreadConfig::new("braid-loom-blocking".into()),
             Duration::ZERO,
         );
-        let (shared, cores) = Shared::new(workers, None, blocking, Default::default());
+        let driver = with_driver.then(|| {
+            Arc::new(
+                DriverCell::new(true, blocking.driver_spawner())
+                    .expect("the scripted poller always opens"),
+            )
+        });
+        let (shared, cores) = Shared::new(workers, driver, blocking, Default::default());
         let workers = cores
             .into_iter()
             .map(|core| {
@@ -226,6 +252,32 @@ impl MultiThread {
     /// Tasks spawned and not yet released.
     pub fn alive(&self) -> usize {
         self.shared.owned.len()
+    }
+
+    /// A maintenance pass (the injector first, a non-blocking driver turn)
+    /// every `ticks` ticks of each worker instead of every 61, so that a
+    /// busy worker's driver turn is within reach of a model. Call before
+    /// the workers run.
+    ///
+    /// # Panics
+    ///
+    /// If `ticks` is 0.
+    pub fn set_maintenance_interval(&self, ticks: u32) {
+        self.shared.set_maintenance_interval(ticks);
+    }
+
+    /// A handle to the driver of [`with_driver`](MultiThread::with_driver).
+    ///
+    /// # Panics
+    ///
+    /// If the scheduler was made by [`new`](MultiThread::new), without one.
+    pub fn driver(&self) -> braid_reactor::driver::Handle {
+        self.shared
+            .driver
+            .as_ref()
+            .expect("made without a driver")
+            .handle()
+            .clone()
     }
 }
 

@@ -63,7 +63,11 @@ pub(crate) use std::sync::Arc as StdArc;
 pub(crate) use std::sync::atomic::{AtomicPtr as CounterPtr, AtomicU64 as CounterU64};
 
 pub(crate) use cell::UnsafeCell;
-pub(crate) use lock::{Condvar, Mutex, MutexGuard};
+pub(crate) use lock::{Condvar, Mutex};
+#[cfg(not(loom))]
+pub(crate) use lock::{Mutex as TryMutex, MutexGuard as TryMutexGuard};
+#[cfg(loom)]
+pub(crate) use try_lock::{TryMutex, TryMutexGuard};
 
 #[cfg(not(loom))]
 mod cell {
@@ -198,6 +202,86 @@ mod lock {
 
         pub(crate) fn notify_all(&self) {
             self.0.notify_all();
+        }
+    }
+}
+
+/// A mutex taken mostly with `try_lock` (the driver's): under loom, a lock
+/// on a modelled atomic flag. Loom's own mutex marks every thread whose
+/// next step is a `try_lock` of it as blocked when another thread takes
+/// it, until that one releases it (tokio-rs/loom#376); a holder that keeps
+/// it while it waits (the driver's, across its poll) then reads as a
+/// deadlock. Outside loom it is `Mutex`.
+#[cfg(loom)]
+mod try_lock {
+    use loom::cell::{MutPtr, UnsafeCell};
+    use loom::sync::atomic::{AtomicBool, Ordering};
+    use std::ops::{Deref, DerefMut};
+
+    #[derive(Debug)]
+    pub(crate) struct TryMutex<T> {
+        locked: AtomicBool,
+        value: UnsafeCell<T>,
+    }
+
+    pub(crate) struct TryMutexGuard<'a, T> {
+        locked: &'a AtomicBool,
+        value: MutPtr<T>,
+    }
+
+    // SAFETY: as `std::sync::Mutex`: the flag gives one thread at a time
+    // access to the value.
+    unsafe impl<T: Send> Sync for TryMutex<T> {}
+
+    impl<T> TryMutex<T> {
+        pub(crate) fn new(value: T) -> TryMutex<T> {
+            TryMutex {
+                locked: AtomicBool::new(false),
+                value: UnsafeCell::new(value),
+            }
+        }
+
+        pub(crate) fn try_lock(&self) -> Option<TryMutexGuard<'_, T>> {
+            // Acquire: what the last holder did is visible.
+            self.locked
+                .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .ok()
+                .map(|_| TryMutexGuard {
+                    locked: &self.locked,
+                    value: self.value.get_mut(),
+                })
+        }
+
+        pub(crate) fn lock(&self) -> TryMutexGuard<'_, T> {
+            loop {
+                if let Some(guard) = self.try_lock() {
+                    return guard;
+                }
+                loom::thread::yield_now();
+            }
+        }
+    }
+
+    impl<T> Deref for TryMutexGuard<'_, T> {
+        type Target = T;
+
+        fn deref(&self) -> &T {
+            // SAFETY: the guard holds the lock; loom checks the access.
+            unsafe { self.value.deref() }
+        }
+    }
+
+    impl<T> DerefMut for TryMutexGuard<'_, T> {
+        fn deref_mut(&mut self) -> &mut T {
+            // SAFETY: as in `deref`.
+            unsafe { self.value.deref() }
+        }
+    }
+
+    impl<T> Drop for TryMutexGuard<'_, T> {
+        fn drop(&mut self) {
+            // Release: publishes the holder's writes to the next one.
+            self.locked.store(false, Ordering::Release);
         }
     }
 }

@@ -210,6 +210,25 @@ impl Handle {
     pub(crate) fn timers(&self) -> &Timers {
         &self.shared.timers
     }
+
+    /// A registration in the slab, as `Registration::new` makes before it
+    /// registers a socket with the OS (for `loom.rs`).
+    #[cfg(loom)]
+    pub(crate) fn insert_registration(&self) -> io::Result<(usize, Arc<ScheduledIo>)> {
+        self.shared.insert_registration()
+    }
+
+    /// Frees a slab slot, as dropping a `Registration` does.
+    #[cfg(loom)]
+    pub(crate) fn remove_registration(&self, token: usize) {
+        self.shared.remove_registration(token);
+    }
+
+    /// The scripted OS reports `ready` for `token` (`sys_scripted.rs`).
+    #[cfg(loom)]
+    pub(crate) fn deliver(&self, token: usize, ready: super::Ready) {
+        self.shared.registry.deliver(token, ready);
+    }
 }
 
 impl fmt::Debug for Handle {

@@ -27,11 +27,11 @@
 use std::time::Duration;
 
 use super::park::Unparker;
-use crate::sync::{Mutex, MutexGuard};
+use crate::sync::{Mutex, TryMutex, TryMutexGuard};
 
 /// The runtime's driver, shared by its workers.
 pub(crate) struct DriverCell {
-    driver: Mutex<braid_reactor::driver::Driver>,
+    driver: TryMutex<braid_reactor::driver::Driver>,
     handle: braid_reactor::driver::Handle,
     /// Idle workers that found the driver taken and sleep on their condvar.
     waiting: Mutex<Vec<Unparker>>,
@@ -40,7 +40,7 @@ pub(crate) struct DriverCell {
 /// The driver, held by one worker; releasing it hands it over.
 pub(crate) struct DriverGuard<'a> {
     /// `Some` until the guard drops: released before the hand-over.
-    driver: Option<MutexGuard<'a, braid_reactor::driver::Driver>>,
+    driver: Option<TryMutexGuard<'a, braid_reactor::driver::Driver>>,
     cell: &'a DriverCell,
 }
 
@@ -54,7 +54,7 @@ impl DriverCell {
         let driver = braid_reactor::driver::Driver::with_blocking(start_paused, blocking)?;
         let handle = driver.handle();
         Ok(DriverCell {
-            driver: Mutex::new(driver),
+            driver: TryMutex::new(driver),
             handle,
             waiting: Mutex::new(Vec::new()),
         })

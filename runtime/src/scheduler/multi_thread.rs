@@ -79,6 +79,10 @@ pub(crate) struct Shared {
     /// may still register timers, so the clock must not jump.
     block_on_busy: StdArc<AtomicUsize>,
     pub(crate) panics: PanicPolicy,
+    /// `MAINTENANCE_INTERVAL` unless a model shortened it; set
+    /// before the workers start, so not part of any modelled protocol.
+    #[cfg(loom)]
+    maintenance_interval: std::sync::atomic::AtomicU32,
 }
 
 /// What other threads may touch of a worker.
@@ -131,6 +135,8 @@ impl Shared {
             blocking,
             block_on_busy: StdArc::new(AtomicUsize::new(0)),
             panics: PanicPolicy::new(),
+            #[cfg(loom)]
+            maintenance_interval: std::sync::atomic::AtomicU32::new(super::MAINTENANCE_INTERVAL),
         });
         (shared, cores)
     }
@@ -158,6 +164,21 @@ impl Shared {
         self.idle.all_others_parked()
             && self.blocking.is_idle()
             && self.block_on_busy.load(Ordering::SeqCst) == 0
+    }
+
+    /// Ticks between a worker's maintenance passes (see `worker.rs`).
+    #[cfg(loom)]
+    pub(super) fn maintenance_interval(&self) -> u32 {
+        self.maintenance_interval
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Shortens the maintenance interval, before the workers start.
+    #[cfg(loom)]
+    pub(crate) fn set_maintenance_interval(&self, ticks: u32) {
+        assert!(ticks > 0, "a maintenance pass every 0 ticks");
+        self.maintenance_interval
+            .store(ticks, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub(crate) fn num_workers(&self) -> usize {

@@ -25,6 +25,19 @@ use crate::sync::{Arc, Ordering, thread, thread_local};
 use crate::task::Notified;
 use seen_lifo::{SeenLifo, Sighting};
 
+/// The ticks between maintenance passes. A model may shorten it
+/// (`MultiThread::set_maintenance_interval`), so that a busy worker's
+/// non-blocking driver turn happens within the few ticks loom explores.
+#[cfg(not(loom))]
+fn maintenance_interval(_shared: &Shared) -> u32 {
+    MAINTENANCE_INTERVAL
+}
+
+#[cfg(loom)]
+fn maintenance_interval(shared: &Shared) -> u32 {
+    shared.maintenance_interval()
+}
+
 /// LIFO polls in a row before the slot's occupant goes to the deque.
 const MAX_LIFO_POLLS: u32 = 3;
 
@@ -160,7 +173,7 @@ impl Core {
     }
 
     fn next_task(&mut self, shared: &Shared) -> Option<Notified> {
-        if self.tick % MAINTENANCE_INTERVAL == 0 {
+        if self.tick % maintenance_interval(shared) == 0 {
             if let Some(task) = steal_from_injector(shared, &self.local) {
                 self.lifo_polls = 0;
                 return Some(task);
@@ -359,7 +372,7 @@ impl WorkerContext {
             let (task, maintenance) = {
                 let mut core = self.core.borrow_mut();
                 core.tick = core.tick.wrapping_add(1);
-                let maintenance = core.tick % MAINTENANCE_INTERVAL == 0;
+                let maintenance = core.tick % maintenance_interval(shared) == 0;
                 (core.next_task(shared), maintenance)
             };
             if maintenance {
