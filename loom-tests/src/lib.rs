@@ -112,6 +112,59 @@ impl Drops {
     }
 }
 
+/// A flag that the drop of a [`Witnessed`] value sets, in a cell loom
+/// tracks: reading it with [`Witness::dropped`] on a thread that the drop
+/// does not happen before is a data race, which fails the model. So a model
+/// proves that a value's drop was *published* to its reader, not only that
+/// it happened.
+///
+/// # Examples
+///
+/// ```ignore
+/// let (witness, value) = braid_loom_tests::Witness::new(3);
+/// drop(value);
+/// assert!(witness.dropped());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Witness(StdArc<WitnessCell>);
+
+/// The value a [`Witness`] watches.
+#[derive(Debug)]
+pub struct Witnessed<T> {
+    /// The payload.
+    pub value: T,
+    cell: StdArc<WitnessCell>,
+}
+
+#[derive(Debug)]
+struct WitnessCell(loom::cell::UnsafeCell<bool>);
+
+// SAFETY: every access goes through loom's `UnsafeCell`, which checks that
+// no two threads touch it without a happens-before edge between them.
+unsafe impl Sync for WitnessCell {}
+
+impl Witness {
+    /// A witness and the value it watches.
+    pub fn new<T>(value: T) -> (Witness, Witnessed<T>) {
+        let cell = StdArc::new(WitnessCell(loom::cell::UnsafeCell::new(false)));
+        (Witness(cell.clone()), Witnessed { value, cell })
+    }
+
+    /// Whether the value was dropped; a read racing the drop fails the
+    /// model.
+    pub fn dropped(&self) -> bool {
+        // SAFETY: loom checks the access against the drop's write.
+        self.0.0.with(|flag| unsafe { *flag })
+    }
+}
+
+impl<T> Drop for Witnessed<T> {
+    fn drop(&mut self) {
+        // SAFETY: loom checks the access against the witness's reads.
+        self.cell.0.with_mut(|flag| unsafe { *flag = true });
+    }
+}
+
 /// A waker that counts its wakes; its clones are counted by the `Arc`.
 #[derive(Debug, Default)]
 pub struct CountingWaker(StdAtomicUsize);

@@ -163,3 +163,54 @@ fn timer_poll_racing_fire_is_woken() {
         assert!(wheel.is_empty());
     });
 }
+
+#[test]
+fn a_waiter_waiting_again_after_an_event_is_woken_by_the_next() {
+    check("reactor::waiter_rearm_racing_event", || {
+        let io = Io::new();
+        let mut reads = Box::pin(io.wait_readable_twice());
+        let polled = reads.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        assert!(polled.is_pending(), "no event yet: the waiter registers");
+        // The first event takes the waiter's waker; the entry stays.
+        io.dispatch_readable();
+        // The second races the read loop clearing the first and waiting
+        // again through the same, now waker-less, entry: it must re-arm it
+        // before its re-check, or the second event wakes nobody (deadlock).
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || io.dispatch_readable())
+        };
+        braid_loom_tests::block_on(reads).unwrap();
+        driver.join().unwrap();
+        assert_eq!(io.waiter_count(), 0, "the finished waiter's entry leaked");
+    });
+}
+
+#[test]
+fn an_earlier_timer_interrupts_the_parked_driver() {
+    // The driver parks towards a timer an hour away; another thread inserts
+    // one due in a minute. Either the park's decision (under the wheel
+    // lock) sees the new timer, or the insert sees the park and unparks
+    // the driver, which then parks towards the new timer. A park left
+    // waiting for the later deadline is a deadlock (the fake poller never
+    // times out), as the timer would fire up to an hour late.
+    const SOON: Duration = Duration::from_secs(60);
+    const WITHIN: Duration = Duration::from_secs(120);
+    check("reactor::earlier_timer_interrupts_park", || {
+        let wheel = Arc::new(TimerWheel::with_real_clock());
+        let later = wheel.insert(Duration::from_secs(3600), Waker::noop());
+        let driver = {
+            let wheel = wheel.clone();
+            thread::spawn(
+                move || {
+                    while wheel.park_driver(WITHIN).is_none_or(|wait| wait > WITHIN) {}
+                },
+            )
+        };
+        let sooner = wheel.insert(SOON, Waker::noop());
+        driver.join().unwrap();
+        wheel.remove(sooner);
+        wheel.remove(later);
+        assert!(wheel.is_empty());
+    });
+}

@@ -40,3 +40,31 @@ fn a_hand_over_racing_close_is_freed_by_one_side() {
         assert!(home.refused() <= 1);
     });
 }
+
+#[test]
+fn a_take_finding_hand_overs_sees_their_links() {
+    // The home worker takes until it has freed something while two
+    // threads hand tasks over, so the concurrent take always finds
+    // hand-overs made on another thread, ordered only by the list's push
+    // (Release) and take (Acquire): a link read without that edge fails the
+    // model.
+    check("remote_free::take_racing_hand_over", || {
+        let home = HomeList::new();
+        let droppers: Vec<_> = (0..2)
+            .map(|_| {
+                let task = home.finished_task();
+                thread::spawn(move || drop(task))
+            })
+            .collect();
+        while home.freed() == 0 {
+            home.free_all();
+            thread::yield_now();
+        }
+        for dropper in droppers {
+            dropper.join().unwrap();
+        }
+        home.free_all();
+        assert_eq!(home.freed(), 2, "a task lost or freed twice");
+        assert_eq!(home.refused(), 0, "an open list refused a hand-over");
+    });
+}

@@ -187,3 +187,35 @@ fn a_batch_racing_the_only_worker_going_to_sleep_is_run() {
         batch_of_two_runs(1)
     });
 }
+
+#[test]
+fn one_close_racing_a_spawn_and_a_completion_frees_each_task_once() {
+    // The runtime closes the owned list once, after its workers exit,
+    // while a thread outside spawns and a task completes on the worker: the
+    // late spawn is refused (and shut down by its spawner) or bound in time
+    // to be shut down by the close. Nothing stays in the list, every future
+    // is dropped once and every task freed.
+    check("scheduler::close_once_racing_spawn", || {
+        let (pool, threads) = start(1);
+        let drops = Drops::new();
+        let completes = {
+            let value = drops.track(());
+            pool.spawn(async move { drop(value) })
+        };
+        let spawner = {
+            let pool = pool.clone();
+            let value = drops.track(());
+            thread::spawn(move || drop(pool.spawn(async move { drop(value) })))
+        };
+        pool.signal_shutdown();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        pool.shutdown_tasks();
+        spawner.join().unwrap();
+        drop(completes);
+        assert_eq!(pool.alive(), 0, "a task outlived shutdown");
+        assert_eq!(drops.count(), 2, "a future not dropped exactly once");
+        assert_eq!(pool.tasks_unfreed(), 0, "a task never freed");
+    });
+}

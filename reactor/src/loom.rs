@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::driver::{Direction, Handle, Ready, ReadyEvent, ScheduledIo, Slab};
 use crate::sync::{Arc, Mutex};
-use crate::time::{EntryState, TimerKey, Timers};
+use crate::time::{EntryState, Park, TimerKey, Timers};
 
 /// One registration's readiness word, waiter slots and waiter list.
 #[derive(Clone)]
@@ -59,6 +59,18 @@ impl Io {
             .await
             .map(ReadEvent)
             .map_err(drop)
+    }
+
+    /// An async-fn read loop: waits through one waiter, finds the read
+    /// would block (clears the readiness it saw), and waits again through
+    /// the same waiter, whose waker the first event took: the waiter must
+    /// re-arm. `Err(())` after shutdown.
+    pub async fn wait_readable_twice(&self) -> Result<(), ()> {
+        let mut waiter = self.scheduled.waiter(Direction::Read);
+        let seen = poll_fn(|cx| waiter.poll_ready(cx)).await.map_err(drop)?;
+        self.scheduled.clear_readiness(seen);
+        poll_fn(|cx| waiter.poll_ready(cx)).await.map_err(drop)?;
+        Ok(())
     }
 
     /// Waiters of async-fn operations still registered.
@@ -132,9 +144,37 @@ impl Registrations {
     }
 }
 
-/// The timer wheel with a paused clock.
+/// The timer wheel, with a paused clock or a real one, and a driver whose
+/// park an insert interrupts when it says so.
 pub struct TimerWheel {
     timers: Timers,
+    poller: FakePoller,
+}
+
+/// The OS poller's part in a park, which cannot run under loom: it blocks
+/// until unparked, and an unpark that comes first makes the next wait
+/// return at once (as `Handle::unpark` does). A wait never times out: the
+/// models park only towards deadlines far beyond the model's own run, so a
+/// park that no insert interrupts is a deadlock.
+#[derive(Default)]
+struct FakePoller {
+    unparked: loom::sync::Mutex<bool>,
+    woken: loom::sync::Condvar,
+}
+
+impl FakePoller {
+    fn wait(&self) {
+        let mut unparked = self.unparked.lock().unwrap();
+        while !*unparked {
+            unparked = self.woken.wait(unparked).unwrap();
+        }
+        *unparked = false;
+    }
+
+    fn unpark(&self) {
+        *self.unparked.lock().unwrap() = true;
+        self.woken.notify_one();
+    }
 }
 
 /// A timer in a [`TimerWheel`].
@@ -146,14 +186,48 @@ impl TimerWheel {
     pub fn new() -> TimerWheel {
         TimerWheel {
             timers: Timers::new(true),
+            poller: FakePoller::default(),
         }
     }
 
-    /// Adds a timer due `after` from now, to wake `waker`.
+    /// An empty wheel on the real clock, whose driver parks towards the
+    /// next timer.
+    pub fn with_real_clock() -> TimerWheel {
+        TimerWheel {
+            timers: Timers::new(false),
+            poller: FakePoller::default(),
+        }
+    }
+
+    /// Adds a timer due `after` from now, to wake `waker`; unparks the
+    /// driver if the wheel says the timer interrupts its park.
     pub fn insert(&self, after: Duration, waker: &Waker) -> Timer {
         let deadline = self.timers.clock().now() + after;
-        let (key, _state, _unpark) = self.timers.insert(deadline, waker);
+        let (key, _state, unpark) = self.timers.insert(deadline, waker);
+        if unpark {
+            self.poller.unpark();
+        }
         Timer(key)
+    }
+
+    /// One park of the driver with no timeout of its own and no
+    /// auto-advance, as `Driver::park` runs it: decides the wait under the
+    /// wheel lock, waits in the poller unless the wait is at most
+    /// `returns_within` (a timer due that soon ends the model's interest),
+    /// ends the park and fires what is due. Returns the wait decided, `None`
+    /// for no timer at all.
+    pub fn park_driver(&self, returns_within: Duration) -> Option<Duration> {
+        match self.timers.prepare_park(None, &|| false) {
+            Park::Advanced => unreachable!("no auto-advance"),
+            Park::Wait(wait) => {
+                if wait.is_none_or(|wait| wait > returns_within) {
+                    self.poller.wait();
+                }
+                self.timers.finish_park();
+                self.timers.fire_due();
+                wait
+            }
+        }
     }
 
     /// Polls a timer: true once it has fired; otherwise stores `waker`.

@@ -279,6 +279,13 @@ impl MultiThread {
             .handle()
             .clone()
     }
+
+    /// Tasks not yet freed, once the workers have exited and this is the
+    /// last handle: every task allocation holds a reference to the shared
+    /// state until it is freed, and nothing else does then.
+    pub fn tasks_unfreed(&self) -> usize {
+        Arc::strong_count(&self.shared) - 1
+    }
 }
 
 impl Worker {

@@ -262,6 +262,9 @@ impl Shared {
                 None => self.remote_spawns.add(queued as u64),
             }
         });
+        if self.drained_after_shutdown() {
+            return;
+        }
         let mut woken = 0;
         wake_up_to(queued, &mut woken);
     }
@@ -300,7 +303,26 @@ impl Shared {
             Err(task) => task,
         };
         shared.inject.push(task);
+        if shared.drained_after_shutdown() {
+            return;
+        }
         shared.notify_parked();
+    }
+
+    /// After a push into the injector from outside the workers (a spawn, or
+    /// a wake on any thread): the runtime may have shut down since the
+    /// caller last looked, and its last drain run before the push; the
+    /// entry would then keep its task, and the task this `Shared`, alive
+    /// for good. So look again, and drain the injector if it has. The
+    /// `SeqCst` fence pairs with the one in `drain_queues`: either that
+    /// drain sees the entry, or this look sees the shutdown.
+    fn drained_after_shutdown(&self) -> bool {
+        fence(Ordering::SeqCst);
+        if !self.is_shutdown() {
+            return false;
+        }
+        drain(|| self.inject.steal());
+        true
     }
 
     /// Wakes one sleeper if work was added and nobody is searching for it.
@@ -382,6 +404,9 @@ impl Shared {
     }
 
     fn drain_queues(&self) {
+        // Pairs with the fence of a push from outside the workers
+        // (`drained_after_shutdown`), made after the shutdown flag was set.
+        fence(Ordering::SeqCst);
         for remote in self.remotes.iter() {
             let entry = remote.lifo.swap(ptr::null_mut(), Ordering::AcqRel);
             if let Some(entry) = NonNull::new(entry) {
