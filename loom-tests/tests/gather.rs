@@ -133,7 +133,7 @@ fn grandchild_finishing_while_its_cancelled_parent_finishes() {
         let token = CancellationToken::new();
         // The grandchild's value, dropped on whichever thread lets go of
         // the nested group last: the outer gather may return only once
-        // that drop happened before it (rule 4 of `hold.rs`, through the
+        // that drop happened before it (rule 4 of `deferred.rs`, through the
         // count's ordering on either side of the finish).
         let (witness, value) = Witness::new(0u32);
         let leaf = std::future::ready(value);
