@@ -2,6 +2,11 @@
 
 mod support;
 
+use std::future::{Future, poll_fn};
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 #[test]
@@ -80,24 +85,51 @@ fn join_handle_is_send_and_awaitable_from_another_task() {
     }
 }
 
+/// Awaits `task` as a joiner that is woken by its completion: the first
+/// poll leaves the waker, then `release` lets the task finish, and the
+/// handle is polled again only when that waker fires. (A join handle polled
+/// for another reason in the few instructions between the task's
+/// completion and its unlink may see the output while the task still
+/// counts; the contract is about the woken joiner.)
+async fn join_when_woken(task: braid::JoinHandle<u32>, release: &AtomicBool) -> u32 {
+    let mut task = pin!(task);
+    let mut first = true;
+    poll_fn(|cx| {
+        let polled = task.as_mut().poll(cx);
+        if first {
+            first = false;
+            assert!(polled.is_pending(), "the task waits for its release");
+            release.store(true, Ordering::SeqCst);
+            return Poll::Pending;
+        }
+        polled
+    })
+    .await
+    .unwrap()
+}
+
+/// A task that finishes with `value` once `release` is set.
+async fn released_task(value: u32, release: Arc<AtomicBool>) -> u32 {
+    while !release.load(Ordering::SeqCst) {
+        braid::yield_now().await;
+    }
+    value
+}
+
 #[test]
 #[cfg_attr(miri, ignore)]
 fn a_joined_task_no_longer_counts_as_alive() {
-    // The join handle must not see the output before the task has left
-    // the runtime's list of live tasks: each join below is followed at
-    // once by a read of the count, from the joining task and from outside.
+    // The task leaves the runtime's list of live tasks before its join
+    // handle is woken: each join below is followed at once by a read of
+    // the count, from the joining task and from outside.
     for (name, rt) in support::flavours() {
         let handle = rt.handle().clone();
         let seen_alive = rt.block_on(async move {
             let mut seen_alive = 0;
             for i in 0..2_000u32 {
-                let task = braid::spawn(async move {
-                    if i % 2 == 0 {
-                        braid::yield_now().await;
-                    }
-                    i
-                });
-                assert_eq!(task.await.unwrap(), i);
+                let release = Arc::new(AtomicBool::new(false));
+                let task = braid::spawn(released_task(i, release.clone()));
+                assert_eq!(join_when_woken(task, &release).await, i);
                 // The block_on future is no task: nothing else is alive.
                 seen_alive += handle.metrics().num_alive_tasks();
             }
@@ -105,8 +137,9 @@ fn a_joined_task_no_longer_counts_as_alive() {
         });
         assert_eq!(seen_alive, 0, "{name}: joined tasks counted as alive");
         for i in 0..500u32 {
-            let task = rt.spawn(async move { i });
-            assert_eq!(rt.block_on(task).unwrap(), i);
+            let release = Arc::new(AtomicBool::new(false));
+            let task = rt.spawn(released_task(i, release.clone()));
+            assert_eq!(rt.block_on(join_when_woken(task, &release)), i);
             assert_eq!(
                 rt.handle().metrics().num_alive_tasks(),
                 0,
