@@ -15,7 +15,6 @@ use std::time::Duration;
 #[cfg(not(loom))]
 use std::time::Instant;
 
-use super::MAINTENANCE_INTERVAL;
 use super::driver::DriverCell;
 use super::multi_thread::Shared;
 use super::park::{Parker, Unparker};
@@ -30,7 +29,7 @@ use seen_lifo::{SeenLifo, Sighting};
 /// non-blocking driver turn happens within the few ticks loom explores.
 #[cfg(not(loom))]
 fn maintenance_interval(_shared: &Shared) -> u32 {
-    MAINTENANCE_INTERVAL
+    super::MAINTENANCE_INTERVAL
 }
 
 #[cfg(loom)]
