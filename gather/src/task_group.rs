@@ -88,6 +88,9 @@ pub struct TaskGroup<T> {
     /// The enclosing child's completion, held open by the group's children
     /// once the group is dropped (rule 10 of `slots.rs`).
     hold_link: Option<HoldLink>,
+    /// The registration of the children waker on the token (rule 6 of
+    /// `slots.rs`), while it may still be there.
+    children_watch: Option<usize>,
 }
 
 impl<T: Send + 'static> TaskGroup<T> {
@@ -106,12 +109,14 @@ impl<T: Send + 'static> TaskGroup<T> {
             current_token().map_or_else(CancellationToken::new, |outer| outer.child_token());
         let shared = Arc::new(Shared::new(token));
         let waker = slots::children_waker(&shared);
-        // Registered for good: the token's cancel takes it out, and the
-        // group cancels its token at the latest when it is dropped. A token
-        // cancelled already needs no waker: children see it at once.
+        // Registered until the token's cancel takes it out, which the group
+        // does at the latest when it is dropped (or until a group dropped
+        // with no child left withdraws it, rule 6). A token cancelled
+        // already needs no waker: children see it at once.
+        let mut children_watch = None;
         let _ = shared
             .token()
-            .watch(&mut None, &Context::from_waker(&waker));
+            .watch(&mut children_watch, &Context::from_waker(&waker));
         TaskGroup {
             shared,
             slots: Slots::new(),
@@ -119,6 +124,7 @@ impl<T: Send + 'static> TaskGroup<T> {
             len: 0,
             spawned: 0,
             hold_link: current::hold_link(),
+            children_watch,
         }
     }
 
@@ -380,6 +386,13 @@ impl<T: Send + 'static> Default for TaskGroup<T> {
 
 impl<T> Drop for TaskGroup<T> {
     fn drop(&mut self) {
+        if self.len == 0 {
+            // Rule 6 of `slots.rs`: with every child joined, none waits in
+            // its slot, so the cancel need not walk them.
+            if let Some(key) = self.children_watch.take() {
+                self.shared.token().unwatch(key);
+            }
+        }
         self.cancel_all();
         self.slots.drop_ready();
         let hold = self.hold_link.take().and_then(|link| link.try_guard());

@@ -289,7 +289,7 @@ struct GatherSpawner(Scheduler);
 impl braid_gather::Spawn for GatherSpawner {
     #[track_caller]
     fn spawn(&self, task: ChildTask) {
-        drop(self.0.spawn(task, Location::caller()));
+        self.0.spawn_detached(task, Location::caller());
     }
 
     #[track_caller]
@@ -299,7 +299,7 @@ impl braid_gather::Spawn for GatherSpawner {
             Scheduler::MultiThread(shared) => shared.spawn_batch(tasks, location),
             Scheduler::CurrentThread(shared) => {
                 for task in tasks {
-                    drop(shared.spawn(task, location));
+                    shared.spawn_detached(task, location);
                 }
             }
         }

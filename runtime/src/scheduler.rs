@@ -57,6 +57,17 @@ impl Scheduler {
         }
     }
 
+    /// Spawns a task nobody joins (see `MultiThread::spawn_detached`).
+    pub(crate) fn spawn_detached<F>(&self, future: F, location: &'static Location<'static>)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        match self {
+            Scheduler::MultiThread(shared) => shared.spawn_detached(future, location),
+            Scheduler::CurrentThread(shared) => shared.spawn_detached(future, location),
+        }
+    }
+
     pub(crate) fn blocking(&self) -> &BlockingPool {
         match self {
             Scheduler::MultiThread(shared) => &shared.blocking,

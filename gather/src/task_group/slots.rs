@@ -47,7 +47,10 @@
 //!    walk each begin with a read-modify-write of `appends`: if the walk's
 //!    comes first, the cancel happens before the append and so before the
 //!    spawn of every child in the new segment, which sees it; otherwise the
-//!    walk sees the segment.
+//!    walk sees the segment. An owner dropped with every child joined
+//!    withdraws that waker before it cancels: each child it spawned has
+//!    completed, and so waits in no slot, and it will spawn no more, so the
+//!    walk (a read-modify-write per slot) would find nothing.
 //! 7. The last reference to `Shared` drops the outcomes still on the stack
 //!    (completed, never joined) and frees the segments. Outcomes the owner
 //!    took onto its ready queue are its own to drop.

@@ -27,7 +27,7 @@ use crate::metrics::{BusyClock, SharedCounter, WorkerMetrics};
 use crate::sync::{
     Arc, AtomicBool, AtomicUsize, CounterU64, Mutex, Ordering, StdArc, thread_local,
 };
-use crate::task::{self, Header, JoinHandle, Notified, OwnedTasks, Schedule};
+use crate::task::{self, Header, JoinHandle, Notified, OwnedTasks, Schedule, Task};
 use crate::unhandled_panic::PanicPolicy;
 
 pub(crate) struct Shared {
@@ -136,6 +136,25 @@ impl Shared {
         F::Output: Send + 'static,
     {
         let (task, notified, join) = task::new(future, self.clone(), location);
+        self.bind_and_schedule(task, notified);
+        join
+    }
+
+    /// Spawns a task nobody joins: no join handle to make and drop.
+    pub(crate) fn spawn_detached<F>(
+        self: &Arc<Self>,
+        future: F,
+        location: &'static Location<'static>,
+    ) where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let (task, notified) = task::new_detached(future, self.clone(), location);
+        self.bind_and_schedule(task, notified);
+    }
+
+    /// Counts a new task, puts it in the owned list and queues it; shuts it
+    /// down at once if the runtime is shutting down.
+    fn bind_and_schedule(self: &Arc<Self>, task: Task, notified: Notified) {
         if self.holds_core() {
             self.metrics.spawns.incr();
         } else {
@@ -148,7 +167,6 @@ impl Shared {
                 task.shutdown();
             }
         }
-        join
     }
 
     /// Runs `future` to completion on this thread, running the runtime's
