@@ -126,29 +126,84 @@ impl Handle {
         self.shared.timers.clock().is_paused()
     }
 
-    /// Sockets registered with this driver and not yet dropped (a gauge
-    /// for the runtime's diagnostics, and for tests that a socket's
-    /// registration goes with it).
+    /// Sockets registered with this driver and not yet dropped: a gauge for
+    /// diagnostics and for tests that a socket's registration goes with it.
+    /// The runtime does not call it. The count is exact at the moment of the
+    /// call; a socket being made or dropped on another thread may change it
+    /// right after.
     ///
     /// # Examples
     ///
     /// ```
-    /// let driver = braid_reactor::driver::Driver::new(false)?;
-    /// assert_eq!(driver.handle().io_registration_count(), 0);
-    /// # Ok::<(), std::io::Error>(())
+    /// use braid_reactor::driver::block_on;
+    /// use braid_reactor::driver::Handle;
+    /// use braid_reactor::net::TcpListener;
+    ///
+    /// block_on(false, async {
+    ///     let handle = Handle::try_current().unwrap();
+    ///     assert_eq!(handle.io_registration_count(), 0);
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     assert_eq!(handle.io_registration_count(), 1);
+    ///     drop(listener);
+    ///     assert_eq!(handle.io_registration_count(), 0);
+    /// });
     /// ```
     pub fn io_registration_count(&self) -> usize {
         self.shared.io.lock().slab.len()
     }
 
-    /// Timers waiting in the wheel (not fired, not cancelled). The runtime
-    /// reads it to decide whether a paused clock has a timer to jump to.
+    /// Whether a timer waits in the wheel (not fired, not cancelled): the
+    /// question the runtime asks before waking the worker parked in the
+    /// driver to decide again whether a paused clock may jump. The clock
+    /// jumps only to a timer, and only when every thread of the runtime is
+    /// idle (step 3 of the [driver docs](super)); with no timer, waking the
+    /// parked worker would gain nothing.
+    ///
+    /// The answer is exact at the moment of the call; a task on another
+    /// thread may insert or cancel a timer right after.
     ///
     /// # Examples
     ///
     /// ```
-    /// let driver = braid_reactor::driver::Driver::new(true)?;
-    /// assert_eq!(driver.handle().timer_entry_count(), 0);
+    /// use braid_reactor::driver::Driver;
+    /// use braid_reactor::time::{Duration, sleep};
+    /// use std::pin::pin;
+    /// use std::task::{Context, Waker};
+    ///
+    /// let driver = Driver::new(true)?;
+    /// let handle = driver.handle();
+    /// let _guard = handle.enter();
+    /// assert!(!handle.has_timers());
+    /// let mut nap = pin!(sleep(Duration::from_secs(1)));
+    /// // A sleep enters the wheel when first polled.
+    /// assert!(nap.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
+    /// assert!(handle.has_timers());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn has_timers(&self) -> bool {
+        self.shared.timers.len() > 0
+    }
+
+    /// Timers waiting in the wheel (not fired, not cancelled): a gauge for
+    /// diagnostics and for tests that a cancelled or fired timer leaves the
+    /// wheel. The runtime asks [`has_timers`](Handle::has_timers) instead.
+    /// Exact at the moment of the call, like `has_timers`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use braid_reactor::driver::Driver;
+    /// use braid_reactor::time::{Duration, sleep};
+    /// use std::task::{Context, Waker};
+    ///
+    /// let driver = Driver::new(true)?;
+    /// let handle = driver.handle();
+    /// let _guard = handle.enter();
+    /// let mut nap = Box::pin(sleep(Duration::from_secs(1)));
+    /// assert!(nap.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
+    /// assert_eq!(handle.timer_entry_count(), 1);
+    /// drop(nap); // cancels the timer
+    /// assert_eq!(handle.timer_entry_count(), 0);
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn timer_entry_count(&self) -> usize {
