@@ -53,8 +53,12 @@ pub(super) struct IoState {
 }
 
 impl Handle {
-    /// Interrupts a [`Driver::park`](super::Driver::park) in progress on any thread; if none is in
-    /// progress, the next park returns at once.
+    /// Interrupts a [`Driver::park`](super::Driver::park) in progress on any
+    /// thread; if none is in progress, the next park returns at once. Cheap
+    /// when nobody is parked: one flag swap (rule 3 of the
+    /// [driver docs](super)). The runtime calls it after queueing work for a
+    /// worker that may be parked in the driver, and to have a parked worker
+    /// decide again whether a paused clock may jump (steps 4 and 5).
     ///
     /// # Examples
     ///
@@ -70,7 +74,8 @@ impl Handle {
 
     /// Makes this the current driver of the thread (for the `net` and `time`
     /// types) until the guard drops; guards nest and restore the previous
-    /// one.
+    /// one. The runtime holds one on every thread that polls its tasks or
+    /// futures (step 2 of the [driver docs](super)).
     ///
     /// # Examples
     ///
@@ -86,7 +91,8 @@ impl Handle {
         context::enter(self.clone())
     }
 
-    /// The current driver, or `None` outside a runtime.
+    /// The driver made current on this thread by [`Handle::enter`], or
+    /// `None` outside a runtime.
     ///
     /// # Examples
     ///
@@ -113,7 +119,10 @@ impl Handle {
         }
     }
 
-    /// Whether the driver's clock is the paused test clock.
+    /// Whether the driver's clock is the paused test clock; fixed when the
+    /// driver is made. The runtime asks it to decide whether it must let a
+    /// parked worker decide again when a thread falls idle (step 4 of the
+    /// [driver docs](super)); with a real clock it need not.
     ///
     /// # Examples
     ///
@@ -156,8 +165,8 @@ impl Handle {
     /// question the runtime asks before waking the worker parked in the
     /// driver to decide again whether a paused clock may jump. The clock
     /// jumps only to a timer, and only when every thread of the runtime is
-    /// idle (step 3 of the [driver docs](super)); with no timer, waking the
-    /// parked worker would gain nothing.
+    /// idle (step 4 and rule 4 of the [driver docs](super)); with no timer,
+    /// waking the parked worker would gain nothing.
     ///
     /// The answer is exact at the moment of the call; a task on another
     /// thread may insert or cancel a timer right after.
@@ -235,7 +244,8 @@ impl Handle {
     }
 
     /// Readiness events this driver has dispatched to sockets so far (the
-    /// runtime's `io_driver_ready_count` metric).
+    /// runtime's `io_driver_ready_count` metric, step 7 of the
+    /// [driver docs](super)); never decreases.
     ///
     /// # Examples
     ///
@@ -292,8 +302,10 @@ impl fmt::Debug for Handle {
     }
 }
 
-/// What a braid function called outside any runtime panics with; the
-/// runtime's own functions (`spawn`, `Handle::current`) say the same.
+/// What a braid function called outside any runtime panics with: the
+/// `net` and `time` constructors of this crate, and the runtime's own
+/// functions (`spawn`, `Handle::current`), which put their name before it,
+/// so every such mistake reads the same.
 ///
 /// # Examples
 ///
@@ -304,7 +316,6 @@ impl fmt::Debug for Handle {
 /// let message = *panicked.unwrap_err().downcast::<String>().unwrap();
 /// assert_eq!(message, NO_RUNTIME);
 /// ```
-#[doc(hidden)]
 pub const NO_RUNTIME: &str = "must be called from the context of a braid runtime: \
      inside `Runtime::block_on`, a task spawned on a runtime, or a thread \
      holding the guard of `Runtime::enter` or `Handle::enter`";
