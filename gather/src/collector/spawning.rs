@@ -37,8 +37,8 @@ where
     }
 }
 
-/// Most children one poll of a group ([`gather`](crate::gather),
-/// [`try_gather`](crate::try_gather), [`gather_settled`](crate::gather_settled),
+/// Most children one poll of a group ([`gather`](crate::gather()),
+/// [`try_gather`](crate::try_gather()), [`gather_settled`](crate::gather_settled),
 /// [`as_completed`](crate::as_completed)) spawns, or forgets once the group
 /// has failed or been cancelled. A group of 100k would otherwise spawn them
 /// all in its first poll and hold its worker that long; past this many it
