@@ -37,7 +37,7 @@ step "docs (broken or ambiguous links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 RUSTDOCFLAGS="-D warnings" cargo doc -p braid --no-deps --features "$all_features"
 
-step "doc examples use no hidden item"
+step "hidden items: named by no public doc, used by no other crate"
 bash scripts/check-doc-examples.sh
 
 step "tests: unit, integration and doc, whole workspace"

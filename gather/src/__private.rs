@@ -1,5 +1,5 @@
-//! Support for the `gather!` and `try_gather!` macros, and a constant the
-//! tests need; not a public API.
+//! Support for the `gather!` and `try_gather!` macros; not a public API:
+//! only the macros' expansions name it.
 //!
 //! A tuple of futures of different types is erased into a `Vec` of boxed
 //! futures of `Box<dyn Any>`, gathered like any other group, and restored
@@ -13,10 +13,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::{Gather, GatherError, TryGather, gather, try_gather};
-
-/// Most children a collector spawns in one poll; for the tests at that
-/// boundary.
-pub const SPAWN_BATCH: usize = crate::collector::SPAWN_BATCH;
 
 /// A child's output with its type erased.
 pub type Erased = Box<dyn Any + Send>;

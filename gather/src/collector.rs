@@ -22,7 +22,7 @@ use crate::{CancellationToken, current_token};
 pub(crate) use outcome::{
     fail, fails_on_error, fails_without_value, never_fails, resume_any_panic, settled_outcome,
 };
-pub(crate) use spawning::SPAWN_BATCH;
+pub use spawning::SPAWN_BATCH;
 use spawning::{Unspawned, refill};
 
 /// Where a collector is in its life.

@@ -243,6 +243,7 @@ pub mod __private;
 
 pub use as_completed::{AsCompleted, as_completed};
 pub use child_task::ChildTask;
+pub use collector::SPAWN_BATCH;
 pub use current::current_token;
 pub use error::GatherError;
 pub use gather::{Gather, gather};

@@ -6,7 +6,7 @@
 #[path = "support/fixtures.rs"]
 mod fixtures;
 
-use braid_gather::__private::SPAWN_BATCH;
+use braid_gather::SPAWN_BATCH;
 use braid_gather::{as_completed, gather, try_gather};
 use fixtures::runtime;
 

@@ -9,7 +9,7 @@ mod manual;
 use std::future::{Future, Ready, ready};
 use std::task::Poll;
 
-use braid_gather::__private::SPAWN_BATCH;
+use braid_gather::SPAWN_BATCH;
 use braid_gather::{as_completed, gather, gather_settled, try_gather};
 use manual::{CountingWaker, Tasks, poll};
 

@@ -13,29 +13,60 @@
 //!
 //! # What the runtime calls, and when
 //!
-//! 1. At build: `Driver::with_blocking(start_paused, pool)`, where `pool`
-//!    is a [`BlockingSpawner`] onto the runtime's blocking pool (host-name
-//!    lookups run there); keep the `Driver` where one
-//!    worker at a time can take it (e.g. `Mutex<Option<Driver>>` or a
-//!    try-lock), and a [`Handle`] clone in the runtime's handle.
-//! 2. On every worker thread, for its whole life, and around `block_on`:
-//!    hold `handle.enter()`, so the `net` and `time` types find the driver.
-//! 3. A worker with nothing to run that manages to take the driver calls
-//!    `driver.park(None, all_idle)`, where `all_idle` is true when every
-//!    other worker is idle and no blocking task is running (this lets a
-//!    paused clock jump to the next timer). Then it re-checks its queues.
-//!    Other idle workers sleep on their condvar.
-//! 4. After pushing work while a worker may be parked in the driver:
-//!    `handle.unpark()` (cheap when nobody is parked: one flag swap).
-//! 5. A busy worker, every ~61 ticks, if it can take the driver without
-//!    waiting: `driver.park(Some(Duration::ZERO), &|| false)`.
-//! 6. A current-thread runtime's `block_on` loops: poll; if pending,
-//!    `driver.park(None, &|| true)`; its waker calls `handle.unpark()`
-//!    (`block_on` here is that loop, for this crate's own examples).
-//! 7. At shutdown, after the workers stop: `driver.shutdown()` (dropping the
-//!    driver does it too).
+//! This is the whole of what the runtime (`braid`) uses from this module;
+//! whatever it needs to know about the driver, it asks through these calls.
 //!
-//! Rules the implementation keeps:
+//! 1. **Build.** `Driver::with_blocking(start_paused, pool)`, where `pool` is
+//!    a [`BlockingSpawner`] onto the runtime's blocking pool (host-name
+//!    lookups run there). The runtime keeps the [`Driver`] behind a
+//!    try-lock, so that one worker at a time can take it, and a
+//!    [`Driver::handle`] clone beside it.
+//! 2. **Enter.** Every thread that polls the runtime's tasks or futures
+//!    holds [`handle.enter()`](Handle::enter) while it does, so that the
+//!    `net` and `time` types find the driver: a worker for its whole life,
+//!    a `block_on` call, a blocking-pool thread running a call, a thread
+//!    holding the runtime's own enter guard.
+//! 3. **Turn with a timeout, when idle.** A worker with nothing to run that
+//!    takes the driver calls [`driver.park(timeout, all_idle)`](Driver::park),
+//!    where `timeout` is `None` or the worker's own re-check deadline, and
+//!    `all_idle()` is true when no other worker, no blocking call and no
+//!    `block_on` poll is running. The park returns on an I/O event, a due
+//!    timer, the timeout or an unpark; with a paused clock and `all_idle()`
+//!    true, it jumps the clock to the next timer instead of blocking (rule
+//!    4 below). Then the worker re-checks its queues. An idle worker that
+//!    finds the driver taken sleeps on its condvar instead.
+//! 4. **Let a paused clock decide again.** The worker in step 3 asked
+//!    `all_idle` when it parked. With a paused clock
+//!    ([`handle.is_paused()`](Handle::is_paused)), a thread that falls idle
+//!    after that calls [`handle.unpark()`](Handle::unpark), so the parked
+//!    worker asks again and the clock can jump: an idle worker that could
+//!    not take the driver, when every other thread is idle too and
+//!    [`handle.has_timers()`](Handle::has_timers) (with no timer to jump
+//!    to, the woken holder would release the driver, wake the workers
+//!    waiting for it, and they would unpark it again, round and round); a
+//!    `block_on` thread whose future is pending; the blocking pool when its
+//!    last call returns.
+//! 5. **Wake.** After queueing work for a worker that may be parked in the
+//!    driver: `handle.unpark()` (cheap when nobody is parked: one flag
+//!    swap, rule 3).
+//! 6. **Turn without blocking, when busy.** Every 61 scheduler ticks (the
+//!    runtime's maintenance interval), if it can take the driver without
+//!    waiting, a worker calls `driver.park(Some(Duration::ZERO), &|| false)`,
+//!    so that CPU-bound tasks cannot starve I/O and timers.
+//! 7. **Metrics.** [`handle.io_ready_count()`](Handle::io_ready_count) is the
+//!    runtime's `io_driver_ready_count`.
+//! 8. **Shutdown.** After the workers have stopped and their tasks are
+//!    cancelled: [`driver.shutdown()`](Driver::shutdown) (dropping the driver
+//!    does it too).
+//!
+//! The runtime's own "outside a runtime" panics use [`NO_RUNTIME`], so every
+//! such mistake reads the same. It never asks for the next timer's
+//! deadline: `park` bounds its own wait by it. A current-thread runtime
+//! follows the same steps with its one thread; [`block_on`] is the smallest
+//! such loop (poll; if pending, `driver.park(None, &|| true)`; its waker
+//! calls `handle.unpark()`), for this crate's examples and tests.
+//!
+//! # Rules the implementation keeps
 //!
 //! 1. Wakers are collected under a lock and woken after releasing it.
 //! 2. A mio token carries the slab slot's generation; an event whose
@@ -43,6 +74,12 @@
 //! 3. `Handle::unpark` writes the mio waker at most once per park: a flag
 //!    records that a wake is pending, and the park that consumes the waker
 //!    event clears it.
+//! 4. A paused clock jumps only inside `Driver::park`, only to the next
+//!    timer and never more than the park's timeout ahead, and only when
+//!    `auto_advance` returns true asked under the timer lock at the moment
+//!    of the jump. A park that finds `auto_advance` true as it begins first
+//!    makes a non-blocking turn, and does not jump if that turn saw an I/O
+//!    event or an unpark.
 
 mod block_on;
 mod blocking;
@@ -114,6 +151,9 @@ pub struct Driver {
 
 impl Driver {
     /// A new driver; `start_paused` starts the test clock paused at "now".
+    /// Its sockets' blocking calls (host-name lookups) each start a thread;
+    /// the runtime uses [`Driver::with_blocking`] instead (step 1 of the
+    /// [module docs](self)).
     ///
     /// # Errors
     ///
@@ -131,8 +171,9 @@ impl Driver {
     }
 
     /// A new driver that runs the blocking calls its sockets need (host-name
-    /// lookups) through `blocking`: the runtime passes its blocking pool.
-    /// [`Driver::new`] starts a thread per call instead.
+    /// lookups) through `blocking`: the runtime passes its blocking pool
+    /// when it builds (step 1 of the [module docs](self)). [`Driver::new`]
+    /// starts a thread per call instead.
     ///
     /// # Errors
     ///
@@ -169,7 +210,8 @@ impl Driver {
         })
     }
 
-    /// A handle to this driver.
+    /// A handle to this driver, for everything but the park itself (see
+    /// [`Handle`]); every handle refers to the same driver.
     ///
     /// # Examples
     ///
@@ -194,7 +236,12 @@ impl Driver {
     /// work is running. Then, if the clock is paused and a non-blocking turn
     /// finds no I/O event and no unpark, the paused clock jumps to the next
     /// timer (never more than `timeout` ahead) and fires what is due,
-    /// without blocking. With no timer pending it blocks as usual.
+    /// without blocking. With no timer pending it blocks as usual. It is
+    /// asked only with a paused clock, at most twice per park, the second
+    /// time under the timer lock (rule 4 of the [module docs](self)).
+    ///
+    /// The runtime calls it from an idle worker (step 3) and, with
+    /// `Some(Duration::ZERO)` and `&|| false`, from a busy one (step 6).
     ///
     /// # Panics
     ///
@@ -244,8 +291,9 @@ impl Driver {
     /// A socket operation then fails with an `io::Error` saying the runtime
     /// shut down, and so does registering a new socket; polling a sleep that
     /// had not completed panics with a message saying the same (a sleep
-    /// cannot complete early, and waiting forever would hang). Called by
-    /// `Drop` if the runtime did not call it.
+    /// cannot complete early, and waiting forever would hang). The runtime
+    /// calls it once its workers have stopped (step 8 of the
+    /// [module docs](self)); `Drop` calls it if the runtime did not.
     ///
     /// # Examples
     ///

@@ -1,8 +1,14 @@
 //! The I/O driver, timer wheel, `net` and `time` types of the braid runtime.
 //!
 //! The runtime (`braid`) re-exports [`net`] and [`time`] and turns the
-//! [`driver::Driver`] from its idle workers; see the [`driver`] module for
-//! the contract between the two.
+//! [`driver::Driver`] from its idle workers. It reaches this crate through
+//! two documented modules only: [`driver`], whose docs list every call it
+//! makes and when, and [`coop`], the cooperative budget its schedulers run
+//! each poll under.
+//!
+//! The one hidden module, `loom`, exists only in a `--cfg loom` build: it is
+//! the harness the `braid-loom-tests` models drive the driver's real code
+//! through, not an API.
 
 #![warn(
     missing_docs,
@@ -13,7 +19,6 @@
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 pub mod coop;
-#[doc(hidden)]
 pub mod driver;
 #[cfg(loom)]
 #[doc(hidden)]

@@ -27,10 +27,13 @@ fn a_sleep_enters_the_wheel_on_first_poll_and_leaves_on_drop() {
             0,
             "unpolled sleeps cost nothing"
         );
+        assert!(!handle.has_timers());
         poll_once(&mut nap);
         assert_eq!(handle.timer_entry_count(), 1);
+        assert!(handle.has_timers());
         drop(nap);
         assert_eq!(handle.timer_entry_count(), 0);
+        assert!(!handle.has_timers());
     });
 }
 

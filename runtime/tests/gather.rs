@@ -117,7 +117,7 @@ fn groups_around_the_cooperative_budget_complete_on_one_worker() {
     let rt = support::multi(1);
     let budget = usize::from(braid_reactor::coop::BUDGET);
     assert_eq!(
-        braid_gather::__private::SPAWN_BATCH,
+        braid_gather::SPAWN_BATCH,
         budget,
         "a collector spawns one budget's worth of children per poll"
     );

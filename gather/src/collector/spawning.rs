@@ -37,14 +37,30 @@ where
     }
 }
 
-/// Most children one poll of the collector spawns. A group of 100k would
-/// otherwise spawn them all in its first poll and hold its worker that long;
-/// past this many it wakes itself and goes on in its next poll, behind the
-/// tasks queued meanwhile. The figure is the cooperative budget of braid
+/// Most children one poll of a group ([`gather`](crate::gather()),
+/// [`try_gather`](crate::try_gather()), [`gather_settled`](crate::gather_settled),
+/// [`as_completed`](crate::as_completed)) spawns, or forgets once the group
+/// has failed or been cancelled. A group of 100k would otherwise spawn them
+/// all in its first poll and hold its worker that long; past this many it
+/// wakes itself and goes on in its next poll, behind the tasks queued
+/// meanwhile. The figure is the cooperative budget of braid
 /// (`braid_reactor::coop::BUDGET`, which this crate cannot name: it does not
 /// depend on braid) and of Tokio — a poll's worth of work — and big enough
 /// that the runtime's batch spawn still wakes its workers in bulk.
-pub(crate) const SPAWN_BATCH: usize = 128;
+///
+/// # Examples
+///
+/// ```
+/// #[braid::main]
+/// async fn main() {
+///     // Spawned over three polls of the group; the results still come
+///     // back complete and in input order.
+///     let n = 2 * braid_gather::SPAWN_BATCH + 1;
+///     let out = braid::gather((0..n).map(|i| async move { i })).await;
+///     assert!(out.into_iter().eq(0..n));
+/// }
+/// ```
+pub const SPAWN_BATCH: usize = 128;
 
 /// Spawns children up to the limit, at most [`SPAWN_BATCH`] of them, or
 /// forgets as many of the unspawned ones once the group has failed or been

@@ -26,6 +26,10 @@ impl Wake for Unparker {
 /// future is pending. The thread is the only worker, so a paused clock
 /// auto-advances whenever the future waits.
 ///
+/// The smallest runtime that keeps the [driver's contract](super), for this
+/// crate's examples and tests: it spawns nothing, and the driver is shut
+/// down when it returns. Applications use the braid runtime.
+///
 /// # Panics
 ///
 /// If the driver cannot be created.
@@ -41,7 +45,6 @@ impl Wake for Unparker {
 ///     assert!(start.elapsed() >= Duration::from_secs(3600));
 /// });
 /// ```
-#[doc(hidden)]
 pub fn block_on<F: Future>(start_paused: bool, future: F) -> F::Output {
     let mut driver = match Driver::new(start_paused) {
         Ok(driver) => driver,

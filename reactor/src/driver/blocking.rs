@@ -40,7 +40,28 @@ use std::task::{Poll, Waker};
 /// ```
 pub trait BlockingSpawner: Send + Sync + fmt::Debug + 'static {
     /// Runs `work` on a thread where it may block, or drops it unrun when
-    /// that is no longer possible.
+    /// that is no longer possible. Called from async code: it must not
+    /// block itself, only hand `work` over.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use braid_reactor::driver::BlockingSpawner;
+    /// use std::sync::mpsc;
+    ///
+    /// #[derive(Debug)]
+    /// struct OwnThread;
+    ///
+    /// impl BlockingSpawner for OwnThread {
+    ///     fn spawn_blocking(&self, work: Box<dyn FnOnce() + Send>) {
+    ///         std::thread::spawn(work);
+    ///     }
+    /// }
+    ///
+    /// let (done, ran) = mpsc::channel();
+    /// OwnThread.spawn_blocking(Box::new(move || done.send(()).unwrap()));
+    /// ran.recv().unwrap();
+    /// ```
     fn spawn_blocking(&self, work: Box<dyn FnOnce() + Send>);
 }
 

@@ -53,8 +53,12 @@ pub(super) struct IoState {
 }
 
 impl Handle {
-    /// Interrupts a [`Driver::park`](super::Driver::park) in progress on any thread; if none is in
-    /// progress, the next park returns at once.
+    /// Interrupts a [`Driver::park`](super::Driver::park) in progress on any
+    /// thread; if none is in progress, the next park returns at once. Cheap
+    /// when nobody is parked: one flag swap (rule 3 of the
+    /// [driver docs](super)). The runtime calls it after queueing work for a
+    /// worker that may be parked in the driver, and to have a parked worker
+    /// decide again whether a paused clock may jump (steps 4 and 5).
     ///
     /// # Examples
     ///
@@ -70,7 +74,8 @@ impl Handle {
 
     /// Makes this the current driver of the thread (for the `net` and `time`
     /// types) until the guard drops; guards nest and restore the previous
-    /// one.
+    /// one. The runtime holds one on every thread that polls its tasks or
+    /// futures (step 2 of the [driver docs](super)).
     ///
     /// # Examples
     ///
@@ -86,7 +91,8 @@ impl Handle {
         context::enter(self.clone())
     }
 
-    /// The current driver, or `None` outside a runtime.
+    /// The driver made current on this thread by [`Handle::enter`], or
+    /// `None` outside a runtime.
     ///
     /// # Examples
     ///
@@ -113,7 +119,10 @@ impl Handle {
         }
     }
 
-    /// Whether the driver's clock is the paused test clock.
+    /// Whether the driver's clock is the paused test clock; fixed when the
+    /// driver is made. The runtime asks it to decide whether it must let a
+    /// parked worker decide again when a thread falls idle (step 4 of the
+    /// [driver docs](super)); with a real clock it need not.
     ///
     /// # Examples
     ///
@@ -126,29 +135,84 @@ impl Handle {
         self.shared.timers.clock().is_paused()
     }
 
-    /// Sockets registered with this driver and not yet dropped (a gauge
-    /// for the runtime's diagnostics, and for tests that a socket's
-    /// registration goes with it).
+    /// Sockets registered with this driver and not yet dropped: a gauge for
+    /// diagnostics and for tests that a socket's registration goes with it.
+    /// The runtime does not call it. The count is exact at the moment of the
+    /// call; a socket being made or dropped on another thread may change it
+    /// right after.
     ///
     /// # Examples
     ///
     /// ```
-    /// let driver = braid_reactor::driver::Driver::new(false)?;
-    /// assert_eq!(driver.handle().io_registration_count(), 0);
-    /// # Ok::<(), std::io::Error>(())
+    /// use braid_reactor::driver::block_on;
+    /// use braid_reactor::driver::Handle;
+    /// use braid_reactor::net::TcpListener;
+    ///
+    /// block_on(false, async {
+    ///     let handle = Handle::try_current().unwrap();
+    ///     assert_eq!(handle.io_registration_count(), 0);
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     assert_eq!(handle.io_registration_count(), 1);
+    ///     drop(listener);
+    ///     assert_eq!(handle.io_registration_count(), 0);
+    /// });
     /// ```
     pub fn io_registration_count(&self) -> usize {
         self.shared.io.lock().slab.len()
     }
 
-    /// Timers waiting in the wheel (not fired, not cancelled). The runtime
-    /// reads it to decide whether a paused clock has a timer to jump to.
+    /// Whether a timer waits in the wheel (not fired, not cancelled): the
+    /// question the runtime asks before waking the worker parked in the
+    /// driver to decide again whether a paused clock may jump. The clock
+    /// jumps only to a timer, and only when every thread of the runtime is
+    /// idle (step 4 and rule 4 of the [driver docs](super)); with no timer,
+    /// waking the parked worker would gain nothing.
+    ///
+    /// The answer is exact at the moment of the call; a task on another
+    /// thread may insert or cancel a timer right after.
     ///
     /// # Examples
     ///
     /// ```
-    /// let driver = braid_reactor::driver::Driver::new(true)?;
-    /// assert_eq!(driver.handle().timer_entry_count(), 0);
+    /// use braid_reactor::driver::Driver;
+    /// use braid_reactor::time::{Duration, sleep};
+    /// use std::pin::pin;
+    /// use std::task::{Context, Waker};
+    ///
+    /// let driver = Driver::new(true)?;
+    /// let handle = driver.handle();
+    /// let _guard = handle.enter();
+    /// assert!(!handle.has_timers());
+    /// let mut nap = pin!(sleep(Duration::from_secs(1)));
+    /// // A sleep enters the wheel when first polled.
+    /// assert!(nap.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
+    /// assert!(handle.has_timers());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn has_timers(&self) -> bool {
+        self.shared.timers.len() > 0
+    }
+
+    /// Timers waiting in the wheel (not fired, not cancelled): a gauge for
+    /// diagnostics and for tests that a cancelled or fired timer leaves the
+    /// wheel. The runtime asks [`has_timers`](Handle::has_timers) instead.
+    /// Exact at the moment of the call, like `has_timers`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use braid_reactor::driver::Driver;
+    /// use braid_reactor::time::{Duration, sleep};
+    /// use std::task::{Context, Waker};
+    ///
+    /// let driver = Driver::new(true)?;
+    /// let handle = driver.handle();
+    /// let _guard = handle.enter();
+    /// let mut nap = Box::pin(sleep(Duration::from_secs(1)));
+    /// assert!(nap.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
+    /// assert_eq!(handle.timer_entry_count(), 1);
+    /// drop(nap); // cancels the timer
+    /// assert_eq!(handle.timer_entry_count(), 0);
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn timer_entry_count(&self) -> usize {
@@ -180,7 +244,8 @@ impl Handle {
     }
 
     /// Readiness events this driver has dispatched to sockets so far (the
-    /// runtime's `io_driver_ready_count` metric).
+    /// runtime's `io_driver_ready_count` metric, step 7 of the
+    /// [driver docs](super)); never decreases.
     ///
     /// # Examples
     ///
@@ -237,8 +302,10 @@ impl fmt::Debug for Handle {
     }
 }
 
-/// What a braid function called outside any runtime panics with; the
-/// runtime's own functions (`spawn`, `Handle::current`) say the same.
+/// What a braid function called outside any runtime panics with: the
+/// `net` and `time` constructors of this crate, and the runtime's own
+/// functions (`spawn`, `Handle::current`), which put their name before it,
+/// so every such mistake reads the same.
 ///
 /// # Examples
 ///
@@ -249,7 +316,6 @@ impl fmt::Debug for Handle {
 /// let message = *panicked.unwrap_err().downcast::<String>().unwrap();
 /// assert_eq!(message, NO_RUNTIME);
 /// ```
-#[doc(hidden)]
 pub const NO_RUNTIME: &str = "must be called from the context of a braid runtime: \
      inside `Runtime::block_on`, a task spawned on a runtime, or a thread \
      holding the guard of `Runtime::enter` or `Handle::enter`";

@@ -118,7 +118,7 @@ impl Parker {
                 return;
             }
             let clock = driver.handle();
-            if clock.is_paused() && clock.timer_entry_count() > 0 && auto_advance() {
+            if clock.is_paused() && clock.has_timers() && auto_advance() {
                 // The last worker to fall idle: the one inside the driver
                 // decided before we were idle, so have it decide again (the
                 // paused clock may now jump to the next timer). Only then:
