@@ -103,7 +103,7 @@ impl TaskDump {
                 location: meta.location,
                 state,
                 polls: meta.polls(),
-                age: now.saturating_duration_since(meta.spawned_at),
+                age: now.saturating_duration_since(meta.spawned_at.instant()),
             });
         });
         tasks.sort_by_key(|task| task.id);

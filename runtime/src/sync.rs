@@ -53,6 +53,10 @@ pub(crate) use std::sync::Arc;
 /// The weak side of `Arc`, std's in every build as `Arc` is.
 pub(crate) use std::sync::Weak;
 
+/// A value set once for the life of the process, outside any modelled
+/// protocol (the epoch of spawn times), so std's whatever the build.
+pub(crate) use std::sync::OnceLock;
+
 /// `std::task::Wake` needs std's `Arc` whatever the build; only wakers of
 /// threads outside the modelled protocols use it.
 pub(crate) use std::sync::Arc as StdArc;

@@ -6,10 +6,10 @@ use std::future::Future;
 use std::panic::Location;
 use std::ptr::NonNull;
 use std::task::Waker;
-use std::time::Instant;
 
 use super::id::Id;
 use super::state::State;
+use crate::context::Stamp;
 use crate::sync::{CounterU64, Ordering, UnsafeCell};
 use braid_gather::JoinError;
 
@@ -62,7 +62,7 @@ pub(crate) struct Meta {
     pub(crate) id: Id,
     /// Where the task was spawned (`#[track_caller]` on every spawn).
     pub(crate) location: &'static Location<'static>,
-    pub(crate) spawned_at: Instant,
+    pub(crate) spawned_at: Stamp,
     /// Polls so far: written only by the holder of `RUNNING` (a load and a
     /// store, no read-modify-write), read by dumps.
     polls: CounterU64,
@@ -194,8 +194,8 @@ mod tests {
             META_OFFSET + size_of::<Meta>()
         );
         // Without the `tracing` feature, nothing of it: id, location, spawn
-        // time and poll count only.
+        // time and poll count only, 8 bytes each.
         #[cfg(not(feature = "tracing"))]
-        assert_eq!(size_of::<Meta>(), 40);
+        assert_eq!(size_of::<Meta>(), 32);
     }
 }
