@@ -4,6 +4,7 @@
 mod current_thread;
 mod driver;
 mod idle;
+mod lifo;
 mod multi_thread;
 mod park;
 mod queue;

@@ -10,37 +10,18 @@
 //!   the receiver runs next with the sender's data still in cache;
 //! - woken by itself (yield, spent budget): the back of the deque.
 //!
-//! # The LIFO slot never strands work
-//!
-//! A task in the LIFO slot waits for the current poll to end. If that poll
-//! runs long (blocking code in async), the task would wait with it, while
-//! other workers sleep — the failure of an unstealable slot. Stealing the
-//! slot freely instead breaks the locality it exists for: searchers grab the
-//! receiver before its own worker gets to it.
-//!
-//! braid's slot is an atomic pointer that searchers may take, but only once
-//! it is *stale*: each worker bumps a poll epoch whenever it starts a poll,
-//! and a searcher takes a peer's slot only if it saw the same task there
-//! under the same epoch on an earlier pass (so the owner has been inside one
-//! poll for at least a search round). A searcher that sees a fresh slot
-//! keeps searching for a short while (`LIFO_WATCH`, 50 µs) before it
-//! sleeps, so a worker that blocks right after a wake loses its LIFO task
-//! within microseconds. If the owner is only passing messages, the entry
-//! keeps changing and the searcher gives up: the last one to sleep becomes
-//! the *watcher* (rule 6 of `idle.rs`), which sleeps 1 ms at a time and
-//! looks again, so a task stranded later waits about a millisecond at
-//! most. A push into the slot wakes a sleeper only when nobody searches or
-//! watches: message passing costs no wake-ups and no spinning thread, and
-//! keeps its locality. The `lifo_stranded` benchmark measures the wait.
+//! The slot, its epoch and the rules that keep its task from being
+//! stranded behind a long poll are in `lifo.rs`.
 
 use std::future::Future;
 use std::panic::Location;
-use std::ptr::{self, NonNull};
+use std::ptr::NonNull;
 
 use crossbeam_utils::CachePadded;
 
 use super::driver::DriverCell;
 use super::idle::Idle;
+use super::lifo;
 use super::park::Unparker;
 use super::queue::{Injector, Steal, Stealer};
 use super::remote_free::RemoteFree;
@@ -49,7 +30,7 @@ use super::worker::{self, Core, Pushed};
 use crate::blocking::BlockingPool;
 use crate::metrics::{SharedCounter, WorkerMetrics};
 use crate::stall::StallConfig;
-use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, StdArc, fence};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, StdArc, fence};
 use crate::task::{self, JoinHandle, Notified, OwnedTasks, Schedule, Task};
 use crate::unhandled_panic::PanicPolicy;
 
@@ -88,11 +69,8 @@ pub(crate) struct Shared {
 /// What other threads may touch of a worker.
 pub(super) struct Remote {
     pub(super) stealer: Stealer<Notified>,
-    /// The LIFO slot: null or a queue entry's reference.
-    pub(super) lifo: AtomicPtr<crate::task::Header>,
-    /// Bumped at the start of every poll this worker makes (to an odd
-    /// value) and at its end (to an even one).
-    pub(super) epoch: AtomicUsize,
+    /// The LIFO slot and the poll epoch (`lifo.rs`).
+    pub(super) lifo: lifo::Slot,
     /// The task of the poll under an odd epoch (rule 7 of idle.rs).
     pub(super) poll: PollInfo,
     pub(super) unparker: Unparker,
@@ -114,8 +92,7 @@ impl Shared {
             let core = Core::new(index, driver.clone());
             remotes.push(CachePadded::new(Remote {
                 stealer: core.stealer(),
-                lifo: AtomicPtr::new(ptr::null_mut()),
-                epoch: AtomicUsize::new(0),
+                lifo: lifo::Slot::new(),
                 poll: PollInfo::new(),
                 unparker: core.unparker(),
                 remote_free: RemoteFree::new(),
@@ -371,19 +348,13 @@ impl Shared {
 
     /// Whether a LIFO slot holds an entry (rule 6 of idle.rs).
     pub(super) fn has_lifo_entry(&self) -> bool {
-        // Pairs with the pusher's fence in `Idle::worker_to_notify_for_lifo`
-        // (rule 6): either it sees this worker parked, or this load sees its
-        // entry.
-        fence(Ordering::SeqCst);
-        self.remotes
-            .iter()
-            .any(|r| !r.lifo.load(Ordering::Acquire).is_null())
+        lifo::any_entry(self.remotes.iter().map(|r| &r.lifo))
     }
 
     /// Entries in worker `index`'s deque and LIFO slot.
     pub(crate) fn local_queue_depth(&self, index: usize) -> usize {
         let remote = &self.remotes[index];
-        remote.stealer.len() + usize::from(!remote.lifo.load(Ordering::Relaxed).is_null())
+        remote.stealer.len() + usize::from(remote.lifo.is_occupied())
     }
 
     pub(crate) fn global_queue_depth(&self) -> usize {
@@ -428,11 +399,7 @@ impl Shared {
         // (`drained_after_shutdown`), made after the shutdown flag was set.
         fence(Ordering::SeqCst);
         for remote in self.remotes.iter() {
-            let entry = remote.lifo.swap(ptr::null_mut(), Ordering::AcqRel);
-            if let Some(entry) = NonNull::new(entry) {
-                // SAFETY: the slot owned this entry's reference.
-                drop(unsafe { Notified::from_raw(entry) });
-            }
+            remote.lifo.drain();
         }
         // The deques too: each entry holds a task, each task this `Shared`,
         // which holds the stealers; an entry left there would keep the whole

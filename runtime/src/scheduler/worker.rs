@@ -10,19 +10,19 @@
 //! CPU-bound runtime still sees its sockets and timers.
 
 use std::cell::{Cell, RefCell};
-use std::ptr::{self, NonNull};
+use std::ptr;
 use std::time::Duration;
 #[cfg(not(loom))]
 use std::time::Instant;
 
 use super::driver::DriverCell;
+use super::lifo::{self, Look};
 use super::multi_thread::Shared;
 use super::park::{Parker, Unparker};
 use super::queue::{Local, Stealer};
 use crate::metrics::BusyClock;
-use crate::sync::{Arc, Ordering, thread, thread_local};
+use crate::sync::{Arc, thread, thread_local};
 use crate::task::Notified;
-use seen_lifo::{SeenLifo, Sighting};
 
 /// The ticks between maintenance passes. A model may shorten it
 /// (`MultiThread::set_maintenance_interval`), so that a busy worker's
@@ -37,14 +37,6 @@ fn maintenance_interval(shared: &Shared) -> u32 {
     shared.maintenance_interval()
 }
 
-/// LIFO polls in a row before the slot's occupant goes to the deque.
-const MAX_LIFO_POLLS: u32 = 3;
-
-/// How long a searcher keeps looking while some peer holds a fresh LIFO
-/// task that may go stale.
-#[cfg(not(loom))]
-const LIFO_WATCH: Duration = Duration::from_micros(50);
-
 /// How long a searcher that found nothing keeps looking before it parks: a
 /// burst of work (a gather's next batch, a reply) often lands within
 /// microseconds, and a park costs a futex wait and a wake. Kept short: a
@@ -55,11 +47,6 @@ const SEARCH_SPIN: Duration = Duration::from_micros(2);
 
 /// Spin-loop hints between two passes of a spinning searcher.
 const SPIN_PAUSES: u32 = 64;
-
-/// How long the watcher (rule 6 of `idle.rs`) sleeps between two looks at
-/// the LIFO slots: the longest a task woken just before its waker blocked
-/// may wait once the first search round has missed it.
-const LIFO_RECHECK: Duration = Duration::from_millis(1);
 
 /// Where [`Core::push_local`] put the new work, which decides whom the
 /// pusher must wake (rules 1 and 6 of `idle.rs`).
@@ -86,7 +73,7 @@ pub(crate) struct Core {
     parker: Parker,
     rng: u32,
     /// The peers' LIFO entries this worker saw on its last search pass.
-    seen_lifo: SeenLifo,
+    seen_lifo: lifo::SeenLifo,
     /// Time awake, for the busy-duration metric.
     busy: BusyClock,
 }
@@ -104,7 +91,7 @@ impl Core {
             parker: Parker::new(driver),
             // Any odd seed works for xorshift; spread them per worker.
             rng: (index as u32).wrapping_mul(0x9E37_79B9) | 1,
-            seen_lifo: SeenLifo::new(),
+            seen_lifo: lifo::SeenLifo::new(),
             busy: BusyClock::default(),
         }
     }
@@ -147,14 +134,9 @@ impl Core {
             self.local.push(task);
             return Pushed::Deque;
         }
-        let slot = &shared.remotes[self.index].lifo;
-        // AcqRel: publishes the entry to a stealer; acquires the displaced
-        // one. (The pusher's fence orders it with the idle state.)
-        let prev = slot.swap(task.into_raw().as_ptr(), Ordering::AcqRel);
-        match NonNull::new(prev) {
+        match shared.remotes[self.index].lifo.push(task) {
             Some(prev) => {
-                // SAFETY: the slot owned this entry's reference.
-                self.local.push(unsafe { Notified::from_raw(prev) });
+                self.local.push(prev);
                 Pushed::Deque
             }
             None => Pushed::LifoOnly,
@@ -162,13 +144,7 @@ impl Core {
     }
 
     fn take_lifo(&self, shared: &Shared) -> Option<Notified> {
-        let slot = &shared.remotes[self.index].lifo;
-        if slot.load(Ordering::Relaxed).is_null() {
-            return None;
-        }
-        let entry = slot.swap(ptr::null_mut(), Ordering::AcqRel);
-        // SAFETY: the slot owned this entry's reference, now ours.
-        NonNull::new(entry).map(|entry| unsafe { Notified::from_raw(entry) })
+        shared.remotes[self.index].lifo.take()
     }
 
     fn next_task(&mut self, shared: &Shared) -> Option<Notified> {
@@ -179,7 +155,7 @@ impl Core {
             }
         }
         if let Some(task) = self.take_lifo(shared) {
-            if self.lifo_polls < MAX_LIFO_POLLS {
+            if self.lifo_polls < lifo::MAX_LIFO_POLLS {
                 self.lifo_polls += 1;
                 return Some(task);
             }
@@ -227,33 +203,13 @@ impl Core {
                 }
                 break;
             }
-            let entry = remote.lifo.load(Ordering::Acquire);
-            if entry.is_null() {
-                self.seen_lifo.forget(peer);
-                continue;
-            }
-            let epoch = remote.epoch.load(Ordering::Acquire);
-            match self.seen_lifo.look(peer, entry as usize, epoch) {
-                // Same entry, same poll as last pass: the owner is stuck.
-                Sighting::Stale => {
-                    if remote
-                        .lifo
-                        .compare_exchange(
-                            entry,
-                            ptr::null_mut(),
-                            Ordering::AcqRel,
-                            Ordering::Relaxed,
-                        )
-                        .is_ok()
-                    {
-                        self.seen_lifo.forget(peer);
-                        shared.metrics[self.index].steals.incr();
-                        // SAFETY: the CAS moved the slot's reference to us.
-                        let task = unsafe { Notified::from_raw(NonNull::new_unchecked(entry)) };
-                        return (Some(task), false);
-                    }
+            match remote.lifo.look(peer, &mut self.seen_lifo) {
+                Look::Taken(task) => {
+                    shared.metrics[self.index].steals.incr();
+                    return (Some(task), false);
                 }
-                Sighting::Fresh => watching = true,
+                Look::Fresh => watching = true,
+                Look::Nothing => {}
             }
         }
         (steal_from_injector(shared, &self.local), watching)
@@ -295,7 +251,11 @@ impl WatchClock {
     /// entry is `watching`, else after `SEARCH_SPIN`.
     #[cfg(not(loom))]
     fn expired(&self, watching: bool) -> bool {
-        let limit = if watching { LIFO_WATCH } else { SEARCH_SPIN };
+        let limit = if watching {
+            lifo::LIFO_WATCH
+        } else {
+            SEARCH_SPIN
+        };
         self.started.elapsed() > limit
     }
 
@@ -304,16 +264,6 @@ impl WatchClock {
         self.passes.set(self.passes.get() + 1);
         !watching || self.passes.get() > 1
     }
-}
-
-/// Moves a worker's epoch on: to odd at the start of a poll, to even at its
-/// end. Only the worker writes its epoch: a plain store, not a locked
-/// read-modify-write, twice a poll.
-fn bump_epoch(epoch: &crate::sync::AtomicUsize) {
-    epoch.store(
-        epoch.load(Ordering::Relaxed).wrapping_add(1),
-        Ordering::Release,
-    );
 }
 
 /// The running worker of this thread, if any.
@@ -408,7 +358,7 @@ impl WorkerContext {
             core.running = true;
             let remote = &shared.remotes[core.index];
             remote.poll.record(task.meta());
-            bump_epoch(&remote.epoch);
+            remote.lifo.start_poll();
             core.index
         };
         let metrics = &shared.metrics[index];
@@ -420,7 +370,7 @@ impl WorkerContext {
         if forced_yield {
             metrics.forced_yields.incr();
         }
-        bump_epoch(&shared.remotes[index].epoch);
+        shared.remotes[index].lifo.end_poll();
         self.core.borrow_mut().running = false;
     }
 
@@ -478,7 +428,7 @@ impl WorkerContext {
         let me = self.core.borrow().index;
         let reports = stall.look(me, |peer| {
             let remote = &shared.remotes[peer];
-            (&remote.epoch, &remote.poll)
+            (remote.lifo.epoch(), &remote.poll)
         });
         for report in &reports {
             crate::stall::report(&stall.config, report);
@@ -544,7 +494,7 @@ impl WorkerContext {
         };
         let stall_watch = self.look_for_stalls();
         if !shared.is_shutdown() {
-            let timeout = match (watch.then_some(LIFO_RECHECK), stall_watch) {
+            let timeout = match (watch.then_some(lifo::LIFO_RECHECK), stall_watch) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
@@ -577,8 +527,6 @@ impl WorkerContext {
         }
     }
 }
-
-mod seen_lifo;
 
 #[cfg(all(test, not(loom)))]
 mod tests;

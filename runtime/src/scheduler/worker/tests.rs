@@ -93,7 +93,10 @@ fn a_searcher_takes_a_peer_slot_only_once_it_is_stale() {
     let (task, watching) = searcher.steal_pass(&shared);
     assert!(task.is_none() && watching);
     // The owner starts another poll: the entry is fresh again.
-    shared.remotes[0].epoch.fetch_add(1, Ordering::Release);
+    shared.remotes[0]
+        .lifo
+        .epoch()
+        .fetch_add(1, Ordering::Release);
     let (task, watching) = searcher.steal_pass(&shared);
     assert!(task.is_none() && watching);
     // Same entry under the same poll as the last pass: the owner is stuck
@@ -215,7 +218,7 @@ fn workers_poll_epochs_are_a_cache_line_apart() {
     let addresses: Vec<usize> = shared
         .remotes
         .iter()
-        .map(|remote| std::ptr::from_ref(&remote.epoch) as usize)
+        .map(|remote| std::ptr::from_ref(remote.lifo.epoch()) as usize)
         .collect();
     for pair in addresses.windows(2) {
         assert!(pair[1] - pair[0] >= 64, "epochs {pair:x?} share a line");
@@ -234,7 +237,7 @@ fn a_stuck_peer_is_found_among_more_fresh_slots_than_a_searcher_records() {
     // Every peer but the searcher holds a LIFO entry; all but one keep
     // starting new polls (fresh), one stays in its poll (stuck). There are
     // more of them than the searcher keeps records for.
-    let workers = 2 * super::seen_lifo::WATCHED + 2;
+    let workers = 2 * crate::scheduler::lifo::WATCHED + 2;
     let (shared, mut cores) = shared(workers);
     let (searcher, owners) = cores.split_last_mut().expect("workers");
     let stuck = 5;
@@ -256,7 +259,7 @@ fn a_stuck_peer_is_found_among_more_fresh_slots_than_a_searcher_records() {
         assert!(watching);
         for (index, remote) in shared.remotes[..workers - 1].iter().enumerate() {
             if index != stuck {
-                remote.epoch.fetch_add(1, Ordering::Release);
+                remote.lifo.epoch().fetch_add(1, Ordering::Release);
             }
         }
     }
