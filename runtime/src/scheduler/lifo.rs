@@ -21,7 +21,8 @@
 //!    the one it displaces), and the displaced entry goes to the owner's
 //!    deque. Whoever swaps or compare-exchanges an entry out of the slot
 //!    owns its reference.
-//! 2. The owner takes its own entry first at each tick, but at most
+//! 2. The owner takes its own entry before its deque at each tick (a
+//!    `Relaxed` look, then an `AcqRel` swap), but at most
 //!    [`MAX_LIFO_POLLS`] times in a row, so two tasks waking each other
 //!    cannot starve its deque.
 //! 3. The owner alone writes its epoch: to an odd value as a poll starts,
@@ -49,7 +50,10 @@
 //!    parked or watching, or the look sees its entry. A push into the slot
 //!    wakes a sleeper only when nobody searches or watches: message passing
 //!    costs no wake-ups and no spinning thread, and keeps its locality.
-//!    The `lifo_stranded` benchmark measures the wait.
+//!    The role itself is held in the idle state beside the sleepers
+//!    (`Idle::try_start_watching`, `stop_watching`), since the pusher's
+//!    decision to wake a sleeper reads both. The `lifo_stranded` benchmark
+//!    measures the wait.
 //! 7. At shutdown, once the workers have exited, [`Slot::drain`] swaps
 //!    every slot empty and drops the entry's reference.
 
