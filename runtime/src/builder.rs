@@ -371,7 +371,7 @@ impl Builder {
                 };
                 let (shared, cores) =
                     MultiThread::new(workers, driver, blocking.clone(), self.stall.clone());
-                shared.panics.set(self.unhandled_panic);
+                shared.panics().set(self.unhandled_panic);
                 let handle = Handle::new(Scheduler::MultiThread(shared.clone()));
                 blocking.set_handle(handle.clone());
                 let mut threads = Vec::with_capacity(workers);

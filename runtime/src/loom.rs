@@ -251,7 +251,7 @@ impl MultiThread {
 
     /// Tasks spawned and not yet released.
     pub fn alive(&self) -> usize {
-        self.shared.owned.len()
+        self.shared.owned().len()
     }
 
     /// A maintenance pass (the injector first, a non-blocking driver turn)
@@ -273,8 +273,7 @@ impl MultiThread {
     /// If the scheduler was made by [`new`](MultiThread::new), without one.
     pub fn driver(&self) -> braid_reactor::driver::Handle {
         self.shared
-            .driver
-            .as_ref()
+            .driver()
             .expect("made without a driver")
             .handle()
             .clone()

@@ -56,7 +56,7 @@ impl RuntimeMetrics {
             "worker index {index} out of range: the runtime has {workers} worker(s)"
         );
         match &self.handle.inner {
-            Scheduler::MultiThread(shared) => &shared.metrics[index],
+            Scheduler::MultiThread(shared) => shared.worker_metrics(index),
             Scheduler::CurrentThread(shared) => &shared.metrics,
         }
     }
@@ -104,7 +104,7 @@ impl RuntimeMetrics {
     /// ```
     pub fn spawned_tasks_count(&self) -> u64 {
         let remote = match &self.handle.inner {
-            Scheduler::MultiThread(shared) => shared.remote_spawns.get(),
+            Scheduler::MultiThread(shared) => shared.remote_spawns().get(),
             Scheduler::CurrentThread(shared) => shared.remote_spawns.get(),
         };
         let local: u64 = (0..self.num_workers())

@@ -4,12 +4,14 @@
 mod current_thread;
 mod driver;
 mod idle;
+mod lifo;
 mod multi_thread;
 mod park;
 mod queue;
 mod remote_free;
 mod stall;
 mod worker;
+mod worker_loop;
 
 pub(crate) use current_thread::Shared as CurrentThread;
 pub(crate) use driver::DriverCell;
@@ -18,7 +20,7 @@ pub(crate) use multi_thread::Shared as MultiThread;
 pub(crate) use remote_free::RemoteFree;
 #[cfg(loom)]
 pub(crate) use stall::StallWatch;
-pub(crate) use worker::run as run_worker;
+pub(crate) use worker_loop::run as run_worker;
 
 use std::future::Future;
 use std::panic::Location;
@@ -70,14 +72,14 @@ impl Scheduler {
 
     pub(crate) fn blocking(&self) -> &BlockingPool {
         match self {
-            Scheduler::MultiThread(shared) => &shared.blocking,
+            Scheduler::MultiThread(shared) => shared.blocking(),
             Scheduler::CurrentThread(shared) => &shared.blocking,
         }
     }
 
     pub(crate) fn driver(&self) -> Option<&Arc<DriverCell>> {
         match self {
-            Scheduler::MultiThread(shared) => shared.driver.as_ref(),
+            Scheduler::MultiThread(shared) => shared.driver(),
             Scheduler::CurrentThread(shared) => shared.driver.as_ref(),
         }
     }
@@ -85,14 +87,14 @@ impl Scheduler {
     /// What an unobserved task panic does, and whether one shut it down.
     pub(crate) fn panics(&self) -> &PanicPolicy {
         match self {
-            Scheduler::MultiThread(shared) => &shared.panics,
+            Scheduler::MultiThread(shared) => shared.panics(),
             Scheduler::CurrentThread(shared) => &shared.panics,
         }
     }
 
     pub(crate) fn owned(&self) -> &crate::task::OwnedTasks {
         match self {
-            Scheduler::MultiThread(shared) => &shared.owned,
+            Scheduler::MultiThread(shared) => shared.owned(),
             Scheduler::CurrentThread(shared) => &shared.owned,
         }
     }

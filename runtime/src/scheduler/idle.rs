@@ -22,7 +22,7 @@
 //!    a time, so the pusher wakes up to one sleeper per task itself, each
 //!    counted as a searcher, whether or not someone already searches.
 //! 6. A fresh LIFO entry is no work for a sleeper (a searcher may only take
-//!    it once it is stale, see `multi_thread.rs`), but someone must look at
+//!    it once it is stale, see `lifo.rs`), but someone must look at
 //!    it again in case its owner stays in its poll. So the last searcher to
 //!    park while a peer holds one becomes the *watcher*: it sleeps with a
 //!    timeout, and when that expires it gives the role up, looks at every

@@ -10,29 +10,10 @@
 //!   the receiver runs next with the sender's data still in cache;
 //! - woken by itself (yield, spent budget): the back of the deque.
 //!
-//! # The LIFO slot never strands work
-//!
-//! A task in the LIFO slot waits for the current poll to end. If that poll
-//! runs long (blocking code in async), the task would wait with it, while
-//! other workers sleep — the failure of an unstealable slot. Stealing the
-//! slot freely instead breaks the locality it exists for: searchers grab the
-//! receiver before its own worker gets to it.
-//!
-//! braid's slot is an atomic pointer that searchers may take, but only once
-//! it is *stale*: each worker bumps a poll epoch whenever it starts a poll,
-//! and a searcher takes a peer's slot only if it saw the same task there
-//! under the same epoch on an earlier pass (so the owner has been inside one
-//! poll for at least a search round). A searcher that sees a fresh slot
-//! keeps searching for a short while (`LIFO_WATCH`, 50 µs) before it
-//! sleeps, so a worker that blocks right after a wake loses its LIFO task
-//! within microseconds. If the owner is only passing messages, the entry
-//! keeps changing and the searcher gives up: the last one to sleep becomes
-//! the *watcher* (rule 6 of `idle.rs`), which sleeps 1 ms at a time and
-//! looks again, so a task stranded later waits about a millisecond at
-//! most. A push into the slot wakes a sleeper only when nobody searches or
-//! watches: message passing costs no wake-ups and no spinning thread, and
-//! keeps its locality. The `lifo_stranded` benchmark measures the wait.
+//! The slot, its epoch and the rules that keep its task from being
+//! stranded behind a long poll are in `lifo.rs`.
 
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::Location;
 use std::ptr::{self, NonNull};
@@ -41,15 +22,14 @@ use crossbeam_utils::CachePadded;
 
 use super::driver::DriverCell;
 use super::idle::Idle;
-use super::park::Unparker;
-use super::queue::{Injector, Steal, Stealer};
-use super::remote_free::RemoteFree;
-use super::stall::{PollInfo, StallWatch};
-use super::worker::{self, Core, Pushed};
+use super::lifo;
+use super::queue::{Injector, Steal};
+use super::stall::StallWatch;
+use super::worker::{Core, Pushed, Remote};
 use crate::blocking::BlockingPool;
 use crate::metrics::{SharedCounter, WorkerMetrics};
 use crate::stall::StallConfig;
-use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, StdArc, fence};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, StdArc, fence, thread_local};
 use crate::task::{self, JoinHandle, Notified, OwnedTasks, Schedule, Task};
 use crate::unhandled_panic::PanicPolicy;
 
@@ -57,47 +37,32 @@ use crate::unhandled_panic::PanicPolicy;
 pub(crate) struct Shared {
     /// A cache line (or two) each: a worker writes its own `epoch` at every
     /// poll, which must not bounce a line its peers' polls touch.
-    pub(super) remotes: Box<[CachePadded<Remote>]>,
-    pub(super) inject: Injector<Notified>,
+    remotes: Box<[CachePadded<Remote>]>,
+    inject: Injector<Notified>,
     /// Written at every search and park: kept off the line of the fields
     /// every poll reads (`shutdown`, `remotes`).
-    pub(super) idle: CachePadded<Idle>,
-    pub(crate) owned: OwnedTasks,
+    idle: CachePadded<Idle>,
+    owned: OwnedTasks,
     /// Each worker's counters, on cache lines of their own: written only by
     /// that worker, at every poll.
-    pub(crate) metrics: Box<[CachePadded<WorkerMetrics>]>,
+    metrics: Box<[CachePadded<WorkerMetrics>]>,
     /// Tasks spawned from threads that are not workers. Written at every
     /// such spawn: kept off the line of the fields every poll reads.
-    pub(crate) remote_spawns: CachePadded<SharedCounter>,
+    remote_spawns: CachePadded<SharedCounter>,
     /// Rule 7 of idle.rs. Its watcher role is written at parks and wakes:
     /// kept off the line of the fields every poll reads.
-    pub(super) stall: CachePadded<StallWatch>,
-    pub(super) shutdown: AtomicBool,
-    pub(crate) driver: Option<Arc<DriverCell>>,
-    pub(crate) blocking: BlockingPool,
+    stall: CachePadded<StallWatch>,
+    shutdown: AtomicBool,
+    driver: Option<Arc<DriverCell>>,
+    blocking: BlockingPool,
     /// Threads inside `block_on` that are awake (paused clocks only): they
     /// may still register timers, so the clock must not jump.
     block_on_busy: StdArc<AtomicUsize>,
-    pub(crate) panics: PanicPolicy,
+    panics: PanicPolicy,
     /// `MAINTENANCE_INTERVAL` unless a model shortened it; set
     /// before the workers start, so not part of any modelled protocol.
     #[cfg(loom)]
     maintenance_interval: std::sync::atomic::AtomicU32,
-}
-
-/// What other threads may touch of a worker.
-pub(super) struct Remote {
-    pub(super) stealer: Stealer<Notified>,
-    /// The LIFO slot: null or a queue entry's reference.
-    pub(super) lifo: AtomicPtr<crate::task::Header>,
-    /// Bumped at the start of every poll this worker makes (to an odd
-    /// value) and at its end (to an even one).
-    pub(super) epoch: AtomicUsize,
-    /// The task of the poll under an odd epoch (rule 7 of idle.rs).
-    pub(super) poll: PollInfo,
-    pub(super) unparker: Unparker,
-    /// Tasks this worker allocated that other threads let go of.
-    pub(super) remote_free: RemoteFree,
 }
 
 impl Shared {
@@ -112,14 +77,7 @@ impl Shared {
         let mut cores = Vec::with_capacity(workers);
         for index in 0..workers {
             let core = Core::new(index, driver.clone());
-            remotes.push(CachePadded::new(Remote {
-                stealer: core.stealer(),
-                lifo: AtomicPtr::new(ptr::null_mut()),
-                epoch: AtomicUsize::new(0),
-                poll: PollInfo::new(),
-                unparker: core.unparker(),
-                remote_free: RemoteFree::new(),
-            }));
+            remotes.push(CachePadded::new(core.remote()));
             cores.push(core);
         }
         let shared = Arc::new(Shared {
@@ -166,7 +124,17 @@ impl Shared {
             && self.block_on_busy.load(Ordering::SeqCst) == 0
     }
 
-    /// Ticks between a worker's maintenance passes (see `worker.rs`).
+    /// The ticks between a worker's maintenance passes
+    /// (`worker_loop.rs`). A model may shorten it
+    /// (`set_maintenance_interval`, under loom only), so
+    /// that a busy worker's non-blocking driver turn happens within the few
+    /// ticks loom explores.
+    #[cfg(not(loom))]
+    pub(super) fn maintenance_interval(&self) -> u32 {
+        super::MAINTENANCE_INTERVAL
+    }
+
+    /// The ticks between a worker's maintenance passes (see above).
     #[cfg(loom)]
     pub(super) fn maintenance_interval(&self) -> u32 {
         self.maintenance_interval
@@ -183,6 +151,59 @@ impl Shared {
 
     pub(crate) fn num_workers(&self) -> usize {
         self.remotes.len()
+    }
+
+    /// What other threads may touch of each worker.
+    pub(super) fn remotes(&self) -> &[CachePadded<Remote>] {
+        &self.remotes
+    }
+
+    /// What other threads may touch of worker `index`.
+    pub(super) fn remote(&self, index: usize) -> &Remote {
+        &self.remotes[index]
+    }
+
+    /// The queue of tasks spawned or woken off the workers.
+    pub(super) fn injector(&self) -> &Injector<Notified> {
+        &self.inject
+    }
+
+    /// Who is awake (`idle.rs`).
+    pub(super) fn idle(&self) -> &Idle {
+        &self.idle
+    }
+
+    /// The stall detector (rule 7 of `idle.rs`).
+    pub(super) fn stall(&self) -> &StallWatch {
+        &self.stall
+    }
+
+    /// Worker `index`'s counters.
+    pub(crate) fn worker_metrics(&self, index: usize) -> &WorkerMetrics {
+        &self.metrics[index]
+    }
+
+    /// Tasks spawned from threads that are not workers.
+    pub(crate) fn remote_spawns(&self) -> &SharedCounter {
+        &self.remote_spawns
+    }
+
+    /// The tasks alive on this runtime.
+    pub(crate) fn owned(&self) -> &OwnedTasks {
+        &self.owned
+    }
+
+    pub(crate) fn driver(&self) -> Option<&Arc<DriverCell>> {
+        self.driver.as_ref()
+    }
+
+    pub(crate) fn blocking(&self) -> &BlockingPool {
+        &self.blocking
+    }
+
+    /// What an unobserved task panic does, and whether one shut it down.
+    pub(crate) fn panics(&self) -> &PanicPolicy {
+        &self.panics
     }
 
     pub(crate) fn spawn<F>(
@@ -216,9 +237,9 @@ impl Shared {
     /// Counts a new task, puts it in the owned list and queues it; shuts it
     /// down at once if the runtime is shutting down.
     fn bind_and_schedule(self: &Arc<Self>, task: Task, notified: Notified) {
-        worker::with_current(self, |core| match core {
+        with_current(self, |core| match core {
             Some(core) => {
-                core.adopt(&task, self);
+                core.adopt(&task, &self.remotes[core.index()]);
                 self.metrics[core.index()].spawns.incr();
             }
             None => self.remote_spawns.add(1),
@@ -257,11 +278,11 @@ impl Shared {
             }
         };
         let mut woken = 0;
-        worker::with_current(self, |mut core| {
+        with_current(self, |mut core| {
             for future in futures {
                 let (task, notified) = task::new_detached(future, self.clone(), location);
                 if let Some(core) = core.as_deref_mut() {
-                    core.adopt(&task, self);
+                    core.adopt(&task, &self.remotes[core.index()]);
                 }
                 match (self.owned.bind(task), core.as_deref()) {
                     (Ok(()), Some(core)) => core.push_back(notified),
@@ -305,8 +326,11 @@ impl Shared {
         // points to, which the caller's worker or runtime handle keeps
         // alive.
         let shared: &Shared = self;
-        let task = match worker::with_current(self, |core| match core {
-            Some(core) => Ok((core.push_local(task, is_yield, shared), core.index())),
+        let task = match with_current(self, |core| match core {
+            Some(core) => {
+                let own = &shared.remotes[core.index()];
+                Ok((core.push_local(task, is_yield, own), core.index()))
+            }
             None => Err(task),
         }) {
             Ok((Pushed::Deque, pusher)) => {
@@ -371,19 +395,13 @@ impl Shared {
 
     /// Whether a LIFO slot holds an entry (rule 6 of idle.rs).
     pub(super) fn has_lifo_entry(&self) -> bool {
-        // Pairs with the pusher's fence in `Idle::worker_to_notify_for_lifo`
-        // (rule 6): either it sees this worker parked, or this load sees its
-        // entry.
-        fence(Ordering::SeqCst);
-        self.remotes
-            .iter()
-            .any(|r| !r.lifo.load(Ordering::Acquire).is_null())
+        lifo::any_entry(self.remotes.iter().map(|r| &r.lifo))
     }
 
     /// Entries in worker `index`'s deque and LIFO slot.
     pub(crate) fn local_queue_depth(&self, index: usize) -> usize {
         let remote = &self.remotes[index];
-        remote.stealer.len() + usize::from(!remote.lifo.load(Ordering::Relaxed).is_null())
+        remote.stealer.len() + usize::from(remote.lifo.is_occupied())
     }
 
     pub(crate) fn global_queue_depth(&self) -> usize {
@@ -428,11 +446,7 @@ impl Shared {
         // (`drained_after_shutdown`), made after the shutdown flag was set.
         fence(Ordering::SeqCst);
         for remote in self.remotes.iter() {
-            let entry = remote.lifo.swap(ptr::null_mut(), Ordering::AcqRel);
-            if let Some(entry) = NonNull::new(entry) {
-                // SAFETY: the slot owned this entry's reference.
-                drop(unsafe { Notified::from_raw(entry) });
-            }
+            remote.lifo.drain();
         }
         // The deques too: each entry holds a task, each task this `Shared`,
         // which holds the stealers; an entry left there would keep the whole
@@ -490,10 +504,75 @@ impl Schedule for Arc<Shared> {
             // Rule 3 of remote_free.rs: nobody to free it soon.
             return false;
         }
-        let at_home = worker::with_current(self, |core| {
+        let at_home = with_current(self, |core| {
             core.is_some_and(|core| usize::from(home) == core.index())
         });
         // SAFETY: dead and ours, as above; a closed list gives it back.
         !at_home && unsafe { remote.remote_free.push(task) }
+    }
+}
+
+/// The running worker of this thread, if any.
+struct WorkerContext {
+    shared: Arc<Shared>,
+    core: RefCell<Core>,
+}
+
+// The seam's `thread_local!`: one value per modelled thread under loom.
+thread_local! {
+    static CURRENT: Cell<*const WorkerContext> = const { Cell::new(ptr::null()) };
+}
+
+/// Runs `f` as the worker of `shared` that owns `core`, on this thread:
+/// while it runs, [`with_current`] hands spawns and wakes of `shared` on
+/// this thread the core, unless `f` has it borrowed.
+pub(super) fn enter(shared: Arc<Shared>, core: Core, f: impl FnOnce(&Shared, &RefCell<Core>)) {
+    let cx = WorkerContext {
+        shared,
+        core: RefCell::new(core),
+    };
+    struct Reset(*const WorkerContext);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            CURRENT.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(CURRENT.with(|c| c.replace(&cx)));
+    f(&cx.shared, &cx.core);
+}
+
+/// Calls `f` with this thread's worker core if the thread is a worker of
+/// `shared` (and the core is not in use), else with `None`.
+fn with_current<R>(shared: &Arc<Shared>, f: impl FnOnce(Option<&mut Core>) -> R) -> R {
+    let cx = CURRENT.with(Cell::get);
+    if cx.is_null() {
+        return f(None);
+    }
+    // SAFETY: `CURRENT` is set only while `enter` keeps the context alive
+    // on this thread's stack.
+    let cx = unsafe { &*cx };
+    if !Arc::ptr_eq(&cx.shared, shared) {
+        return f(None);
+    }
+    match cx.core.try_borrow_mut() {
+        Ok(mut core) => f(Some(&mut core)),
+        Err(_) => f(None),
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::Shared;
+
+    #[test]
+    fn the_idle_state_is_off_the_line_of_the_shutdown_flag() {
+        // The idle state is written at every search and park; the flag is
+        // read at every poll.
+        let idle = std::mem::offset_of!(Shared, idle);
+        let shutdown = std::mem::offset_of!(Shared, shutdown);
+        assert!(
+            idle.abs_diff(shutdown) >= 64,
+            "the idle state shares a line with the shutdown flag"
+        );
     }
 }

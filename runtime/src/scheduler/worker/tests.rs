@@ -42,16 +42,27 @@ fn pending_task(shared: &Arc<Shared>, drops: &'static AtomicUsize) -> Notified {
         std::panic::Location::caller(),
     );
     drop(join);
-    assert!(shared.owned.bind(task).is_ok());
+    assert!(shared.owned().bind(task).is_ok());
     notified
 }
 
 /// Pushes `task` on `core` as a wake during a poll does.
 fn wake_while_running(core: &mut Core, shared: &Shared, task: Notified) -> Pushed {
     core.running = true;
-    let pushed = core.push_local(task, false, shared);
+    let pushed = core.push_local(task, false, shared.remote(core.index()));
     core.running = false;
     pushed
+}
+
+/// `core`'s next task on an ordinary (not a maintenance) tick.
+fn next_task(core: &mut Core, shared: &Shared) -> Option<Notified> {
+    core.next_task(false, shared.remote(core.index()), shared.injector())
+}
+
+/// One search pass of `core` over its peers.
+fn steal_pass(core: &mut Core, shared: &Shared) -> (Option<Notified>, bool) {
+    let metrics = shared.worker_metrics(core.index());
+    core.steal_pass(shared.remotes(), shared.injector(), metrics)
 }
 
 #[test]
@@ -69,9 +80,9 @@ fn a_wake_during_a_poll_takes_the_slot_and_displaces_its_occupant() {
     assert!(matches!(pushed, Pushed::Deque));
     let core = &mut cores[0];
     // The newest wake runs next; the one it displaced waits in the deque.
-    assert_eq!(core.next_task(&shared).map(|t| t.ptr()), Some(second_ptr));
-    assert_eq!(core.next_task(&shared).map(|t| t.ptr()), Some(first_ptr));
-    assert!(core.next_task(&shared).is_none());
+    assert_eq!(next_task(core, &shared).map(|t| t.ptr()), Some(second_ptr));
+    assert_eq!(next_task(core, &shared).map(|t| t.ptr()), Some(first_ptr));
+    assert!(next_task(core, &shared).is_none());
     shared.signal_shutdown();
     shared.shutdown_tasks();
     assert_eq!(DROPS.load(StdOrdering::SeqCst), 2);
@@ -90,17 +101,24 @@ fn a_searcher_takes_a_peer_slot_only_once_it_is_stale() {
     let _ = wake_while_running(owner, &shared, woken);
 
     // First sight of the entry: fresh, so the searcher only watches it.
-    let (task, watching) = searcher.steal_pass(&shared);
+    let (task, watching) = steal_pass(searcher, &shared);
     assert!(task.is_none() && watching);
     // The owner starts another poll: the entry is fresh again.
-    shared.remotes[0].epoch.fetch_add(1, Ordering::Release);
-    let (task, watching) = searcher.steal_pass(&shared);
+    shared
+        .remote(0)
+        .lifo
+        .epoch()
+        .fetch_add(1, Ordering::Release);
+    let (task, watching) = steal_pass(searcher, &shared);
     assert!(task.is_none() && watching);
     // Same entry under the same poll as the last pass: the owner is stuck
     // in that poll, and the searcher takes the task.
-    let (task, _) = searcher.steal_pass(&shared);
+    let (task, _) = steal_pass(searcher, &shared);
     assert_eq!(task.as_ref().map(|t| t.ptr()), Some(woken_ptr));
-    assert!(owner.take_lifo(&shared).is_none(), "taken exactly once");
+    assert!(
+        owner.take_lifo(shared.remote(0)).is_none(),
+        "taken exactly once"
+    );
     drop(task);
     shared.signal_shutdown();
     shared.shutdown_tasks();
@@ -118,7 +136,7 @@ fn shutdown_frees_the_tasks_in_slots_deques_and_the_injector() {
     let task = pending_task(&shared, &DROPS);
     cores[1].push_back(task);
     let task = pending_task(&shared, &DROPS);
-    shared.inject.push(task);
+    shared.injector().push(task);
 
     shared.signal_shutdown();
     shared.shutdown_tasks();
@@ -127,7 +145,7 @@ fn shutdown_frees_the_tasks_in_slots_deques_and_the_injector() {
         5,
         "each future dropped once"
     );
-    assert_eq!(shared.owned.len(), 0);
+    assert_eq!(shared.owned().len(), 0);
     // Every task held a reference to the scheduler: all of them are freed,
     // though the worker cores (and their deques) still exist.
     assert_eq!(Arc::strong_count(&shared), 1);
@@ -148,10 +166,10 @@ fn a_searcher_watches_every_peer_slot_at_once() {
     // One pass to see both fresh entries, then one pass per stale entry:
     // remembering only the last entry seen would make the two peers
     // overwrite each other's sighting.
-    let (task, watching) = searcher.steal_pass(&shared);
+    let (task, watching) = steal_pass(searcher, &shared);
     assert!(task.is_none() && watching);
     let mut stolen: Vec<_> = (0..2)
-        .map(|_| searcher.steal_pass(&shared).0.expect("a stale entry"))
+        .map(|_| steal_pass(searcher, &shared).0.expect("a stale entry"))
         .collect();
     let mut ptrs: Vec<_> = stolen.iter().map(Notified::ptr).collect();
     ptrs.sort();
@@ -168,8 +186,8 @@ fn a_searcher_watches_every_peer_slot_at_once() {
 fn finishing_task_of(core: &mut Core, shared: &Arc<Shared>) -> Notified {
     let (task, notified) =
         task::new_detached(async {}, shared.clone(), std::panic::Location::caller());
-    core.adopt(&task, shared);
-    assert!(shared.owned.bind(task).is_ok());
+    core.adopt(&task, shared.remote(core.index()));
+    assert!(shared.owned().bind(task).is_ok());
     notified
 }
 
@@ -180,7 +198,7 @@ fn a_task_freed_away_from_home_is_handed_back_and_freed_there() {
     // Runs to completion on this thread, which is not its home worker:
     // its last reference drops here, and it goes on worker 0's list.
     notified.run();
-    assert_eq!(shared.owned.len(), 0);
+    assert_eq!(shared.owned().len(), 0);
     assert_eq!(Arc::strong_count(&shared), 2, "held on worker 0's list");
     // Worker 0 frees it at its next spawn (or maintenance, or park).
     let next = finishing_task_of(&mut cores[0], &shared);
@@ -201,7 +219,7 @@ fn a_task_freed_away_from_home_is_handed_back_and_freed_there() {
     // the closed list is one such).
     let (task, notified) =
         task::new_detached(async {}, shared.clone(), std::panic::Location::caller());
-    cores[1].adopt(&task, &shared);
+    cores[1].adopt(&task, shared.remote(1));
     drop(notified);
     task.shutdown();
     assert_eq!(Arc::strong_count(&shared), 1);
@@ -213,19 +231,13 @@ fn workers_poll_epochs_are_a_cache_line_apart() {
     // make every poll of one worker miss in the other's cache.
     let (shared, _cores) = shared(4);
     let addresses: Vec<usize> = shared
-        .remotes
+        .remotes()
         .iter()
-        .map(|remote| std::ptr::from_ref(&remote.epoch) as usize)
+        .map(|remote| std::ptr::from_ref(remote.lifo.epoch()) as usize)
         .collect();
     for pair in addresses.windows(2) {
         assert!(pair[1] - pair[0] >= 64, "epochs {pair:x?} share a line");
     }
-    let idle = std::ptr::from_ref(&*shared.idle) as usize;
-    let shutdown = std::ptr::from_ref(&shared.shutdown) as usize;
-    assert!(
-        idle.abs_diff(shutdown) >= 64,
-        "the idle state shares a line with the shutdown flag"
-    );
 }
 
 #[test]
@@ -234,7 +246,7 @@ fn a_stuck_peer_is_found_among_more_fresh_slots_than_a_searcher_records() {
     // Every peer but the searcher holds a LIFO entry; all but one keep
     // starting new polls (fresh), one stays in its poll (stuck). There are
     // more of them than the searcher keeps records for.
-    let workers = 2 * super::seen_lifo::WATCHED + 2;
+    let workers = 2 * crate::scheduler::lifo::WATCHED + 2;
     let (shared, mut cores) = shared(workers);
     let (searcher, owners) = cores.split_last_mut().expect("workers");
     let stuck = 5;
@@ -248,15 +260,15 @@ fn a_stuck_peer_is_found_among_more_fresh_slots_than_a_searcher_records() {
     }
     let mut taken = None;
     for _ in 0..1_000 {
-        let (task, watching) = searcher.steal_pass(&shared);
+        let (task, watching) = steal_pass(searcher, &shared);
         if let Some(task) = task {
             taken = Some(task);
             break;
         }
         assert!(watching);
-        for (index, remote) in shared.remotes[..workers - 1].iter().enumerate() {
+        for (index, remote) in shared.remotes()[..workers - 1].iter().enumerate() {
             if index != stuck {
-                remote.epoch.fetch_add(1, Ordering::Release);
+                remote.lifo.epoch().fetch_add(1, Ordering::Release);
             }
         }
     }

@@ -1,6 +1,6 @@
 //! What a searcher remembers of its peers' LIFO slots from one search pass
-//! to the next, to tell a fresh entry from a stale one (`multi_thread.rs`,
-//! "The LIFO slot never strands work").
+//! to the next, to tell a fresh entry from a stale one (rule 4 of
+//! `lifo.rs`).
 //!
 //! 1. A searcher may take a peer's LIFO entry only if its previous look at
 //!    that peer saw the same entry under the same poll epoch: the owner
@@ -21,7 +21,7 @@
 //!    `WATCHED` peers hold fresh entries.
 
 /// Records a searcher keeps (rule 2).
-pub(super) const WATCHED: usize = 8;
+pub(crate) const WATCHED: usize = 8;
 
 /// What the searcher may do with the entry it just looked at.
 #[must_use]
@@ -44,14 +44,14 @@ struct Record {
 
 /// The records of one searcher.
 #[derive(Debug)]
-pub(super) struct SeenLifo {
+pub(crate) struct SeenLifo {
     records: [Option<Record>; WATCHED],
     /// The current pass, from 1 (wrapping past 0).
     pass: u32,
 }
 
 impl SeenLifo {
-    pub(super) fn new() -> SeenLifo {
+    pub(crate) fn new() -> SeenLifo {
         SeenLifo {
             records: [None; WATCHED],
             pass: 0,
@@ -59,7 +59,7 @@ impl SeenLifo {
     }
 
     /// Starts a pass over the peers.
-    pub(super) fn start_pass(&mut self) {
+    pub(crate) fn start_pass(&mut self) {
         self.pass = self.pass.wrapping_add(1).max(1);
     }
 
