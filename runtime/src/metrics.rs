@@ -166,7 +166,11 @@ impl RuntimeMetrics {
     /// assert!(rt.handle().metrics().worker_poll_count(0) >= 1);
     /// ```
     pub fn worker_poll_count(&self, index: usize) -> u64 {
-        self.worker(index).polls.get()
+        let worker = self.worker(index);
+        match &self.handle.inner {
+            Scheduler::MultiThread(shared) => shared.poll_count(index),
+            Scheduler::CurrentThread(_) => worker.polls.get(),
+        }
     }
 
     /// Tasks worker `index` has taken from its peers' queues.

@@ -62,6 +62,8 @@ impl SharedCounter {
 /// The counters of one worker (or of the current-thread runtime's thread).
 #[derive(Debug, Default)]
 pub(crate) struct WorkerMetrics {
+    /// Written by the current-thread runtime; a multi-thread worker's polls
+    /// are counted by its LIFO slot's epoch (`lifo::Slot::polls_started`).
     pub(crate) polls: Counter,
     /// Tasks taken from peers' deques and LIFO slots.
     pub(crate) steals: Counter,

@@ -156,6 +156,15 @@ impl Slot {
         );
     }
 
+    /// Polls the owner has started: the epoch moves on twice a poll (rule
+    /// 3), so it counts them, and the worker needs no poll counter of its
+    /// own for the metrics. (Exact while the epoch has not wrapped: 2^63
+    /// polls with a 64-bit `usize`.)
+    pub(crate) fn polls_started(&self) -> u64 {
+        // Relaxed: a metric, stale as soon as it is read.
+        (self.epoch.load(Ordering::Relaxed) as u64).div_ceil(2)
+    }
+
     /// The poll epoch, for the stall detector (rule 7 of `idle.rs`).
     #[cfg_attr(
         loom,

@@ -398,6 +398,11 @@ impl Shared {
         lifo::any_entry(self.remotes.iter().map(|r| &r.lifo))
     }
 
+    /// Polls worker `index` has started.
+    pub(crate) fn poll_count(&self, index: usize) -> u64 {
+        self.remotes[index].lifo.polls_started()
+    }
+
     /// Entries in worker `index`'s deque and LIFO slot.
     pub(crate) fn local_queue_depth(&self, index: usize) -> usize {
         let remote = &self.remotes[index];

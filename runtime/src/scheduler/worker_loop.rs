@@ -157,8 +157,8 @@ impl Worker<'_> {
             }
             core.start_poll(&task, self.own());
         }
+        // The poll count is the LIFO slot's epoch (`lifo::Slot::polls_started`).
         let metrics = self.metrics();
-        metrics.polls.incr();
         let forced_yield = braid_reactor::coop::budget(|| {
             task.run();
             cfg!(not(braid_no_metrics)) && braid_reactor::coop::forced_yield()
