@@ -42,24 +42,61 @@ thread_local! {
 /// assert_eq!(coop::remaining(), None);
 /// ```
 pub fn budget<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<Budget>);
-    impl Drop for Restore {
+    budget_and_forced_yield(f).0
+}
+
+/// Runs `f` as [`budget`] does, and also says whether a resource refused
+/// it for want of budget (a forced yield): what [`forced_yield`] would
+/// have said at its end, read by the same thread-local access that restores
+/// the previous budget. For schedulers that count forced yields.
+///
+/// # Examples
+///
+/// ```
+/// use braid_reactor::coop;
+/// use std::task::{Context, Waker};
+///
+/// let mut cx = Context::from_waker(Waker::noop());
+/// let (spent, forced) = coop::budget_and_forced_yield(|| {
+///     let mut spent = 0;
+///     while coop::poll_proceed(&mut cx).is_ready() {
+///         spent += 1;
+///     }
+///     spent
+/// });
+/// assert_eq!((spent, forced), (coop::BUDGET, true));
+/// assert_eq!(coop::budget_and_forced_yield(|| ()), ((), false));
+/// ```
+pub fn budget_and_forced_yield<R>(f: impl FnOnce() -> R) -> (R, bool) {
+    struct Restore<'a> {
+        previous: Option<Budget>,
+        refused: &'a Cell<bool>,
+    }
+    impl Drop for Restore<'_> {
         fn drop(&mut self) {
-            REMAINING.with(|cell| cell.set(self.0));
+            let ended = REMAINING.with(|cell| cell.replace(self.previous));
+            self.refused.set(ended.is_some_and(|budget| budget.refused));
         }
     }
     let fresh = Budget {
         left: BUDGET,
         refused: false,
     };
-    let _restore = Restore(REMAINING.with(|cell| cell.replace(Some(fresh))));
-    f()
+    let refused = Cell::new(false);
+    let output = {
+        let _restore = Restore {
+            previous: REMAINING.with(|cell| cell.replace(Some(fresh))),
+            refused: &refused,
+        };
+        f()
+    };
+    (output, refused.get())
 }
 
 /// Whether, in the budget now in force, a resource returned `Pending`
-/// because the budget was spent: the task was forced to yield. The
-/// scheduler asks at the end of each poll, inside [`budget`], to count
-/// forced yields.
+/// because the budget was spent: the task was forced to yield. (A
+/// scheduler that counts forced yields gets the answer for each poll from
+/// [`budget_and_forced_yield`].)
 ///
 /// # Examples
 ///

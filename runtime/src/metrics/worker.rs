@@ -75,6 +75,18 @@ pub(crate) struct WorkerMetrics {
 }
 
 impl WorkerMetrics {
+    /// Runs one poll under a fresh cooperative budget, and counts it as a
+    /// forced yield if the budget ran out during it.
+    #[inline]
+    pub(crate) fn poll_in_budget(&self, poll: impl FnOnce()) {
+        #[cfg(not(braid_no_metrics))]
+        if braid_reactor::coop::budget_and_forced_yield(poll).1 {
+            self.forced_yields.incr();
+        }
+        #[cfg(braid_no_metrics)]
+        braid_reactor::coop::budget(poll);
+    }
+
     pub(crate) fn busy_duration(&self) -> Duration {
         Duration::from_nanos(self.busy_nanos.get())
     }

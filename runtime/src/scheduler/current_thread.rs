@@ -370,15 +370,8 @@ impl CoreContext {
             let mut ran = 0;
             while ran < MAINTENANCE_INTERVAL {
                 let Some(task) = self.next_task() else { break };
-                let metrics = &shared.metrics;
-                metrics.polls.incr();
-                let forced_yield = braid_reactor::coop::budget(|| {
-                    task.run();
-                    cfg!(not(braid_no_metrics)) && braid_reactor::coop::forced_yield()
-                });
-                if forced_yield {
-                    metrics.forced_yields.incr();
-                }
+                shared.metrics.polls.incr();
+                shared.metrics.poll_in_budget(|| task.run());
                 ran += 1;
                 self.tick();
             }

@@ -158,14 +158,7 @@ impl Worker<'_> {
             core.start_poll(&task, self.own());
         }
         // The poll count is the LIFO slot's epoch (`lifo::Slot::polls_started`).
-        let metrics = self.metrics();
-        let forced_yield = braid_reactor::coop::budget(|| {
-            task.run();
-            cfg!(not(braid_no_metrics)) && braid_reactor::coop::forced_yield()
-        });
-        if forced_yield {
-            metrics.forced_yields.incr();
-        }
+        self.metrics().poll_in_budget(|| task.run());
         self.core.borrow_mut().end_poll(self.own());
     }
 
