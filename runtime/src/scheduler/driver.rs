@@ -10,11 +10,11 @@
 //! that never yields, and nobody would poll the OS though a worker is idle.
 //! So every release of the driver hands it over:
 //!
-//! 1. A worker that fails to take the driver for a park records its
-//!    unparker in `waiting`, under the `waiting` lock, in the same critical
-//!    section as its `try_lock`.
+//! 1. A worker that fails to take the driver for a park records a waker
+//!    that unparks it in `waiting`, under the `waiting` lock, in the same
+//!    critical section as its `try_lock`.
 //! 2. Whoever releases the driver does so first, then takes `waiting` and
-//!    unparks every worker recorded there.
+//!    wakes every worker recorded there.
 //!
 //! No hand-over is lost: if the waiter's critical section comes first, the
 //! releaser finds it recorded; if the releaser's comes first, its release
@@ -24,17 +24,19 @@
 //! waiter woken some other way keeps its entry, which costs it at most one
 //! spurious return from a later park.
 
+use std::task::Waker;
 use std::time::Duration;
 
-use super::park::Unparker;
 use crate::sync::{Mutex, TryMutex, TryMutexGuard};
 
 /// The runtime's driver, shared by its workers.
 pub(crate) struct DriverCell {
     driver: TryMutex<braid_reactor::driver::Driver>,
     handle: braid_reactor::driver::Handle,
-    /// Idle workers that found the driver taken and sleep on their condvar.
-    waiting: Mutex<Vec<Unparker>>,
+    /// Idle workers that found the driver taken and sleep on their condvar:
+    /// a waker each, that unparks it. (Wakers, so that the cell needs
+    /// nothing of `park.rs`, whose parker holds the cell.)
+    waiting: Mutex<Vec<Waker>>,
 }
 
 /// The driver, held by one worker; releasing it hands it over.
@@ -73,10 +75,10 @@ impl DriverCell {
 
     /// The driver for a park; if another worker holds it, `waiter` is
     /// recorded and unparked when the driver is released (rule 1).
-    pub(crate) fn try_lock_or_wait(&self, waiter: &Unparker) -> Option<DriverGuard<'_>> {
+    pub(crate) fn try_lock_or_wait(&self, waiter: &Waker) -> Option<DriverGuard<'_>> {
         let mut waiting = self.waiting.lock();
         let guard = self.try_lock();
-        if guard.is_none() && !waiting.iter().any(|w| w.same_parker(waiter)) {
+        if guard.is_none() && !waiting.iter().any(|w| w.will_wake(waiter)) {
             waiting.push(waiter.clone());
         }
         guard
@@ -104,7 +106,7 @@ impl DriverCell {
     fn hand_over(&self) {
         let waiting = std::mem::take(&mut *self.waiting.lock());
         for waiter in waiting {
-            waiter.unpark();
+            waiter.wake();
         }
     }
 }

@@ -19,6 +19,7 @@
 //! fall between the sleeper's check and its wait) or through the driver's
 //! waker.
 
+use std::task::{Wake, Waker};
 use std::time::{Duration, Instant};
 
 use super::driver::DriverCell;
@@ -73,6 +74,13 @@ impl Parker {
         }
     }
 
+    /// A waker that unparks this worker, for the driver cell's list of
+    /// workers waiting for the driver. Two such wakers of one parker are
+    /// `will_wake` of each other (the same `Arc`).
+    fn waker(&self) -> Waker {
+        Waker::from(self.inner.clone())
+    }
+
     /// Sleeps until unparked, or until `timeout` has passed. `auto_advance`
     /// is passed to the driver (every other worker is asleep and no
     /// blocking work runs).
@@ -97,7 +105,7 @@ impl Parker {
         if let Some(driver) = &inner.driver {
             // Taken, or this worker is handed it when it is released (see
             // "Handing the driver over" in `driver.rs`).
-            if let Some(mut guard) = driver.try_lock_or_wait(&self.unparker()) {
+            if let Some(mut guard) = driver.try_lock_or_wait(&self.waker()) {
                 match inner.state.compare_exchange(
                     EMPTY,
                     PARKED_DRIVER,
@@ -182,13 +190,14 @@ impl Unparker {
         matches!(self.inner.state.load(Ordering::Relaxed), EMPTY | NOTIFIED)
     }
 
-    /// Whether both wake the same worker.
-    pub(crate) fn same_parker(&self, other: &Unparker) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
-    }
-
     pub(crate) fn unpark(&self) {
-        let inner = &*self.inner;
+        self.inner.unpark();
+    }
+}
+
+impl Inner {
+    fn unpark(&self) {
+        let inner = self;
         // Release: publishes the work the caller queued before waking.
         match inner.state.swap(NOTIFIED, Ordering::AcqRel) {
             EMPTY | NOTIFIED => {}
@@ -205,5 +214,16 @@ impl Unparker {
             }
             actual => unreachable!("parker in unknown state {actual}"),
         }
+    }
+}
+
+/// The driver cell's waiters are wakers (`Parker::waker`).
+impl Wake for Inner {
+    fn wake(self: Arc<Self>) {
+        self.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.unpark();
     }
 }
