@@ -78,6 +78,8 @@ pub(crate) fn run(shared: Arc<Shared>, core: Core) {
             shared,
             core,
             index,
+            own: shared.remote(index),
+            metrics: shared.worker_metrics(index),
             tick: 0,
             is_searching: false,
             was_watching: false,
@@ -93,6 +95,10 @@ struct Worker<'a> {
     shared: &'a Shared,
     core: &'a RefCell<Core>,
     index: usize,
+    /// This worker's entries in `shared`, looked up once: a poll touches
+    /// both, and an index into `shared` costs a bounds check each time.
+    own: &'a Remote,
+    metrics: &'a WorkerMetrics,
     tick: u32,
     is_searching: bool,
     /// Set when this worker woke up from watching the LIFO slots: its next
@@ -106,11 +112,11 @@ struct Worker<'a> {
 impl Worker<'_> {
     /// What other threads may touch of this worker.
     fn own(&self) -> &Remote {
-        self.shared.remote(self.index)
+        self.own
     }
 
     fn metrics(&self) -> &WorkerMetrics {
-        self.shared.worker_metrics(self.index)
+        self.metrics
     }
 
     fn run(&mut self) {
