@@ -6,7 +6,7 @@ use std::future::Future;
 use std::panic::Location;
 
 use crate::context;
-use crate::scheduler::Scheduler;
+use crate::scheduler::{Scheduler, Spawner};
 use crate::sync::StdArc;
 use crate::task::JoinHandle;
 use braid_gather::ChildTask;

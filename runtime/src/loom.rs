@@ -10,7 +10,7 @@ use std::ptr::NonNull;
 use std::time::Duration;
 
 use crate::blocking::BlockingPool;
-use crate::scheduler::{DriverCell, MultiThread as Shared, RemoteFree, run_worker};
+use crate::scheduler::{DriverCell, MultiThread as Shared, RemoteFree, Spawner, run_worker};
 use crate::sync::{Arc, AtomicUsize, Mutex, Ordering};
 use crate::task::{self, Header, JoinHandle, Notified, Schedule, Task};
 

@@ -27,7 +27,7 @@ use std::panic::Location;
 
 use crate::blocking::BlockingPool;
 use crate::sync::Arc;
-use crate::task::JoinHandle;
+use crate::task::{self, JoinHandle, Notified, Schedule, Task};
 use crate::unhandled_panic::PanicPolicy;
 
 /// Ticks (polls) between two looks at the injector and two non-blocking
@@ -35,6 +35,43 @@ use crate::unhandled_panic::PanicPolicy;
 /// most tasks run between two polls of the `block_on` future. Prime, so it
 /// does not fall into step with other periodic work.
 const MAINTENANCE_INTERVAL: u32 = 61;
+
+/// What a spawn needs of a scheduler: how a new task is counted, bound to
+/// the owned list and queued. Each flavour says that; the spawns are
+/// written once, here.
+pub(crate) trait Spawner: Sized
+where
+    Arc<Self>: Schedule,
+{
+    /// Counts a new task, puts it in the owned list and queues it; shuts it
+    /// down at once if the runtime is shutting down.
+    fn bind_and_schedule(self: &Arc<Self>, task: Task, notified: Notified);
+
+    fn spawn<F>(
+        self: &Arc<Self>,
+        future: F,
+        location: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (task, notified, join) = task::new(future, self.clone(), location);
+        self.bind_and_schedule(task, notified);
+        join
+    }
+
+    /// Spawns a task nobody joins (its output is `()`, dropped where it
+    /// completes): no join handle to make and drop, which saves two atomic
+    /// operations on the task's state word per spawn.
+    fn spawn_detached<F>(self: &Arc<Self>, future: F, location: &'static Location<'static>)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let (task, notified) = task::new_detached(future, self.clone(), location);
+        self.bind_and_schedule(task, notified);
+    }
+}
 
 /// A runtime's scheduler, of either flavour.
 #[derive(Clone)]
@@ -59,7 +96,7 @@ impl Scheduler {
         }
     }
 
-    /// Spawns a task nobody joins (see `MultiThread::spawn_detached`).
+    /// Spawns a task nobody joins (see `Spawner::spawn_detached`).
     pub(crate) fn spawn_detached<F>(&self, future: F, location: &'static Location<'static>)
     where
         F: Future<Output = ()> + Send + 'static,

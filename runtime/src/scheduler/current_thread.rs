@@ -12,22 +12,21 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::future::poll_fn;
-use std::panic::Location;
 use std::pin::{Pin, pin};
 use std::ptr::{self, NonNull};
 use std::task::{Context, Poll, Wake, Waker};
 
 use crossbeam_utils::CachePadded;
 
-use super::MAINTENANCE_INTERVAL;
 use super::driver::DriverCell;
 use super::park::{Parker, Unparker};
+use super::{MAINTENANCE_INTERVAL, Spawner};
 use crate::blocking::BlockingPool;
 use crate::metrics::{BusyClock, SharedCounter, WorkerMetrics};
 use crate::sync::{
     Arc, AtomicBool, AtomicUsize, CounterU64, Mutex, Ordering, StdArc, thread_local,
 };
-use crate::task::{self, Header, JoinHandle, Notified, OwnedTasks, Schedule, Task};
+use crate::task::{Header, Notified, OwnedTasks, Schedule, Task};
 use crate::unhandled_panic::PanicPolicy;
 
 pub(crate) struct Shared {
@@ -124,49 +123,6 @@ impl Shared {
             block_on_busy: StdArc::new(AtomicUsize::new(0)),
             panics: PanicPolicy::new(),
         })
-    }
-
-    pub(crate) fn spawn<F>(
-        self: &Arc<Self>,
-        future: F,
-        location: &'static Location<'static>,
-    ) -> JoinHandle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        let (task, notified, join) = task::new(future, self.clone(), location);
-        self.bind_and_schedule(task, notified);
-        join
-    }
-
-    /// Spawns a task nobody joins: no join handle to make and drop.
-    pub(crate) fn spawn_detached<F>(
-        self: &Arc<Self>,
-        future: F,
-        location: &'static Location<'static>,
-    ) where
-        F: Future<Output = ()> + Send + 'static,
-    {
-        let (task, notified) = task::new_detached(future, self.clone(), location);
-        self.bind_and_schedule(task, notified);
-    }
-
-    /// Counts a new task, puts it in the owned list and queues it; shuts it
-    /// down at once if the runtime is shutting down.
-    fn bind_and_schedule(self: &Arc<Self>, task: Task, notified: Notified) {
-        if self.holds_core() {
-            self.metrics.spawns.incr();
-        } else {
-            self.remote_spawns.add(1);
-        }
-        match self.owned.bind(task) {
-            Ok(()) => self.schedule(notified),
-            Err(task) => {
-                drop(notified);
-                task.shutdown();
-            }
-        }
     }
 
     /// Runs `future` to completion on this thread, running the runtime's
@@ -426,6 +382,23 @@ impl CoreContext {
             .local_depth
             .store(core.local.len() as u64, Ordering::Relaxed);
         task.or_else(|| self.shared.inject.lock().pop_front())
+    }
+}
+
+impl Spawner for Shared {
+    fn bind_and_schedule(self: &Arc<Self>, task: Task, notified: Notified) {
+        if self.holds_core() {
+            self.metrics.spawns.incr();
+        } else {
+            self.remote_spawns.add(1);
+        }
+        match self.owned.bind(task) {
+            Ok(()) => self.schedule(notified),
+            Err(task) => {
+                drop(notified);
+                task.shutdown();
+            }
+        }
     }
 }
 

@@ -20,6 +20,7 @@ use std::ptr::{self, NonNull};
 
 use crossbeam_utils::CachePadded;
 
+use super::Spawner;
 use super::driver::DriverCell;
 use super::idle::Idle;
 use super::lifo;
@@ -30,7 +31,7 @@ use crate::blocking::BlockingPool;
 use crate::metrics::{SharedCounter, WorkerMetrics};
 use crate::stall::StallConfig;
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, StdArc, fence, thread_local};
-use crate::task::{self, JoinHandle, Notified, OwnedTasks, Schedule, Task};
+use crate::task::{self, Notified, OwnedTasks, Schedule, Task};
 use crate::unhandled_panic::PanicPolicy;
 
 /// State shared by all workers of one runtime.
@@ -204,53 +205,6 @@ impl Shared {
     /// What an unobserved task panic does, and whether one shut it down.
     pub(crate) fn panics(&self) -> &PanicPolicy {
         &self.panics
-    }
-
-    pub(crate) fn spawn<F>(
-        self: &Arc<Self>,
-        future: F,
-        location: &'static Location<'static>,
-    ) -> JoinHandle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        let (task, notified, join) = task::new(future, self.clone(), location);
-        self.bind_and_schedule(task, notified);
-        join
-    }
-
-    /// Spawns a task nobody joins (its output is `()`, dropped where it
-    /// completes): no join handle to make and drop, which saves two atomic
-    /// operations on the task's state word per spawn.
-    pub(crate) fn spawn_detached<F>(
-        self: &Arc<Self>,
-        future: F,
-        location: &'static Location<'static>,
-    ) where
-        F: Future<Output = ()> + Send + 'static,
-    {
-        let (task, notified) = task::new_detached(future, self.clone(), location);
-        self.bind_and_schedule(task, notified);
-    }
-
-    /// Counts a new task, puts it in the owned list and queues it; shuts it
-    /// down at once if the runtime is shutting down.
-    fn bind_and_schedule(self: &Arc<Self>, task: Task, notified: Notified) {
-        with_current(self, |core| match core {
-            Some(core) => {
-                core.adopt(&task, &self.remotes[core.index()]);
-                self.metrics[core.index()].spawns.incr();
-            }
-            None => self.remote_spawns.add(1),
-        });
-        match self.owned.bind(task) {
-            Ok(()) => self.schedule_task(notified, true),
-            Err(task) => {
-                drop(notified);
-                task.shutdown();
-            }
-        }
     }
 
     /// Spawns many tasks, then wakes as many sleepers as they can use (up to
@@ -472,6 +426,25 @@ fn drain(steal: impl Fn() -> Steal<Notified>) {
             Steal::Success(task) => drop(task),
             Steal::Retry => continue,
             Steal::Empty => return,
+        }
+    }
+}
+
+impl Spawner for Shared {
+    fn bind_and_schedule(self: &Arc<Self>, task: Task, notified: Notified) {
+        with_current(self, |core| match core {
+            Some(core) => {
+                core.adopt(&task, &self.remotes[core.index()]);
+                self.metrics[core.index()].spawns.incr();
+            }
+            None => self.remote_spawns.add(1),
+        });
+        match self.owned.bind(task) {
+            Ok(()) => self.schedule_task(notified, true),
+            Err(task) => {
+                drop(notified);
+                task.shutdown();
+            }
         }
     }
 }
