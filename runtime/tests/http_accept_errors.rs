@@ -16,17 +16,14 @@ use std::os::fd::{FromRawFd, RawFd};
 use std::time::Duration;
 use support::{eventually, multi};
 
-/// CPU time (user and system) this process has used so far.
-fn cpu_time() -> Duration {
-    // SAFETY: `getrusage` fills the struct it is given; a zeroed `rusage`
-    // is a valid value of it.
-    let usage = unsafe {
-        let mut usage: libc::rusage = mem::zeroed();
-        assert_eq!(libc::getrusage(libc::RUSAGE_SELF, &mut usage), 0);
-        usage
-    };
-    let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
-    Duration::from_micros(micros(usage.ru_utime) + micros(usage.ru_stime))
+/// Polls made and polls cut short by the cooperative budget, over all the
+/// runtime's workers.
+fn polls_and_forced_yields() -> (u64, u64) {
+    let metrics = braid::Handle::current().metrics();
+    let polls = (0..metrics.num_workers())
+        .map(|worker| metrics.worker_poll_count(worker))
+        .sum();
+    (polls, metrics.budget_forced_yield_count())
 }
 
 /// Lowers the soft descriptor limit so that no new descriptor can be made,
@@ -122,16 +119,24 @@ fn out_of_descriptors_the_server_pauses_and_recovers() {
                 .map(|socket| socket.connect(server.addr))
                 .collect();
             // Every accept fails now, and the connections stay queued.
-            let before = cpu_time();
+            let (polls_before, forced_before) = polls_and_forced_yields();
             braid::time::sleep(Duration::from_millis(500)).await;
-            let used = cpu_time() - before;
-            // Retrying after pauses costs microseconds; a retry loop would
-            // burn a whole core, 500 ms of CPU. Half of that separates the
-            // two however loaded the machine is (the count is the whole
-            // process's: the runtime's other threads are in it too).
+            let (polls_after, forced_after) = polls_and_forced_yields();
+            // Counted, not timed. Every accept attempt spends a unit of the
+            // cooperative budget, so a loop that retried at once would run
+            // out of it within a poll (a forced yield) and be polled again
+            // and again; one that pauses makes an attempt a poll, a dozen
+            // in half a second, and is never cut short. (Nothing else runs
+            // meanwhile: the clients' connections are not yet accepted.)
+            assert_eq!(
+                forced_after - forced_before,
+                0,
+                "the accept loop retried without pausing until the budget ran out"
+            );
+            let polls = polls_after - polls_before;
             assert!(
-                used < Duration::from_millis(250),
-                "the accept loop used {used:?} of CPU in 500 ms"
+                polls < 100,
+                "the accept loop was polled {polls} times in 500 ms"
             );
             assert!(!server.is_finished(), "serve gave up on EMFILE");
             drop(limit);

@@ -1,33 +1,31 @@
 //! An idle runtime sleeps: its workers wait in the driver and on their
 //! condvars instead of waking one another round and round.
 //!
-//! Checked through the process's CPU time over a stretch in which nothing
-//! runs: a few wake-ups cost microseconds, a wake-up loop burns whole cores.
+//! Counted, not timed: over a stretch in which nothing runs, a sleeping
+//! worker parks once and stays parked, where a loop of wake-ups parks and
+//! wakes thousands of times (each wake-up is a park count more).
 #![cfg(unix)]
 
 use std::time::Duration;
 
-/// CPU time (user and system) this process has used so far.
-fn cpu_time() -> Duration {
-    // SAFETY: `getrusage` fills the struct it is given; a zeroed `rusage`
-    // is a valid value of it.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        assert_eq!(libc::getrusage(libc::RUSAGE_SELF, &mut usage), 0);
-        usage
-    };
-    let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
-    Duration::from_micros(micros(usage.ru_utime) + micros(usage.ru_stime))
-}
-
-/// CPU time `rt` uses over half a second with nothing to do.
-fn idle_cpu(rt: &braid::Runtime) -> Duration {
+/// Parks and polls of `rt`'s workers over half a second with nothing to do.
+fn idle_counts(rt: &braid::Runtime) -> (u64, u64) {
     rt.block_on(async { braid::spawn(async {}).await.unwrap() });
     // Let the workers fall asleep.
     std::thread::sleep(Duration::from_millis(100));
-    let before = cpu_time();
+    let metrics = rt.handle().metrics();
+    let counts = || {
+        (0..metrics.num_workers()).fold((0, 0), |(parks, polls), worker| {
+            (
+                parks + metrics.worker_park_count(worker),
+                polls + metrics.worker_poll_count(worker),
+            )
+        })
+    };
+    let (parks_before, polls_before) = counts();
     std::thread::sleep(Duration::from_millis(500));
-    cpu_time() - before
+    let (parks_after, polls_after) = counts();
+    (parks_after - parks_before, polls_after - polls_before)
 }
 
 #[test]
@@ -45,12 +43,13 @@ fn idle_workers_sleep() {
                 .build(),
         ),
     ] {
-        let used = idle_cpu(&rt.unwrap());
-        // A tenth of the stretch on one core is far above what sleeping
-        // workers use, and far below a loop of wake-ups.
+        let (parks, polls) = idle_counts(&rt.unwrap());
+        assert_eq!(polls, 0, "{name}: a task ran on an idle runtime");
+        // A straggler still falling asleep when the stretch began may park
+        // once or twice more; a loop of wake-ups parks without end.
         assert!(
-            used < Duration::from_millis(50),
-            "{name}: the idle runtime used {used:?} of CPU in 500 ms"
+            parks < 50,
+            "{name}: the idle workers parked {parks} times in 500 ms"
         );
     }
 }
