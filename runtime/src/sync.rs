@@ -61,6 +61,10 @@ pub(crate) use std::sync::OnceLock;
 /// threads outside the modelled protocols use it.
 pub(crate) use std::sync::Arc as StdArc;
 
+/// Likewise, for a setting a loom model changes before the threads start
+/// (the maintenance interval).
+#[cfg(loom)]
+pub(crate) use std::sync::atomic::AtomicU32 as CounterU32;
 /// Counters that no protocol depends on (task ids, poll counts, metrics):
 /// std's atomic whatever the build, so loom does not explore their
 /// interleavings.

@@ -63,7 +63,7 @@ pub(crate) struct Shared {
     /// `MAINTENANCE_INTERVAL` unless a model shortened it; set
     /// before the workers start, so not part of any modelled protocol.
     #[cfg(loom)]
-    maintenance_interval: std::sync::atomic::AtomicU32,
+    maintenance_interval: crate::sync::CounterU32,
 }
 
 impl Shared {
@@ -95,7 +95,7 @@ impl Shared {
             block_on_busy: StdArc::new(AtomicUsize::new(0)),
             panics: PanicPolicy::new(),
             #[cfg(loom)]
-            maintenance_interval: std::sync::atomic::AtomicU32::new(super::MAINTENANCE_INTERVAL),
+            maintenance_interval: crate::sync::CounterU32::new(super::MAINTENANCE_INTERVAL),
         });
         (shared, cores)
     }
@@ -138,16 +138,14 @@ impl Shared {
     /// The ticks between a worker's maintenance passes (see above).
     #[cfg(loom)]
     pub(super) fn maintenance_interval(&self) -> u32 {
-        self.maintenance_interval
-            .load(std::sync::atomic::Ordering::Relaxed)
+        self.maintenance_interval.load(Ordering::Relaxed)
     }
 
     /// Shortens the maintenance interval, before the workers start.
     #[cfg(loom)]
     pub(crate) fn set_maintenance_interval(&self, ticks: u32) {
         assert!(ticks > 0, "a maintenance pass every 0 ticks");
-        self.maintenance_interval
-            .store(ticks, std::sync::atomic::Ordering::Relaxed);
+        self.maintenance_interval.store(ticks, Ordering::Relaxed);
     }
 
     pub(crate) fn num_workers(&self) -> usize {
@@ -469,11 +467,9 @@ impl Schedule for Arc<Shared> {
     }
 
     fn defer_free(&self, task: NonNull<crate::task::Header>) -> bool {
-        // SAFETY: the task's last reference is gone and it is ours: its
-        // links are ours to read.
-        let home = unsafe { task.as_ref() }
-            .owned
-            .with(|links| unsafe { (*links).home });
+        // SAFETY: the task's last reference is gone and it is ours: the
+        // header and its links are ours to read.
+        let home = unsafe { task.as_ref().owned.with(|links| (*links).home) };
         let Some(remote) = self.remotes.get(usize::from(home)) else {
             // `NO_HOME`: allocated off the workers.
             return false;
