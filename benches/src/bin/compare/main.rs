@@ -20,6 +20,12 @@ use braid_benches::{RUNTIME_NAMES, Runtimes, catalog, floor, memory};
 use crate::options::Options;
 use crate::report::{Report, Row};
 
+/// With `--features mimalloc`, every runtime of the run allocates through
+/// mimalloc instead of the system allocator.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Units of the floor run: large enough to dwarf the timer's resolution.
 const FLOOR_UNITS: u64 = 1_000_000;
 
