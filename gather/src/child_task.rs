@@ -194,8 +194,7 @@ impl fmt::Debug for ChildTask {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use crate::sync::{Arc, AtomicUsize, Ordering};
     use std::task::Waker;
 
     use super::*;

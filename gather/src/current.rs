@@ -27,7 +27,7 @@ impl ChildScope<'_> {
 crate::sync::thread_local! {
     /// Set only while a gather child's own future is being polled: points at
     /// a `ChildScope` on the stack of that poll.
-    static CURRENT: Cell<*const ChildScope<'static>> = Cell::new(ptr::null());
+    static CURRENT: Cell<*const ChildScope<'static>> = const { Cell::new(ptr::null()) };
 }
 
 /// The cancellation token of the gather child being polled on this thread, or

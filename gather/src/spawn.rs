@@ -63,7 +63,7 @@ pub trait Spawn: Send + Sync + 'static {
 }
 
 crate::sync::thread_local! {
-    static AMBIENT: RefCell<Option<StdArc<dyn Spawn>>> = RefCell::new(None);
+    static AMBIENT: RefCell<Option<StdArc<dyn Spawn>>> = const { RefCell::new(None) };
 }
 
 /// Makes `spawner` the ambient spawner of this thread until the returned

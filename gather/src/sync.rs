@@ -1,20 +1,33 @@
 //! The one place that names the platform's synchronisation primitives.
 //!
-//! Everything else in the crate imports atomics, `UnsafeCell`, `Arc` and
-//! `Mutex` from here, so that under `--cfg loom` the loom model checker sees
-//! every shared access of the slot array and the token tree.
+//! Everything else in the crate imports its atomics, `UnsafeCell`, `Arc`,
+//! locks, threads and thread-locals from here, so that under `--cfg loom`
+//! the loom model checker sees every shared access of the real code. Each
+//! of braid's crates has a seam with this API and these rules:
 //!
-//! Thread-locals too: loom runs every modelled thread on one OS thread, so a
-//! `std` thread-local would be shared between them; loom's gives each
-//! modelled thread its own, as the real threads have.
+//! 1. `Arc` is loom's under loom and std's otherwise. `StdArc` is std's in
+//!    every build, for where loom's cannot go: a trait object (only std's
+//!    `Arc` coerces to `Arc<dyn _>`) and `std::task::Wake`, whose methods
+//!    take std's `Arc`. Nothing behind a `StdArc` is part of a modelled
+//!    protocol.
+//! 2. `Mutex::lock` returns the guard: no poisoning, a panic while a lock
+//!    is held does not make the next `lock` fail (and the lock is
+//!    unwind-safe, as std's is). The lock is
+//!    `parking_lot`'s outside loom and loom's under it (a `parking_lot` lock
+//!    held across a modelled step would block loom's one OS thread for
+//!    good). `Condvar::wait` takes and returns the guard.
+//! 3. `thread_local!` takes std's syntax, `const { }` initialisers
+//!    included, and is std's outside loom. Under loom it declares loom's
+//!    thread-locals, without the `const`: loom runs its threads as
+//!    coroutines on one OS thread, so a std thread-local would be shared by
+//!    every modelled thread.
+//! 4. `UnsafeCell` has loom's `with`/`with_mut` in both builds.
+//! 5. Whatever is std's in every build says why where it is named.
 //!
-//! The ambient spawner ([`crate::enter_spawner`]) is the one exception: it is
-//! always a `std::sync::Arc<dyn Spawn>` ([`StdArc`]), because the runtime
-//! hands it over as a trait object and loom's `Arc` cannot be coerced to one.
-//! It is only cloned and called, never part of a modelled protocol, so loom
-//! loses nothing by not seeing it.
-
-pub(crate) use std::sync::Arc as StdArc;
+//! This crate's locks guard the token tree and the task group's waiting
+//! list. Its main `StdArc` is the ambient spawner ([`crate::enter_spawner`]),
+//! which the runtime hands over as an `Arc<dyn Spawn>`; it is only cloned
+//! and called, never part of a modelled protocol.
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::Arc;
@@ -22,7 +35,11 @@ pub(crate) use std::sync::Arc;
 pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 #[cfg(all(test, not(loom)))]
 pub(crate) use std::thread;
+#[cfg(not(loom))]
+pub(crate) use std::thread_local;
 
+#[cfg(loom)]
+pub(crate) use local::{loom_thread_local, loom_thread_local as thread_local};
 #[cfg(loom)]
 pub(crate) use loom::sync::Arc;
 #[cfg(loom)]
@@ -30,8 +47,10 @@ pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering
 #[cfg(all(test, loom))]
 pub(crate) use loom::thread;
 
+/// See rule 1 of the module docs.
+pub(crate) use std::sync::Arc as StdArc;
+
 pub(crate) use cell::UnsafeCell;
-pub(crate) use local::thread_local;
 pub(crate) use lock::Mutex;
 
 #[cfg(not(loom))]
@@ -61,45 +80,70 @@ mod cell {
     pub(crate) use loom::cell::UnsafeCell;
 }
 
-/// A mutex without poisoning: a panic while the lock is held (only possible
-/// in a waker's `clone`, run under the token lock) leaves the data consistent,
-/// because every critical section in this crate writes its fields before
-/// calling out.
+#[cfg(loom)]
+mod local {
+    /// Rule 3 of the module docs: loom's `thread_local!` takes no `const { }`
+    /// initialiser, so this strips it (the value is the same, made lazily).
+    macro_rules! loom_thread_local {
+        () => {};
+        ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const { $init:expr }; $($rest:tt)*) => {
+            loom::thread_local!($(#[$attr])* $vis static $name: $t = $init);
+            $crate::sync::loom_thread_local!($($rest)*);
+        };
+        ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr; $($rest:tt)*) => {
+            loom::thread_local!($(#[$attr])* $vis static $name: $t = $init);
+            $crate::sync::loom_thread_local!($($rest)*);
+        };
+    }
+
+    pub(crate) use loom_thread_local;
+}
+
+#[cfg(not(loom))]
 mod lock {
-    #[cfg(not(loom))]
-    use std::sync as imp;
+    use std::panic::{RefUnwindSafe, UnwindSafe};
 
-    #[cfg(loom)]
-    use loom::sync as imp;
+    pub(crate) use parking_lot::MutexGuard;
 
-    #[derive(Debug)]
-    pub(crate) struct Mutex<T>(imp::Mutex<T>);
+    #[derive(Debug, Default)]
+    pub(crate) struct Mutex<T>(parking_lot::Mutex<T>);
+
+    // Rule 2: no poisoning, so unwind-safe as std's poisoning lock is.
+    impl<T> UnwindSafe for Mutex<T> {}
+    impl<T> RefUnwindSafe for Mutex<T> {}
 
     impl<T> Mutex<T> {
         pub(crate) fn new(value: T) -> Mutex<T> {
-            Mutex(imp::Mutex::new(value))
+            Mutex(parking_lot::Mutex::new(value))
         }
 
-        pub(crate) fn lock(&self) -> imp::MutexGuard<'_, T> {
-            self.0
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+            self.0.lock()
         }
     }
 }
 
-mod local {
-    /// `thread_local!` with a `const` initialiser, which std's makes free to
-    /// read; loom's macro takes none, so under loom the same declaration goes
-    /// through it as a plain initialiser.
-    macro_rules! thread_local_seam {
-        ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
-            #[cfg(not(loom))]
-            std::thread_local! { $(#[$attr])* static $name: $t = const { $init }; }
-            #[cfg(loom)]
-            loom::thread_local! { $(#[$attr])* static $name: $t = $init; }
-        };
-    }
+#[cfg(loom)]
+mod lock {
+    use std::panic::{RefUnwindSafe, UnwindSafe};
+    use std::sync::PoisonError;
 
-    pub(crate) use thread_local_seam as thread_local;
+    pub(crate) use loom::sync::MutexGuard;
+
+    #[derive(Debug, Default)]
+    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+
+    // Rule 2: no poisoning, so unwind-safe as std's poisoning lock is.
+    impl<T> UnwindSafe for Mutex<T> {}
+    impl<T> RefUnwindSafe for Mutex<T> {}
+
+    impl<T> Mutex<T> {
+        pub(crate) fn new(value: T) -> Mutex<T> {
+            Mutex(loom::sync::Mutex::new(value))
+        }
+
+        pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+            self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        }
+    }
 }

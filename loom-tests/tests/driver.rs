@@ -7,9 +7,9 @@
 //! awaiting the task it wakes.
 #![cfg(loom)]
 
-use braid::loom::MultiThread;
+use braid::loom_harness::MultiThread;
 use braid_loom_tests::{block_on, check_bounded};
-use braid_reactor::loom::Socket;
+use braid_reactor::loom_harness::Socket;
 use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
 

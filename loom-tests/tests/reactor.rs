@@ -8,7 +8,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use braid_loom_tests::{CountingWaker, check};
-use braid_reactor::loom::{Io, Registrations, TimerWheel};
+use braid_reactor::loom_harness::{Io, Registrations, TimerWheel};
 use loom::sync::Arc;
 use loom::thread;
 

@@ -4,7 +4,7 @@
 //! freed exactly once, by the list or, once it is closed, by its dropper.
 #![cfg(loom)]
 
-use braid::loom::HomeList;
+use braid::loom_harness::HomeList;
 use braid_loom_tests::check;
 use loom::thread;
 

@@ -4,7 +4,7 @@
 //! worker sleeps shows up as a deadlock of the thread awaiting that work.
 #![cfg(loom)]
 
-use braid::loom::MultiThread;
+use braid::loom_harness::MultiThread;
 use braid_loom_tests::{Drops, block_on, check, check_bounded};
 use loom::thread;
 

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use braid::loom::StallClaims;
+use braid::loom_harness::StallClaims;
 use braid_loom_tests::check;
 use loom::thread;
 

@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use braid::JoinHandle;
-use braid::loom::TaskScheduler;
+use braid::loom_harness::TaskScheduler;
 use braid_loom_tests::{Drops, Tracked, check};
 use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::sync::{Arc, Mutex};

@@ -13,6 +13,8 @@
 use std::cell::Cell;
 use std::task::{Context, Poll};
 
+use crate::sync::thread_local;
+
 /// Units one poll may spend. Tokio uses the same figure; it keeps a tight
 /// loop of ready operations to a few tens of microseconds.
 pub const BUDGET: u8 = 128;

@@ -6,7 +6,7 @@
 //! makes and when, and [`coop`], the cooperative budget its schedulers run
 //! each poll under.
 //!
-//! The one hidden module, `loom`, exists only in a `--cfg loom` build: it is
+//! The one hidden module, `loom_harness`, exists only in a `--cfg loom` build: it is
 //! the harness the `braid-loom-tests` models drive the driver's real code
 //! through, not an API.
 
@@ -22,7 +22,7 @@ pub mod coop;
 pub mod driver;
 #[cfg(loom)]
 #[doc(hidden)]
-pub mod loom;
+pub mod loom_harness;
 pub mod net;
 #[cfg(all(unix, not(loom)))]
 pub mod signal;

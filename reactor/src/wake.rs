@@ -59,8 +59,7 @@ fn report(site: Site) {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use crate::sync::{AtomicUsize, Ordering, StdArc as Arc};
     use std::task::Wake;
 
     struct Counting(AtomicUsize);

@@ -7,6 +7,12 @@
 //! thread takes the next one, and when none is idle a new thread is started
 //! unless `max_blocking_threads` are running, in which case the call waits in
 //! the queue.
+//!
+//! A thread is handed the runtime's [`Handle`](crate::Handle) when it is
+//! started, by the call that starts it, and enters it for its life (so
+//! `Handle::current()` works in a blocking call, and the thread can wake a
+//! paused clock's driver). The pool itself holds no handle: the runtime owns
+//! the pool, and nothing in the pool points back at the runtime.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -16,6 +22,7 @@ use std::ptr::NonNull;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use crate::context;
 use crate::sync::{Arc, AtomicUsize, Condvar, Mutex, Ordering, Weak};
 use crate::task::{self, Header, JoinHandle, Notified, Schedule};
 use crate::thread_config::ThreadConfig;
@@ -40,9 +47,6 @@ struct Inner {
     max_threads: usize,
     keep_alive: Duration,
     threads: ThreadConfig,
-    /// Entered on each blocking thread so `Handle::current()` works there.
-    /// Cleared at shutdown, which breaks the cycle runtime → pool → handle.
-    handle: Mutex<Option<crate::Handle>>,
 }
 
 struct State {
@@ -60,10 +64,17 @@ struct DriverSpawner(Weak<Inner>);
 impl braid_reactor::driver::BlockingSpawner for DriverSpawner {
     fn spawn_blocking(&self, work: Box<dyn FnOnce() + Send>) {
         if let Some(inner) = self.0.upgrade() {
-            // Detached: the driver waits for the result through `work`.
-            // Its location is this line: the reactor's blocking calls
-            // (name resolution) have no user call site of their own.
-            drop(BlockingPool { inner }.spawn(work, Location::caller()));
+            let pool = BlockingPool { inner };
+            // The driver makes its calls from a task or a `block_on` of its
+            // runtime, whose handle is then current: a thread started for
+            // the call is handed that one.
+            context::with_current(|current| {
+                let handle = current.filter(|handle| handle.inner.blocking().is(&pool));
+                // Detached: the driver waits for the result through `work`.
+                // Its location is this line: the reactor's blocking calls
+                // (name resolution) have no user call site of their own.
+                drop(pool.spawn(handle, work, Location::caller()));
+            });
         }
     }
 }
@@ -135,13 +146,13 @@ impl BlockingPool {
                 max_threads,
                 keep_alive,
                 threads,
-                handle: Mutex::new(None),
             }),
         }
     }
 
-    pub(crate) fn set_handle(&self, handle: crate::Handle) {
-        *self.inner.handle.lock() = Some(handle);
+    /// Whether `self` and `other` are the same pool.
+    fn is(&self, other: &BlockingPool) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
     }
 
     /// The I/O driver's way onto this pool, for the blocking calls of its
@@ -157,7 +168,14 @@ impl BlockingPool {
         self.inner.pending.load(Ordering::Acquire) == 0
     }
 
-    pub(crate) fn spawn<F, R>(&self, f: F, location: &'static Location<'static>) -> JoinHandle<R>
+    /// Queues `f`. A thread started for it is handed `handle`, its
+    /// runtime's (`None` only for a pool without one, as in unit tests).
+    pub(crate) fn spawn<F, R>(
+        &self,
+        handle: Option<&crate::Handle>,
+        f: F,
+        location: &'static Location<'static>,
+    ) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
@@ -181,7 +199,8 @@ impl BlockingPool {
         } else if state.num_threads < inner.max_threads {
             state.num_threads += 1;
             let pool = self.clone();
-            let started = inner.threads.spawn(move || pool.run_thread());
+            let handle = handle.cloned();
+            let started = inner.threads.spawn(move || pool.run_thread(handle));
             if let Err(error) = started {
                 state.num_threads -= 1;
                 // The call stays queued for a running thread if there is
@@ -195,10 +214,11 @@ impl BlockingPool {
         join
     }
 
-    fn run_thread(self) {
+    /// The life of one thread, entered in `handle` throughout; it drops the
+    /// handle when it exits (idle past the keep-alive, or at shutdown).
+    fn run_thread(self, handle: Option<crate::Handle>) {
         let inner = &*self.inner;
-        let handle = inner.handle.lock().clone();
-        let _enter = handle.as_ref().map(crate::context::enter);
+        let _enter = handle.as_ref().map(context::enter);
         let mut state = inner.state.lock();
         'work: loop {
             while let Some(task) = state.queue.pop_front() {
@@ -246,7 +266,6 @@ impl BlockingPool {
             inner.work.notify_all();
             std::mem::take(&mut state.queue)
         };
-        drop(inner.handle.lock().take());
         for task in queued {
             inner.pending.fetch_sub(1, Ordering::AcqRel);
             task.shutdown();
@@ -277,13 +296,14 @@ impl BlockingPool {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use crate::sync::{AtomicBool, os_thread};
 
     /// Polls `seen` until it holds, for at most ten seconds.
     fn eventually(what: &str, seen: impl Fn() -> bool) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while !seen() {
             assert!(Instant::now() < deadline, "never happened: {what}");
-            std::thread::sleep(Duration::from_millis(2));
+            os_thread::sleep(Duration::from_millis(2));
         }
     }
 
@@ -295,11 +315,11 @@ mod tests {
             ThreadConfig::new("test-blocking".into()),
             Duration::from_millis(20),
         );
-        let join = pool.spawn(|| 1, Location::caller());
+        let join = pool.spawn(None, || 1, Location::caller());
         assert_eq!(crate::park_thread::block_on(join).unwrap(), 1);
         eventually("the idle thread exits", || pool.num_threads() == 0);
         // The pool is not done for: the next call starts a thread again.
-        let join = pool.spawn(|| 2, Location::caller());
+        let join = pool.spawn(None, || 2, Location::caller());
         assert_eq!(pool.num_threads(), 1);
         assert_eq!(crate::park_thread::block_on(join).unwrap(), 2);
         eventually("the second thread exits", || pool.num_threads() == 0);
@@ -314,15 +334,19 @@ mod tests {
             ThreadConfig::new("test-blocking".into()),
             Duration::from_secs(10),
         );
-        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let started = Arc::new(AtomicBool::new(false));
         let join = pool.spawn(
-            move || {
-                started_tx.send(()).unwrap();
-                std::thread::sleep(Duration::from_millis(30));
+            None,
+            {
+                let started = started.clone();
+                move || {
+                    started.store(true, Ordering::Release);
+                    os_thread::sleep(Duration::from_millis(30));
+                }
             },
             Location::caller(),
         );
-        started_rx.recv().unwrap();
+        eventually("the call starts", || started.load(Ordering::Acquire));
         pool.shutdown(Some(Duration::from_secs(10)));
         // The call finished and its thread exited before shutdown returned,
         // long before the keep-alive would have retired it.

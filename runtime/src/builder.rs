@@ -354,7 +354,6 @@ impl Builder {
                 let shared = CurrentThread::new(driver, blocking.clone());
                 shared.panics.set(self.unhandled_panic);
                 let handle = Handle::new(Scheduler::CurrentThread(shared));
-                blocking.set_handle(handle.clone());
                 Ok(Runtime::from_parts(handle, Vec::new()))
             }
             Flavor::MultiThread => {
@@ -373,7 +372,6 @@ impl Builder {
                     MultiThread::new(workers, driver, blocking.clone(), self.stall.clone());
                 shared.panics().set(self.unhandled_panic);
                 let handle = Handle::new(Scheduler::MultiThread(shared.clone()));
-                blocking.set_handle(handle.clone());
                 let mut threads = Vec::with_capacity(workers);
                 for core in cores {
                     let shared = shared.clone();

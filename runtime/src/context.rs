@@ -23,7 +23,7 @@ use std::ptr;
 use std::time::{Duration, Instant};
 
 use crate::handle::Handle;
-use crate::sync::{OnceLock, thread_local};
+use crate::sync::{OnceLock, os_thread, thread_local};
 
 struct Context {
     /// The current runtime's handle, or null.
@@ -139,7 +139,7 @@ impl Drop for EnterGuard<'_> {
             // SAFETY: made by `Box::into_raw` in `enter_public`; nothing
             // points at it any more, as it was the innermost guard's.
             drop(unsafe { Box::from_raw(self.handle) });
-        } else if !std::thread::panicking() {
+        } else if !os_thread::panicking() {
             panic!(
                 "a braid `EnterGuard` was dropped while a runtime context entered after it \
                  was still current: drop `enter()` guards in the reverse order of their making"

@@ -146,7 +146,9 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.inner.blocking().spawn(f, Location::caller())
+        self.inner
+            .blocking()
+            .spawn(Some(self), f, Location::caller())
     }
 
     /// Runs `future` to completion on the calling thread, with this runtime

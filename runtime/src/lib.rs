@@ -115,7 +115,7 @@ mod handle;
 pub mod hyper;
 #[cfg(loom)]
 #[doc(hidden)]
-pub mod loom;
+pub mod loom_harness;
 mod metrics;
 mod park_thread;
 mod runtime;

@@ -67,7 +67,7 @@ where
 {
     let location = Location::caller();
     context::with_current(|handle| match handle {
-        Some(handle) => handle.inner.blocking().spawn(f, location),
+        Some(handle) => handle.inner.blocking().spawn(Some(handle), f, location),
         None => panic!("`braid::spawn_blocking` {}", context::NO_RUNTIME),
     })
 }

@@ -1,65 +1,66 @@
 //! The one place that names the platform's synchronisation primitives.
 //!
-//! Everything else in the crate imports atomics, `UnsafeCell`, `Arc`, locks and
-//! threads from here, so that under `--cfg loom` the loom model checker sees
-//! every shared access of the real code. Locks are `parking_lot`'s outside
-//! loom; both sides offer the same small API (`lock()` without poisoning,
-//! `Condvar::wait` taking and returning the guard).
+//! Everything else in the crate imports its atomics, `UnsafeCell`, `Arc`,
+//! locks, threads and thread-locals from here, so that under `--cfg loom`
+//! the loom model checker sees every shared access of the real code. Each
+//! of braid's crates has a seam with this API and these rules:
+//!
+//! 1. `Arc` is loom's under loom and std's otherwise. `StdArc` is std's in
+//!    every build, for where loom's cannot go: a trait object (only std's
+//!    `Arc` coerces to `Arc<dyn _>`) and `std::task::Wake`, whose methods
+//!    take std's `Arc`. Nothing behind a `StdArc` is part of a modelled
+//!    protocol.
+//! 2. `Mutex::lock` returns the guard: no poisoning, a panic while a lock
+//!    is held does not make the next `lock` fail (and the lock is
+//!    unwind-safe, as std's is). The lock is
+//!    `parking_lot`'s outside loom and loom's under it (a `parking_lot` lock
+//!    held across a modelled step would block loom's one OS thread for
+//!    good). `Condvar::wait` takes and returns the guard.
+//! 3. `thread_local!` takes std's syntax, `const { }` initialisers
+//!    included, and is std's outside loom. Under loom it declares loom's
+//!    thread-locals, without the `const`: loom runs its threads as
+//!    coroutines on one OS thread, so a std thread-local would be shared by
+//!    every modelled thread.
+//! 4. `UnsafeCell` has loom's `with`/`with_mut` in both builds.
+//! 5. Whatever is std's in every build says why where it is named.
+//!
+//! This crate departs from rule 1 in one way: its `Arc` is std's under loom
+//! too, because the schedulers take `self: &Arc<Self>` (the spawns of
+//! `scheduler.rs`' `Spawner` and what they call), a receiver that only
+//! std's `Arc` may be on stable Rust. No modelled protocol lives in an
+//! `Arc`'s count: a task's own reference count is in its state word, which
+//! loom sees. `Weak` is std's with it.
 
-#[cfg(not(loom))]
-pub(crate) use std::sync::Arc;
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, fence};
 #[cfg(not(loom))]
 pub(crate) use std::thread;
+#[cfg(not(loom))]
+pub(crate) use std::thread_local;
+
+#[cfg(loom)]
+pub(crate) use local::{loom_thread_local, loom_thread_local as thread_local};
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, fence};
+#[cfg(loom)]
+pub(crate) use loom::thread;
+
+/// Std's in every build: see the module docs (rule 1 and this crate's
+/// departure from it).
+pub(crate) use std::sync::{Arc, Weak};
+
+/// See rule 1 of the module docs.
+pub(crate) use std::sync::Arc as StdArc;
+
 /// Real OS threads, std's whatever the build: the worker threads that
 /// `Builder::build` starts and the blocking pool's. No model runs those
 /// paths (the models start their workers on `thread`, which is loom's), so
 /// they stay outside the checker.
 pub(crate) use std::thread as os_thread;
-#[cfg(not(loom))]
-pub(crate) use std::thread_local;
-
-#[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, fence};
-#[cfg(loom)]
-pub(crate) use loom::thread;
-/// Loom runs its threads as coroutines on one OS thread, so a std
-/// thread-local would be shared by every modelled worker: under loom the
-/// declarations go to loom's `thread_local!`, which takes no `const { }`
-/// initialiser; this strips it (the value is the same, made lazily).
-#[cfg(loom)]
-macro_rules! loom_thread_local {
-    () => {};
-    ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const { $init:expr }; $($rest:tt)*) => {
-        loom::thread_local!($(#[$attr])* $vis static $name: $t = $init);
-        $crate::sync::loom_thread_local!($($rest)*);
-    };
-    ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr; $($rest:tt)*) => {
-        loom::thread_local!($(#[$attr])* $vis static $name: $t = $init);
-        $crate::sync::loom_thread_local!($($rest)*);
-    };
-}
-#[cfg(loom)]
-pub(crate) use loom_thread_local as thread_local;
-#[cfg(loom)]
-pub(crate) use loom_thread_local;
-/// std's `Arc` under loom too: the schedulers take `self: &Arc<Self>`, which
-/// only std's `Arc` allows. No modelled protocol lives in an `Arc`'s count;
-/// the task's own reference count is in its state word, which loom sees.
-#[cfg(loom)]
-pub(crate) use std::sync::Arc;
-
-/// The weak side of `Arc`, std's in every build as `Arc` is.
-pub(crate) use std::sync::Weak;
 
 /// A value set once for the life of the process, outside any modelled
 /// protocol (the epoch of spawn times), so std's whatever the build.
 pub(crate) use std::sync::OnceLock;
-
-/// `std::task::Wake` needs std's `Arc` whatever the build; only wakers of
-/// threads outside the modelled protocols use it.
-pub(crate) use std::sync::Arc as StdArc;
 
 /// Likewise, for a setting a loom model changes before the threads start
 /// (the maintenance interval).
@@ -104,14 +105,38 @@ mod cell {
     pub(crate) use loom::cell::UnsafeCell;
 }
 
+#[cfg(loom)]
+mod local {
+    /// Rule 3 of the module docs: loom's `thread_local!` takes no `const { }`
+    /// initialiser, so this strips it (the value is the same, made lazily).
+    macro_rules! loom_thread_local {
+        () => {};
+        ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const { $init:expr }; $($rest:tt)*) => {
+            loom::thread_local!($(#[$attr])* $vis static $name: $t = $init);
+            $crate::sync::loom_thread_local!($($rest)*);
+        };
+        ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr; $($rest:tt)*) => {
+            loom::thread_local!($(#[$attr])* $vis static $name: $t = $init);
+            $crate::sync::loom_thread_local!($($rest)*);
+        };
+    }
+
+    pub(crate) use loom_thread_local;
+}
+
 #[cfg(not(loom))]
 mod lock {
+    use std::panic::{RefUnwindSafe, UnwindSafe};
     use std::time::Duration;
 
     pub(crate) use parking_lot::MutexGuard;
 
     #[derive(Debug, Default)]
     pub(crate) struct Mutex<T>(parking_lot::Mutex<T>);
+
+    // Rule 2: no poisoning, so unwind-safe as std's poisoning lock is.
+    impl<T> UnwindSafe for Mutex<T> {}
+    impl<T> RefUnwindSafe for Mutex<T> {}
 
     impl<T> Mutex<T> {
         pub(crate) fn new(value: T) -> Mutex<T> {
@@ -161,6 +186,8 @@ mod lock {
 
 #[cfg(loom)]
 mod lock {
+    use std::panic::{RefUnwindSafe, UnwindSafe};
+    use std::sync::PoisonError;
     use std::time::Duration;
 
     pub(crate) use loom::sync::MutexGuard;
@@ -168,13 +195,17 @@ mod lock {
     #[derive(Debug, Default)]
     pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
 
+    // Rule 2: no poisoning, so unwind-safe as std's poisoning lock is.
+    impl<T> UnwindSafe for Mutex<T> {}
+    impl<T> RefUnwindSafe for Mutex<T> {}
+
     impl<T> Mutex<T> {
         pub(crate) fn new(value: T) -> Mutex<T> {
             Mutex(loom::sync::Mutex::new(value))
         }
 
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-            self.0.lock().unwrap()
+            self.0.lock().unwrap_or_else(PoisonError::into_inner)
         }
 
         pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
@@ -191,7 +222,7 @@ mod lock {
         }
 
         pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-            self.0.wait(guard).unwrap()
+            self.0.wait(guard).unwrap_or_else(PoisonError::into_inner)
         }
 
         /// Loom has no clock: a timed wait is modelled as a wait that may
@@ -201,7 +232,7 @@ mod lock {
             guard: MutexGuard<'a, T>,
             _timeout: Duration,
         ) -> MutexGuard<'a, T> {
-            self.0.wait(guard).unwrap()
+            self.0.wait(guard).unwrap_or_else(PoisonError::into_inner)
         }
 
         pub(crate) fn notify_one(&self) {

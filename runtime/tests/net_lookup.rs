@@ -119,3 +119,21 @@ fn every_constructor_takes_a_host_name() {
         });
     });
 }
+
+/// A blocking thread started for a lookup is handed the runtime's handle,
+/// as one started for `spawn_blocking` is: the pool's only thread, started
+/// by the lookup, runs the next call inside the runtime.
+#[test]
+#[cfg_attr(miri, ignore)]
+fn a_thread_started_for_a_lookup_runs_later_calls_in_the_runtime() {
+    support::eventually(|| {
+        let rt = one_worker_one_blocking_thread();
+        rt.block_on(async {
+            lookup_host("localhost:4242").await.unwrap().for_each(drop);
+            let metrics = braid::Handle::current().metrics();
+            assert_eq!(metrics.num_blocking_threads(), 1, "the lookup started it");
+            let in_runtime = braid::spawn_blocking(|| braid::Handle::try_current().is_ok());
+            assert!(in_runtime.await.unwrap());
+        });
+    });
+}

@@ -247,7 +247,7 @@ impl Drop for Node {
 #[cfg(test)]
 crate::sync::thread_local! {
     /// Parent locks taken by `detach` on this thread, for the test of rule 8.
-    static DETACH_STEPS: std::cell::Cell<usize> = std::cell::Cell::new(0);
+    static DETACH_STEPS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Parent locks `detach` took on this thread since the last call.

@@ -277,7 +277,7 @@ impl Handle {
     }
 
     /// A registration in the slab, as `Registration::new` makes before it
-    /// registers a socket with the OS (for `loom.rs`).
+    /// registers a socket with the OS (for `loom_harness.rs`).
     #[cfg(loom)]
     pub(crate) fn insert_registration(&self) -> io::Result<(usize, Arc<ScheduledIo>)> {
         self.shared.insert_registration()

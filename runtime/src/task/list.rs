@@ -193,12 +193,10 @@ unsafe fn unlink(shard: &mut Shard, ptr: NonNull<Header>) -> bool {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use std::future::Future;
-    use std::sync::atomic::{AtomicUsize, Ordering as StdOrdering};
-
     use super::*;
-    use crate::sync::{Arc, Mutex};
+    use crate::sync::{Arc, AtomicUsize, Mutex, Ordering as StdOrdering};
     use crate::task::{self, Notified, Schedule};
+    use std::future::Future;
 
     /// A scheduler that keeps its tasks in an owned list, as the runtimes
     /// do, and its queue entries in a vector.

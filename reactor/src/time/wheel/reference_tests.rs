@@ -9,14 +9,14 @@
 //! deadline (a driver that sleeps until then never sleeps past a timer).
 
 use super::*;
-use crate::sync::StdArc as Arc;
+use crate::sync::{Mutex, StdArc as Arc};
 use std::collections::HashMap;
 use std::task::Wake;
 
 /// Records its entry's id when woken.
 struct Recorder {
     id: u64,
-    log: Arc<parking_lot::Mutex<Vec<u64>>>,
+    log: Arc<Mutex<Vec<u64>>>,
 }
 
 impl Wake for Recorder {
@@ -48,7 +48,7 @@ struct Model {
     entries: HashMap<u64, (TimerKey, u64, bool)>,
     elapsed: u64,
     next_id: u64,
-    log: Arc<parking_lot::Mutex<Vec<u64>>>,
+    log: Arc<Mutex<Vec<u64>>>,
 }
 
 impl Model {
@@ -58,7 +58,7 @@ impl Model {
             entries: HashMap::new(),
             elapsed: 0,
             next_id: 0,
-            log: Arc::new(parking_lot::Mutex::new(Vec::new())),
+            log: Arc::new(Mutex::new(Vec::new())),
         }
     }
 

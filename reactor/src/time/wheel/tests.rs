@@ -1,13 +1,13 @@
 //! Unit tests of the wheel: ordering, cascades, cancel, reset, shutdown.
 
 use super::*;
-use crate::sync::StdArc as Arc;
+use crate::sync::{Mutex, StdArc as Arc};
 use std::task::Wake;
 
 /// Records the deadline of the entry it belongs to when woken.
 struct Recorder {
     deadline: u64,
-    log: Arc<parking_lot::Mutex<Vec<u64>>>,
+    log: Arc<Mutex<Vec<u64>>>,
 }
 
 impl Wake for Recorder {
@@ -24,11 +24,7 @@ fn random(state: &mut u64) -> u64 {
     *state
 }
 
-fn insert_recorded(
-    wheel: &mut Wheel,
-    deadline: u64,
-    log: &Arc<parking_lot::Mutex<Vec<u64>>>,
-) -> TimerKey {
+fn insert_recorded(wheel: &mut Wheel, deadline: u64, log: &Arc<Mutex<Vec<u64>>>) -> TimerKey {
     let waker = Waker::from(Arc::new(Recorder {
         deadline,
         log: log.clone(),
@@ -48,7 +44,7 @@ fn fire(wheel: &mut Wheel, now: u64) -> usize {
 #[test]
 fn ten_thousand_random_deadlines_fire_in_order_and_never_early() {
     let mut seed = 0x2545_F491_4F6C_DD1D_u64;
-    let log = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let log = Arc::new(Mutex::new(Vec::new()));
     let mut wheel = Wheel::new();
     // Spread over every level: up to ~2^33 ms.
     let deadlines: Vec<u64> = (0..10_000)
@@ -85,7 +81,7 @@ fn ten_thousand_random_deadlines_fire_in_order_and_never_early() {
 
 #[test]
 fn entries_cascade_down_to_fire_on_their_exact_tick() {
-    let log = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let log = Arc::new(Mutex::new(Vec::new()));
     let mut wheel = Wheel::new();
     let far = 64 * 64 * 64 + 5 * 64 * 64 + 7 * 64 + 3;
     let key = insert_recorded(&mut wheel, far, &log);
@@ -104,7 +100,7 @@ fn entries_cascade_down_to_fire_on_their_exact_tick() {
 
 #[test]
 fn cancel_removes_the_entry() {
-    let log = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let log = Arc::new(Mutex::new(Vec::new()));
     let mut wheel = Wheel::new();
     let keys: Vec<TimerKey> = (1..=100)
         .map(|deadline| insert_recorded(&mut wheel, deadline * 1000, &log))
@@ -154,7 +150,7 @@ fn deadlines_beyond_the_wheel_span_wait_and_fire_on_time() {
 
 #[test]
 fn shutdown_wakes_pending_entries_and_refuses_new_ones() {
-    let log = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let log = Arc::new(Mutex::new(Vec::new()));
     let mut wheel = Wheel::new();
     let key = insert_recorded(&mut wheel, 70, &log);
     let mut wakers = Vec::new();

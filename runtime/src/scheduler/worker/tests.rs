@@ -2,13 +2,12 @@
 //! threads or a driver, so that Miri checks the slot's raw-pointer hand-offs
 //! and shutdown's draining.
 
-use std::sync::atomic::{AtomicUsize, Ordering as StdOrdering};
 use std::time::Duration;
 
 use super::{Core, Pushed};
 use crate::blocking::BlockingPool;
 use crate::scheduler::multi_thread::Shared;
-use crate::sync::{Arc, Ordering};
+use crate::sync::{Arc, AtomicUsize, Ordering};
 use crate::task::{self, Notified};
 
 /// Counts its drops.
@@ -16,7 +15,7 @@ struct Tracked(&'static AtomicUsize);
 
 impl Drop for Tracked {
     fn drop(&mut self) {
-        self.0.fetch_add(1, StdOrdering::SeqCst);
+        self.0.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -85,7 +84,7 @@ fn a_wake_during_a_poll_takes_the_slot_and_displaces_its_occupant() {
     assert!(next_task(core, &shared).is_none());
     shared.signal_shutdown();
     shared.shutdown_tasks();
-    assert_eq!(DROPS.load(StdOrdering::SeqCst), 2);
+    assert_eq!(DROPS.load(Ordering::SeqCst), 2);
 }
 
 #[test]
@@ -122,7 +121,7 @@ fn a_searcher_takes_a_peer_slot_only_once_it_is_stale() {
     drop(task);
     shared.signal_shutdown();
     shared.shutdown_tasks();
-    assert_eq!(DROPS.load(StdOrdering::SeqCst), 1);
+    assert_eq!(DROPS.load(Ordering::SeqCst), 1);
 }
 
 #[test]
@@ -140,11 +139,7 @@ fn shutdown_frees_the_tasks_in_slots_deques_and_the_injector() {
 
     shared.signal_shutdown();
     shared.shutdown_tasks();
-    assert_eq!(
-        DROPS.load(StdOrdering::SeqCst),
-        5,
-        "each future dropped once"
-    );
+    assert_eq!(DROPS.load(Ordering::SeqCst), 5, "each future dropped once");
     assert_eq!(shared.owned().len(), 0);
     // Every task held a reference to the scheduler: all of them are freed,
     // though the worker cores (and their deques) still exist.
@@ -178,7 +173,7 @@ fn a_searcher_watches_every_peer_slot_at_once() {
     stolen.clear();
     shared.signal_shutdown();
     shared.shutdown_tasks();
-    assert_eq!(DROPS.load(StdOrdering::SeqCst), 2);
+    assert_eq!(DROPS.load(Ordering::SeqCst), 2);
 }
 
 /// A task that finishes at its first poll, allocated on `core` and bound to
@@ -277,5 +272,5 @@ fn a_stuck_peer_is_found_among_more_fresh_slots_than_a_searcher_records() {
     drop(taken);
     shared.signal_shutdown();
     shared.shutdown_tasks();
-    assert_eq!(DROPS.load(StdOrdering::SeqCst), workers - 1);
+    assert_eq!(DROPS.load(Ordering::SeqCst), workers - 1);
 }

@@ -275,7 +275,7 @@ impl fmt::Debug for TimerWheel {
 /// # Examples
 ///
 /// ```ignore
-/// let socket = braid_reactor::loom::Socket::register(&handle);
+/// let socket = braid_reactor::loom_harness::Socket::register(&handle);
 /// socket.arrive_readable();
 /// ```
 pub struct Socket {

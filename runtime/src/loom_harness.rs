@@ -20,7 +20,7 @@ use crate::task::{self, Header, JoinHandle, Notified, Schedule, Task};
 /// # Examples
 ///
 /// ```ignore
-/// let scheduler = braid::loom::TaskScheduler::new();
+/// let scheduler = braid::loom_harness::TaskScheduler::new();
 /// let join = scheduler.spawn(async { 1 });
 /// assert!(scheduler.tick());
 /// ```
@@ -159,7 +159,7 @@ impl fmt::Debug for TaskScheduler {
 /// # Examples
 ///
 /// ```ignore
-/// let (pool, workers) = braid::loom::MultiThread::new(2);
+/// let (pool, workers) = braid::loom_harness::MultiThread::new(2);
 /// ```
 #[derive(Clone)]
 pub struct MultiThread {
@@ -181,13 +181,13 @@ impl MultiThread {
     /// idle workers turn and hand over (`scheduler/driver.rs`). Its clock
     /// is paused (it jumps to the next timer when every worker is idle),
     /// and its OS poller is the scripted one of `braid_reactor`: sockets
-    /// get their readiness from `braid_reactor::loom::Socket`.
+    /// get their readiness from `braid_reactor::loom_harness::Socket`.
     ///
     /// # Examples
     ///
     /// ```ignore
-    /// let (pool, workers) = braid::loom::MultiThread::with_driver(2);
-    /// let socket = braid_reactor::loom::Socket::register(&pool.driver());
+    /// let (pool, workers) = braid::loom_harness::MultiThread::with_driver(2);
+    /// let socket = braid_reactor::loom_harness::Socket::register(&pool.driver());
     /// ```
     pub fn with_driver(workers: usize) -> (MultiThread, Vec<Worker>) {
         MultiThread::build(workers, true)
@@ -314,7 +314,7 @@ impl fmt::Debug for Worker {
 /// # Examples
 ///
 /// ```ignore
-/// let home = braid::loom::HomeList::new();
+/// let home = braid::loom_harness::HomeList::new();
 /// drop(home.finished_task());
 /// home.free_all();
 /// assert_eq!(home.freed(), 1);
@@ -438,7 +438,7 @@ impl fmt::Debug for HomeList {
 /// # Examples
 ///
 /// ```ignore
-/// let watch = braid::loom::StallClaims::new(2);
+/// let watch = braid::loom_harness::StallClaims::new(2);
 /// assert!(watch.claim(0, 7));
 /// assert!(!watch.claim(0, 7));
 /// ```
