@@ -8,7 +8,6 @@ mod lifo;
 mod multi_thread;
 mod park;
 mod queue;
-mod remote_free;
 mod stall;
 mod worker;
 mod worker_loop;
@@ -17,7 +16,6 @@ pub(crate) use current_thread::Shared as CurrentThread;
 pub(crate) use driver::DriverCell;
 pub(crate) use multi_thread::Shared as MultiThread;
 #[cfg(loom)]
-pub(crate) use remote_free::RemoteFree;
 #[cfg(loom)]
 pub(crate) use stall::StallWatch;
 pub(crate) use worker_loop::run as run_worker;

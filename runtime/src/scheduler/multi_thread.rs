@@ -230,12 +230,9 @@ impl Shared {
             }
         };
         let mut woken = 0;
-        with_current(self, |mut core| {
+        with_current(self, |core| {
             for future in futures {
                 let (task, notified) = task::new_detached(future, self.clone(), location);
-                if let Some(core) = core.as_deref_mut() {
-                    core.adopt(&task, &self.remotes[core.index()]);
-                }
                 match (self.owned.bind(task), core.as_deref()) {
                     (Ok(()), Some(core)) => core.push_back(notified),
                     (Ok(()), None) => self.inject.push(notified),
@@ -387,15 +384,6 @@ impl Shared {
         }
         // Tasks woken by the driver's shutdown, or by futures dropped above.
         self.drain_queues();
-        self.close_remote_frees();
-    }
-
-    /// Frees the tasks every worker was handed (rule 2 of
-    /// `remote_free.rs`): after this, tasks are freed where they die.
-    fn close_remote_frees(&self) {
-        for remote in self.remotes.iter() {
-            remote.remote_free.close();
-        }
     }
 
     fn drain_queues(&self) {
@@ -431,10 +419,7 @@ fn drain(steal: impl Fn() -> Steal<Notified>) {
 impl Spawner for Shared {
     fn bind_and_schedule(self: &Arc<Self>, task: Task, notified: Notified) {
         with_current(self, |core| match core {
-            Some(core) => {
-                core.adopt(&task, &self.remotes[core.index()]);
-                self.metrics[core.index()].spawns.incr();
-            }
+            Some(core) => self.metrics[core.index()].spawns.incr(),
             None => self.remote_spawns.add(1),
         });
         match self.owned.bind(task) {
@@ -464,25 +449,6 @@ impl Schedule for Arc<Shared> {
         if self.panics.report(payload) {
             self.signal_shutdown();
         }
-    }
-
-    fn defer_free(&self, task: NonNull<crate::task::Header>) -> bool {
-        // SAFETY: the task's last reference is gone and it is ours: the
-        // header and its links are ours to read.
-        let home = unsafe { task.as_ref().owned.with(|links| (*links).home) };
-        let Some(remote) = self.remotes.get(usize::from(home)) else {
-            // `NO_HOME`: allocated off the workers.
-            return false;
-        };
-        if self.is_shutdown() || !remote.unparker.is_awake() {
-            // Rule 3 of remote_free.rs: nobody to free it soon.
-            return false;
-        }
-        let at_home = with_current(self, |core| {
-            core.is_some_and(|core| usize::from(home) == core.index())
-        });
-        // SAFETY: dead and ours, as above; a closed list gives it back.
-        !at_home && unsafe { remote.remote_free.push(task) }
     }
 }
 
