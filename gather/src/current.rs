@@ -1,10 +1,12 @@
 //! The scope of the gather child being polled: its token, and the hold that
-//! nested groups take on its completion.
+//! nested groups take on its completion, kept in the `scope` slot of this
+//! thread's [`ThreadContext`](crate::ThreadContext).
 
-use std::cell::{Cell, OnceCell};
+use std::cell::OnceCell;
 use std::ptr;
 
 use crate::CancellationToken;
+use crate::context;
 use crate::deferred::{Hold, HoldLink};
 
 /// The scope of one child's poll: its group's token, its own child token,
@@ -22,12 +24,6 @@ impl ChildScope<'_> {
     pub(crate) fn token(&self) -> &CancellationToken {
         self.own.get_or_init(|| self.parent.child_token())
     }
-}
-
-crate::sync::thread_local! {
-    /// Set only while a gather child's own future is being polled: points at
-    /// a `ChildScope` on the stack of that poll.
-    static CURRENT: Cell<*const ChildScope<'static>> = const { Cell::new(ptr::null()) };
 }
 
 /// The cancellation token of the gather child being polled on this thread, or
@@ -72,13 +68,13 @@ pub(crate) fn hold_link() -> Option<HoldLink> {
 }
 
 fn with_current<R>(f: impl FnOnce(&ChildScope<'_>) -> R) -> Option<R> {
-    let scope = CURRENT.with(Cell::get);
+    let scope = context::with(|cx| cx.map_or(ptr::null(), |cx| cx.scope.get()));
     if scope.is_null() {
         return None;
     }
-    // SAFETY: `CURRENT` points at a `ChildScope` only between `enter` and the drop
-    // of its `ScopeGuard`, which borrows that `ChildScope`, so it is alive here; this is
-    // the thread that set it.
+    // SAFETY: the `scope` slot points at a `ChildScope` only between `enter`
+    // and the drop of its `ScopeGuard`, which borrows that `ChildScope`, so it
+    // is alive here; the slot is this thread's.
     Some(f(unsafe { &*scope }))
 }
 
@@ -86,7 +82,7 @@ fn with_current<R>(f: impl FnOnce(&ChildScope<'_>) -> R) -> Option<R> {
 /// the previous one (also when the poll it wraps panics).
 pub(crate) fn enter<'a>(scope: &'a ChildScope<'a>) -> ScopeGuard<'a> {
     let erased = (scope as *const ChildScope<'a>).cast::<ChildScope<'static>>();
-    let previous = CURRENT.with(|current| current.replace(erased));
+    let previous = context::with(|cx| cx.map_or(ptr::null(), |cx| cx.scope.replace(erased)));
     ScopeGuard {
         previous,
         _scope: std::marker::PhantomData,
@@ -102,7 +98,12 @@ pub(crate) struct ScopeGuard<'a> {
 
 impl Drop for ScopeGuard<'_> {
     fn drop(&mut self) {
-        CURRENT.with(|current| current.set(self.previous));
+        // Teardown: nothing to restore (rule 4 of `set_thread_context`).
+        context::with(|cx| {
+            if let Some(cx) = cx {
+                cx.scope.set(self.previous);
+            }
+        });
     }
 }
 

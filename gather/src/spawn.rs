@@ -1,11 +1,11 @@
 //! How a gather reaches the runtime its children run on.
 
-use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
 use crate::ChildTask;
+use crate::context;
 use crate::sync::StdArc;
 
 /// A child task boxed as a trait object: how a [`ChildTask`] stores a
@@ -62,10 +62,6 @@ pub trait Spawn: Send + Sync + 'static {
     }
 }
 
-crate::sync::thread_local! {
-    static AMBIENT: RefCell<Option<StdArc<dyn Spawn>>> = const { RefCell::new(None) };
-}
-
 /// Makes `spawner` the ambient spawner of this thread until the returned
 /// guard is dropped: gathers first polled on this thread meanwhile spawn
 /// their children through it. Guards nest and restore the previous spawner.
@@ -98,7 +94,8 @@ crate::sync::thread_local! {
 /// drop(outer);
 /// ```
 pub fn enter_spawner(spawner: StdArc<dyn Spawn>) -> SpawnerGuard {
-    let previous = AMBIENT.with(|ambient| ambient.replace(Some(spawner)));
+    // Teardown: nothing to make ambient (rule 4 of `set_thread_context`).
+    let previous = context::with(|cx| cx.and_then(|cx| cx.ambient.replace(Some(spawner))));
     SpawnerGuard {
         previous,
         _not_send: std::marker::PhantomData,
@@ -130,7 +127,9 @@ pub struct SpawnerGuard {
 
 impl Drop for SpawnerGuard {
     fn drop(&mut self) {
-        let ours = AMBIENT.with(|ambient| ambient.replace(self.previous.take()));
+        let previous = self.previous.take();
+        // Dropped outside the borrow: a spawner's drop may run any code.
+        let ours = context::with(|cx| cx.map(|cx| cx.ambient.replace(previous)));
         drop(ours);
     }
 }
@@ -158,7 +157,7 @@ pub(crate) fn current_spawner() -> StdArc<dyn Spawn> {
 
 /// The spawner of [`current_spawner`], or `None` where there is none.
 pub(crate) fn try_current_spawner() -> Option<StdArc<dyn Spawn>> {
-    if let Some(spawner) = AMBIENT.with(|ambient| ambient.borrow().clone()) {
+    if let Some(spawner) = context::with(|cx| cx.and_then(|cx| cx.ambient.borrow().clone())) {
         return Some(spawner);
     }
     #[cfg(feature = "tokio")]

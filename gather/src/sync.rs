@@ -50,6 +50,10 @@ pub(crate) use loom::thread;
 /// See rule 1 of the module docs.
 pub(crate) use std::sync::Arc as StdArc;
 
+/// A process-wide setting made once, outside every modelled protocol (the
+/// host's context lookup): std's whatever the build.
+pub(crate) use std::sync::OnceLock;
+
 pub(crate) use cell::UnsafeCell;
 pub(crate) use lock::Mutex;
 

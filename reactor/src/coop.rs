@@ -9,26 +9,34 @@
 //! of the queue.
 //!
 //! Outside [`budget`] (a plain executor, a test) the budget is unlimited.
+//!
+//! The budget is the `budget` slot of this thread's
+//! [`ThreadContext`](crate::context::ThreadContext): a scheduler that holds
+//! that context runs each poll with [`ThreadContext::budget`] on it, and
+//! [`budget`] here finds it first.
 
 use std::cell::Cell;
 use std::task::{Context, Poll};
 
-use crate::sync::thread_local;
+use crate::context::{self, ThreadContext};
 
 /// Units one poll may spend. Tokio uses the same figure; it keeps a tight
 /// loop of ready operations to a few tens of microseconds.
 pub const BUDGET: u8 = 128;
 
-/// The budget in force on this thread: units left, and whether a resource
+/// The budget in force on a thread: units left, and whether a resource
 /// was refused for want of one (a forced yield) during this poll.
 #[derive(Clone, Copy)]
-struct Budget {
+pub(crate) struct Budget {
     left: u8,
     refused: bool,
 }
 
-thread_local! {
-    static REMAINING: Cell<Option<Budget>> = const { Cell::new(None) };
+/// The budget in force on this thread, `None` when none is (also once the
+/// thread's context is destroyed).
+#[inline]
+fn current() -> Option<Budget> {
+    context::with(|cx| cx.and_then(|cx| cx.budget.get()))
 }
 
 /// Runs `f` (one poll of a task) with a fresh budget, restoring the previous
@@ -49,8 +57,7 @@ pub fn budget<R>(f: impl FnOnce() -> R) -> R {
 
 /// Runs `f` as [`budget`] does, and also says whether a resource refused
 /// it for want of budget (a forced yield): what [`forced_yield`] would
-/// have said at its end, read by the same thread-local access that restores
-/// the previous budget. For schedulers that count forced yields.
+/// have said at its end. For schedulers that count forced yields.
 ///
 /// # Examples
 ///
@@ -70,29 +77,70 @@ pub fn budget<R>(f: impl FnOnce() -> R) -> R {
 /// assert_eq!(coop::budget_and_forced_yield(|| ()), ((), false));
 /// ```
 pub fn budget_and_forced_yield<R>(f: impl FnOnce() -> R) -> (R, bool) {
-    struct Restore<'a> {
-        previous: Option<Budget>,
-        refused: &'a Cell<bool>,
+    context::with(|cx| match cx {
+        Some(cx) => cx.budget_and_forced_yield(f),
+        // Teardown: no context, no budget (rule 5 of `context`).
+        None => (f(), false),
+    })
+}
+
+impl ThreadContext {
+    /// Runs `f` (one poll of a task) with a fresh budget in this context,
+    /// restoring the previous one afterwards, also if `f` panics: the
+    /// [`coop::budget`](budget) of a host that already holds its context
+    /// (rule 4 of [`context`](crate::context)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use braid_reactor::context::ThreadContext;
+    ///
+    /// let cx = ThreadContext::new();
+    /// assert_eq!(cx.budget(|| 6 * 7), 42);
+    /// ```
+    #[inline]
+    pub fn budget<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.budget_and_forced_yield(f).0
     }
-    impl Drop for Restore<'_> {
-        fn drop(&mut self) {
-            let ended = REMAINING.with(|cell| cell.replace(self.previous));
-            self.refused.set(ended.is_some_and(|budget| budget.refused));
+
+    /// Runs `f` as [`ThreadContext::budget`] does, and also says whether a
+    /// resource refused it for want of budget (a forced yield), read as the
+    /// previous budget is restored: the
+    /// [`coop::budget_and_forced_yield`](budget_and_forced_yield) of a host
+    /// that holds its context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use braid_reactor::context::ThreadContext;
+    ///
+    /// let cx = ThreadContext::new();
+    /// assert_eq!(cx.budget_and_forced_yield(|| 42), (42, false));
+    /// ```
+    #[inline]
+    pub fn budget_and_forced_yield<R>(&self, f: impl FnOnce() -> R) -> (R, bool) {
+        struct Restore<'a> {
+            slot: &'a Cell<Option<Budget>>,
+            previous: Option<Budget>,
         }
-    }
-    let fresh = Budget {
-        left: BUDGET,
-        refused: false,
-    };
-    let refused = Cell::new(false);
-    let output = {
-        let _restore = Restore {
-            previous: REMAINING.with(|cell| cell.replace(Some(fresh))),
-            refused: &refused,
+        impl Drop for Restore<'_> {
+            fn drop(&mut self) {
+                self.slot.set(self.previous);
+            }
+        }
+        let fresh = Budget {
+            left: BUDGET,
+            refused: false,
         };
-        f()
-    };
-    (output, refused.get())
+        let restore = Restore {
+            slot: &self.budget,
+            previous: self.budget.replace(Some(fresh)),
+        };
+        let output = f();
+        let ended = self.budget.get();
+        drop(restore);
+        (output, ended.is_some_and(|budget| budget.refused))
+    }
 }
 
 /// Whether, in the budget now in force, a resource returned `Pending`
@@ -115,7 +163,7 @@ pub fn budget_and_forced_yield<R>(f: impl FnOnce() -> R) -> (R, bool) {
 /// assert!(!coop::budget(coop::forced_yield));
 /// ```
 pub fn forced_yield() -> bool {
-    REMAINING.with(|cell| cell.get().is_some_and(|budget| budget.refused))
+    current().is_some_and(|budget| budget.refused)
 }
 
 /// Units left in the current poll, or `None` when no budget is in force.
@@ -126,7 +174,7 @@ pub fn forced_yield() -> bool {
 /// assert_eq!(braid_reactor::coop::remaining(), None);
 /// ```
 pub fn remaining() -> Option<u8> {
-    REMAINING.with(|cell| cell.get().map(|budget| budget.left))
+    current().map(|budget| budget.left)
 }
 
 /// Spends one unit, or, when none are left, wakes the task and returns
@@ -147,22 +195,27 @@ pub fn remaining() -> Option<u8> {
 /// });
 /// ```
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
-    REMAINING.with(|cell| match cell.get() {
-        None => Poll::Ready(()),
-        Some(Budget { left: 0, .. }) => {
-            cell.set(Some(Budget {
-                left: 0,
-                refused: true,
-            }));
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-        Some(Budget { left, refused }) => {
-            cell.set(Some(Budget {
-                left: left - 1,
-                refused,
-            }));
-            Poll::Ready(())
+    context::with(|thread| {
+        let Some(slot) = thread.map(|thread| &thread.budget) else {
+            return Poll::Ready(());
+        };
+        match slot.get() {
+            None => Poll::Ready(()),
+            Some(Budget { left: 0, .. }) => {
+                slot.set(Some(Budget {
+                    left: 0,
+                    refused: true,
+                }));
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            Some(Budget { left, refused }) => {
+                slot.set(Some(Budget {
+                    left: left - 1,
+                    refused,
+                }));
+                Poll::Ready(())
+            }
         }
     })
 }

@@ -2,9 +2,10 @@
 //!
 //! The runtime (`braid`) re-exports [`net`] and [`time`] and turns the
 //! [`driver::Driver`] from its idle workers. It reaches this crate through
-//! two documented modules only: [`driver`], whose docs list every call it
-//! makes and when, and [`coop`], the cooperative budget its schedulers run
-//! each poll under.
+//! three documented modules only: [`driver`], whose docs list every call it
+//! makes and when, [`coop`], the cooperative budget its schedulers run
+//! each poll under, and [`context`], where it keeps this crate's per-thread
+//! state inside its own thread-local context.
 //!
 //! The one hidden module, `loom_harness`, exists only in a `--cfg loom` build: it is
 //! the harness the `braid-loom-tests` models drive the driver's real code
@@ -18,6 +19,7 @@
 )]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
+pub mod context;
 pub mod coop;
 pub mod driver;
 #[cfg(loom)]

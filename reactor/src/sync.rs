@@ -49,11 +49,14 @@ pub(crate) use std::sync::Arc as StdArc;
 /// for a driver made without a runtime. No model runs that path.
 pub(crate) use std::thread as os_thread;
 
-/// What a signal handler touches, and the table it finds them in: std's
-/// whatever the build, as a handler runs outside any model (and the signal
-/// module is not built under loom).
+/// What a signal handler touches: std's whatever the build, as a handler
+/// runs outside any model (and the signal module is not built under loom).
 #[cfg(all(unix, not(loom)))]
-pub(crate) use std::sync::{OnceLock, atomic::AtomicBool as StdAtomicBool};
+pub(crate) use std::sync::atomic::AtomicBool as StdAtomicBool;
+
+/// A process-wide setting made once, outside every modelled protocol (the
+/// signal table, the host's context lookup): std's whatever the build.
+pub(crate) use std::sync::OnceLock;
 
 #[cfg(loom)]
 pub(crate) use lock::Condvar;

@@ -1,20 +1,36 @@
-//! Per-thread runtime context: which runtime `spawn` and `Handle::current`
-//! use, and whether this thread is already driving async tasks.
+//! The thread's one thread-local: which runtime `spawn` and
+//! `Handle::current` use, whether this thread is already driving async
+//! tasks, and the per-thread state of every other module and crate.
 //!
-//! The thread-local holds a pointer to the entering code's `Handle`, not a
-//! clone of it: entering and leaving (on every `block_on`) touch no
-//! reference count. The guards that set it follow two rules:
-//!
-//! 1. The crate's own guards ([`SetCurrentGuard`]) borrow that handle and are
-//!    only made here, on the stack of the code that enters, so they are
-//!    dropped in the reverse order of their making while the handle is
-//!    still alive.
-//! 2. The public [`EnterGuard`] is in user hands, where it may be forgotten
-//!    or dropped out of order, so it points at a boxed clone of the handle
-//!    that it frees only when the thread-local still points at it (it is
-//!    the innermost guard). Otherwise it leaks the box, so every pointer
-//!    saved by a guard made after it stays valid, and panics naming the
-//!    mistake.
+//! 1. A thread of a braid runtime (a worker, a `block_on`, a blocking-pool
+//!    thread) uses one thread-local, [`Context`]. Each module that keeps
+//!    per-thread state owns the type of its field here (the task being
+//!    polled, the scheduler's current core or worker, the `block_on`
+//!    parker) and reaches it through [`with`]; no other module declares a
+//!    thread-local.
+//! 2. The reactor's and gather's per-thread state are fields too: when the
+//!    first runtime is built, [`host_crates`] registers the lookups that
+//!    make those crates use them rather than thread-locals of their own
+//!    (their `set_thread_context`). Code here that already holds the
+//!    context calls the reactor's `ThreadContext` directly (the budget of
+//!    each poll, [`poll_in_budget`]).
+//! 3. The context is made without running code (a `const` initialiser).
+//!    It is destroyed with the thread's other thread-locals; from then on
+//!    [`with`] passes `None`, and every caller reads that as "outside any
+//!    runtime" and restores nothing.
+//! 4. It holds a pointer to the entering code's `Handle`, not a clone of
+//!    it: entering and leaving (on every `block_on`) touch no reference
+//!    count. The guards that set it follow two rules:
+//!    - The crate's own guards ([`SetCurrentGuard`]) borrow that handle and
+//!      are only made here, on the stack of the code that enters, so they
+//!      are dropped in the reverse order of their making while the handle
+//!      is still alive.
+//!    - The public [`EnterGuard`] is in user hands, where it may be
+//!      forgotten or dropped out of order, so it points at a boxed clone of
+//!      the handle that it frees only when the context still points at it
+//!      (it is the innermost guard), or is gone. Otherwise it leaks the box,
+//!      so every pointer saved by a guard made after it stays valid, and
+//!      panics naming the mistake.
 
 use std::cell::Cell;
 use std::fmt;
@@ -23,9 +39,13 @@ use std::ptr;
 use std::time::{Duration, Instant};
 
 use crate::handle::Handle;
+use crate::park_thread::ThreadParker;
+use crate::scheduler::{CurrentCore, CurrentWorker};
 use crate::sync::{OnceLock, os_thread, thread_local};
+use crate::task::CurrentTask;
 
-struct Context {
+/// Everything a thread keeps for the runtime (rule 1).
+pub(crate) struct Context {
     /// The current runtime's handle, or null.
     current: Cell<*const Handle>,
     /// Set on worker threads and inside `block_on`: blocking here would stall
@@ -34,6 +54,18 @@ struct Context {
     /// A worker's last reading of the clock (see [`spawn_time`]); `None`
     /// on every other thread.
     clock: Cell<Option<Stamp>>,
+    /// The task being polled (`task::id`).
+    pub(crate) task: CurrentTask,
+    /// The current-thread scheduler's core, while this thread drives it.
+    pub(crate) core: CurrentCore,
+    /// The multi-thread scheduler's worker that this thread runs.
+    pub(crate) worker: CurrentWorker,
+    /// The waker and parker that `block_on` reuses on this thread.
+    pub(crate) parker: ThreadParker,
+    /// The reactor's state: the current driver, the cooperative budget.
+    pub(crate) reactor: braid_reactor::context::ThreadContext,
+    /// Gather's state: the ambient spawner, the child being polled.
+    pub(crate) gather: braid_gather::ThreadContext,
 }
 
 thread_local! {
@@ -42,8 +74,69 @@ thread_local! {
             current: Cell::new(ptr::null()),
             driving: Cell::new(false),
             clock: Cell::new(None),
+            task: CurrentTask::new(),
+            core: CurrentCore::new(),
+            worker: CurrentWorker::new(),
+            parker: ThreadParker::new(),
+            reactor: braid_reactor::context::ThreadContext::new(),
+            gather: braid_gather::ThreadContext::new(),
         }
     };
+}
+
+/// Calls `f` with this thread's context, or with `None` once it is
+/// destroyed (rule 3).
+#[inline]
+pub(crate) fn with<R>(f: impl FnOnce(Option<&Context>) -> R) -> R {
+    let cx = CONTEXT.try_with(ptr::from_ref).unwrap_or(ptr::null());
+    // SAFETY: a thread-local stays valid until its thread's thread-locals
+    // are destroyed, which cannot begin while this thread is inside `f`.
+    f(unsafe { cx.as_ref() })
+}
+
+/// This thread's reactor state, for that crate's lookup (rule 2).
+fn locate_reactor() -> *const braid_reactor::context::ThreadContext {
+    with(|cx| cx.map_or(ptr::null(), |cx| ptr::from_ref(&cx.reactor)))
+}
+
+/// This thread's gather state, for that crate's lookup (rule 2).
+fn locate_gather() -> *const braid_gather::ThreadContext {
+    with(|cx| cx.map_or(ptr::null(), |cx| ptr::from_ref(&cx.gather)))
+}
+
+/// Makes the reactor and gather keep their per-thread state in [`Context`]
+/// (rule 2); once per process, before the first runtime's threads start.
+///
+/// # Panics
+///
+/// If another host registered its own lookups first: the budget that the
+/// schedulers set here would then not be the one the reactor reads.
+pub(crate) fn host_crates() {
+    static HOSTED: OnceLock<()> = OnceLock::new();
+    HOSTED.get_or_init(|| {
+        // SAFETY: both return this thread's own fields of `CONTEXT`, valid
+        // until its thread-locals are destroyed, and null from then on
+        // (`with`).
+        let reactor = unsafe { braid_reactor::context::set_thread_context(locate_reactor) };
+        // SAFETY: as above.
+        let gather = unsafe { braid_gather::set_thread_context(locate_gather) };
+        assert!(
+            reactor && gather,
+            "braid could not host the per-thread state of braid-reactor and braid-gather: \
+             another runtime registered its own first"
+        );
+    });
+}
+
+/// Runs `f` (one poll) under a fresh cooperative budget, and says whether
+/// the budget ran out during it (a forced yield). Outside a context
+/// (teardown), no budget.
+#[inline]
+pub(crate) fn poll_in_budget<R>(f: impl FnOnce() -> R) -> (R, bool) {
+    with(|cx| match cx {
+        Some(cx) => cx.reactor.budget_and_forced_yield(f),
+        None => (f(), false),
+    })
 }
 
 /// Makes `handle` the thread's current runtime until dropped (nests).
@@ -57,7 +150,7 @@ pub(crate) struct SetCurrentGuard<'a> {
 pub(crate) fn enter(handle: &Handle) -> SetCurrentGuard<'_> {
     let reactor = handle.inner.driver().map(|driver| driver.handle().enter());
     let spawner = braid_gather::enter_spawner(handle.spawner());
-    let prev = CONTEXT.with(|cx| cx.current.replace(handle));
+    let prev = with(|cx| cx.map_or(ptr::null(), |cx| cx.current.replace(handle)));
     SetCurrentGuard {
         prev,
         _reactor: reactor,
@@ -68,7 +161,11 @@ pub(crate) fn enter(handle: &Handle) -> SetCurrentGuard<'_> {
 
 impl Drop for SetCurrentGuard<'_> {
     fn drop(&mut self) {
-        CONTEXT.with(|cx| cx.current.set(self.prev));
+        with(|cx| {
+            if let Some(cx) = cx {
+                cx.current.set(self.prev);
+            }
+        });
     }
 }
 
@@ -112,7 +209,7 @@ pub(crate) fn enter_public(handle: &Handle) -> EnterGuard<'_> {
     let boxed = unsafe { &*handle };
     let reactor = boxed.inner.driver().map(|driver| driver.handle().enter());
     let spawner = braid_gather::enter_spawner(boxed.spawner());
-    let prev = CONTEXT.with(|cx| cx.current.replace(handle));
+    let prev = with(|cx| cx.map_or(ptr::null(), |cx| cx.current.replace(handle)));
     EnterGuard {
         handle,
         prev,
@@ -124,18 +221,18 @@ pub(crate) fn enter_public(handle: &Handle) -> EnterGuard<'_> {
 
 impl Drop for EnterGuard<'_> {
     fn drop(&mut self) {
-        // `try_with`: a guard dropped during thread teardown has nothing to
-        // restore (and its box is leaked, which rule 2 allows).
-        let innermost = CONTEXT
-            .try_with(|cx| {
+        let innermost = with(|cx| {
+            cx.map(|cx| {
                 let innermost = ptr::eq(cx.current.get(), self.handle);
                 if innermost {
                     cx.current.set(self.prev);
                 }
                 innermost
             })
-            .unwrap_or(false);
-        if innermost {
+        });
+        // `None`: dropped during thread teardown, with the context gone
+        // (rule 3): nothing points at the box any more.
+        if innermost.unwrap_or(true) {
             // SAFETY: made by `Box::into_raw` in `enter_public`; nothing
             // points at it any more, as it was the innermost guard's.
             drop(unsafe { Box::from_raw(self.handle) });
@@ -163,7 +260,7 @@ pub(crate) struct DrivingGuard<'a> {
 /// already driving tasks: blocking it would stall them, or deadlock.
 #[track_caller]
 pub(crate) fn enter_driving<'a>(handle: &'a Handle, what: &str) -> DrivingGuard<'a> {
-    if CONTEXT.with(|cx| cx.driving.replace(true)) {
+    if with(|cx| cx.is_some_and(|cx| cx.driving.replace(true))) {
         panic!(
             "`{what}` called from inside a braid runtime: this thread is already \
              driving async tasks, and blocking it would stall them. Use `.await` \
@@ -177,20 +274,24 @@ pub(crate) fn enter_driving<'a>(handle: &'a Handle, what: &str) -> DrivingGuard<
 
 impl Drop for DrivingGuard<'_> {
     fn drop(&mut self) {
-        CONTEXT.with(|cx| cx.driving.set(false));
+        with(|cx| {
+            if let Some(cx) = cx {
+                cx.driving.set(false);
+            }
+        });
     }
 }
 
 /// Whether this thread drives async tasks (a worker, or inside `block_on`).
 pub(crate) fn is_driving() -> bool {
-    CONTEXT.with(|cx| cx.driving.get())
+    with(|cx| cx.is_some_and(|cx| cx.driving.get()))
 }
 
 /// Calls `f` with the current runtime's handle, without cloning it.
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
-    let current = CONTEXT.with(|cx| cx.current.get());
-    // SAFETY: a non-null pointer was set by a `SetCurrentGuard` still alive
-    // on this thread's stack (see the module docs), which borrows the handle.
+    let current = with(|cx| cx.map_or(ptr::null(), |cx| cx.current.get()));
+    // SAFETY: a non-null pointer was set by a guard still alive on this
+    // thread (rule 4), which borrows or owns the handle.
     f(unsafe { current.as_ref() })
 }
 
@@ -202,8 +303,11 @@ pub(crate) const NO_RUNTIME: &str = braid_reactor::driver::NO_RUNTIME;
 /// when they wake and at each maintenance tick.
 pub(crate) fn refresh_clock() {
     let now = Stamp::now();
-    // `try_with`: nothing to refresh during thread teardown.
-    let _ = CONTEXT.try_with(|cx| cx.clock.set(Some(now)));
+    with(|cx| {
+        if let Some(cx) = cx {
+            cx.clock.set(Some(now));
+        }
+    });
 }
 
 /// When a task spawned now was spawned, for the dump's age. On a worker it
@@ -211,11 +315,7 @@ pub(crate) fn refresh_clock() {
 /// maintenance interval of polls old, and saves a clock read per spawn (a
 /// measurable share of a spawn); elsewhere it is read afresh.
 pub(crate) fn spawn_time() -> Stamp {
-    CONTEXT
-        .try_with(|cx| cx.clock.get())
-        .ok()
-        .flatten()
-        .unwrap_or_else(Stamp::now)
+    with(|cx| cx.and_then(|cx| cx.clock.get())).unwrap_or_else(Stamp::now)
 }
 
 /// A moment of the monotonic clock in 8 bytes, where an `Instant` takes 16:
@@ -240,5 +340,59 @@ impl Stamp {
         // A stamp exists only once the epoch is set.
         let epoch = *EPOCH.get_or_init(Instant::now);
         epoch + Duration::from_nanos(self.0)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::with;
+    use braid_reactor::coop;
+
+    /// The budget set on this thread's `Context` is the one the reactor
+    /// reads: its lookup finds the runtime's context, not a thread-local
+    /// of its own.
+    fn reactor_reads_this_context() -> bool {
+        let outside = coop::remaining();
+        let inside = with(|cx| cx.unwrap().reactor.budget(coop::remaining));
+        inside == Some(coop::BUDGET) && coop::remaining() == outside
+    }
+
+    #[test]
+    fn every_thread_of_a_runtime_keeps_the_reactor_state_in_its_context() {
+        let rt = crate::Runtime::new().unwrap();
+        assert!(reactor_reads_this_context(), "a plain thread");
+        let (worker, blocking, driver) = rt.block_on(async {
+            let worker = crate::spawn(async { reactor_reads_this_context() });
+            let blocking = crate::spawn_blocking(|| {
+                reactor_reads_this_context()
+                    && braid_reactor::driver::Handle::try_current().is_some()
+            });
+            let driver = braid_reactor::driver::Handle::try_current().is_some();
+            (worker.await.unwrap(), blocking.await.unwrap(), driver)
+        });
+        assert!(worker, "a worker");
+        assert!(blocking, "a blocking-pool thread");
+        assert!(driver, "block_on enters the driver");
+        assert!(braid_reactor::driver::Handle::try_current().is_none());
+    }
+
+    #[test]
+    fn nested_enters_restore_the_driver_in_the_one_context() {
+        let outer = crate::Runtime::new().unwrap();
+        let inner = crate::Builder::new_current_thread()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let paused = || braid_reactor::driver::Handle::try_current().map(|d| d.is_paused());
+        let outer_guard = outer.enter();
+        assert_eq!(paused(), Some(false));
+        {
+            let _inner_guard = inner.enter();
+            assert_eq!(paused(), Some(true));
+            assert!(braid_gather::current_token().is_none());
+        }
+        assert_eq!(paused(), Some(false));
+        drop(outer_guard);
+        assert!(braid_reactor::driver::Handle::try_current().is_none());
     }
 }

@@ -2,11 +2,12 @@
 //! `block_on` of the multi-thread runtime, and of a thread waiting for
 //! another's current-thread `block_on`.
 
+use std::cell::OnceCell;
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Wake, Waker};
 
-use crate::sync::{AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, StdArc, thread_local};
+use crate::sync::{AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, StdArc};
 
 /// Wakes the blocked thread.
 struct ThreadWaker {
@@ -42,27 +43,54 @@ impl Wake for ThreadWaker {
     }
 }
 
-thread_local! {
-    /// One waker per thread, reused by every `block_on` on it.
-    static WAKER: (StdArc<ThreadWaker>, Waker) = {
-        let inner = StdArc::new(ThreadWaker {
-            notified: AtomicBool::new(false),
-            mutex: Mutex::new(()),
-            condvar: Condvar::new(),
-        });
-        let waker = Waker::from(inner.clone());
-        (inner, waker)
-    };
+/// One waker per thread, made on its first `block_on` and reused by every
+/// later one: the `parker` field of the thread's
+/// [`Context`](crate::context::Context).
+pub(crate) struct ThreadParker(OnceCell<(StdArc<ThreadWaker>, Waker)>);
+
+impl ThreadParker {
+    pub(crate) const fn new() -> ThreadParker {
+        ThreadParker(OnceCell::new())
+    }
+
+    fn get(&self) -> &(StdArc<ThreadWaker>, Waker) {
+        self.0.get_or_init(thread_waker)
+    }
+}
+
+fn thread_waker() -> (StdArc<ThreadWaker>, Waker) {
+    let inner = StdArc::new(ThreadWaker {
+        notified: AtomicBool::new(false),
+        mutex: Mutex::new(()),
+        condvar: Condvar::new(),
+    });
+    let waker = Waker::from(inner.clone());
+    (inner, waker)
+}
+
+/// Calls `f` with this thread's waker, or a fresh one once its context is
+/// destroyed (thread teardown).
+fn with_waker<R>(f: impl FnOnce(&StdArc<ThreadWaker>, &Waker) -> R) -> R {
+    crate::context::with(|cx| match cx {
+        Some(cx) => {
+            let (inner, waker) = cx.parker.get();
+            f(inner, waker)
+        }
+        None => {
+            let (inner, waker) = thread_waker();
+            f(&inner, &waker)
+        }
+    })
 }
 
 /// Polls `future` on this thread until it is ready, sleeping in between.
 pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
-    WAKER.with(|(inner, waker)| {
+    with_waker(|inner, waker| {
         let mut cx = Context::from_waker(waker);
         loop {
             if let Poll::Ready(output) =
-                braid_reactor::coop::budget(|| future.as_mut().poll(&mut cx))
+                crate::context::poll_in_budget(|| future.as_mut().poll(&mut cx)).0
             {
                 return output;
             }
@@ -116,7 +144,7 @@ pub(crate) fn block_on_counted<F: Future>(
     idle: impl Fn(),
 ) -> F::Output {
     let mut future = pin!(future);
-    WAKER.with(|(inner, _)| {
+    with_waker(|inner, _| {
         let counting = StdArc::new(CountingWaker {
             thread: inner.clone(),
             counted: AtomicBool::new(false),
@@ -137,7 +165,7 @@ pub(crate) fn block_on_counted<F: Future>(
         let mut cx = Context::from_waker(&waker);
         loop {
             if let Poll::Ready(output) =
-                braid_reactor::coop::budget(|| future.as_mut().poll(&mut cx))
+                crate::context::poll_in_budget(|| future.as_mut().poll(&mut cx)).0
             {
                 return output;
             }

@@ -12,9 +12,9 @@ mod stall;
 mod worker;
 mod worker_loop;
 
-pub(crate) use current_thread::Shared as CurrentThread;
+pub(crate) use current_thread::{CurrentCore, Shared as CurrentThread};
 pub(crate) use driver::DriverCell;
-pub(crate) use multi_thread::Shared as MultiThread;
+pub(crate) use multi_thread::{CurrentWorker, Shared as MultiThread};
 #[cfg(loom)]
 #[cfg(loom)]
 pub(crate) use stall::StallWatch;

@@ -57,6 +57,7 @@ mod waker;
 
 pub use abort::AbortHandle;
 pub(crate) use header::{Header, Meta};
+pub(crate) use id::CurrentTask;
 pub use id::{Id, id, try_id};
 pub use join::JoinHandle;
 pub(crate) use list::OwnedTasks;

@@ -1,13 +1,10 @@
-//! The thread's current driver, set by [`Handle::enter`].
+//! The thread's current driver, set by [`Handle::enter`]: the `driver` slot
+//! of this thread's [`ThreadContext`](crate::context::ThreadContext).
 
 use super::Handle;
-use std::cell::RefCell;
+use crate::context;
 use std::fmt;
 use std::marker::PhantomData;
-
-thread_local! {
-    static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
-}
 
 /// Makes a driver current on this thread until dropped, then restores the
 /// one that was current before; returned by [`Handle::enter`].
@@ -43,14 +40,16 @@ impl fmt::Debug for EnterGuard {
 impl Drop for EnterGuard {
     fn drop(&mut self) {
         let previous = self.previous.take();
-        // `try_with`: a guard dropped during thread teardown has nothing to
-        // restore.
-        let _ = CURRENT.try_with(|current| *current.borrow_mut() = previous);
+        // A guard dropped during thread teardown has nothing to restore
+        // (rule 5 of `context`); the handle it replaced is dropped outside
+        // the borrow, as its drop may run driver code.
+        let ours = context::with(|cx| cx.map(|cx| cx.driver.replace(previous)));
+        drop(ours);
     }
 }
 
 pub(super) fn enter(handle: Handle) -> EnterGuard {
-    let previous = CURRENT.with(|current| current.borrow_mut().replace(handle));
+    let previous = context::with(|cx| cx.and_then(|cx| cx.driver.replace(Some(handle))));
     EnterGuard {
         previous,
         _not_send: PhantomData,
@@ -59,5 +58,8 @@ pub(super) fn enter(handle: Handle) -> EnterGuard {
 
 /// Runs `f` with the current driver, if any, without cloning it.
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
-    CURRENT.with(|current| f(current.borrow().as_ref()))
+    context::with(|cx| match cx {
+        Some(cx) => f(cx.driver.borrow().as_ref()),
+        None => f(None),
+    })
 }

@@ -80,11 +80,11 @@ impl WorkerMetrics {
     #[inline]
     pub(crate) fn poll_in_budget(&self, poll: impl FnOnce()) {
         #[cfg(not(braid_no_metrics))]
-        if braid_reactor::coop::budget_and_forced_yield(poll).1 {
+        if crate::context::poll_in_budget(poll).1 {
             self.forced_yields.incr();
         }
         #[cfg(braid_no_metrics)]
-        braid_reactor::coop::budget(poll);
+        crate::context::poll_in_budget(poll);
     }
 
     pub(crate) fn busy_duration(&self) -> Duration {

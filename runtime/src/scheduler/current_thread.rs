@@ -23,9 +23,7 @@ use super::park::{Parker, Unparker};
 use super::{MAINTENANCE_INTERVAL, Spawner};
 use crate::blocking::BlockingPool;
 use crate::metrics::{BusyClock, SharedCounter, WorkerMetrics};
-use crate::sync::{
-    Arc, AtomicBool, AtomicUsize, CounterU64, Mutex, Ordering, StdArc, thread_local,
-};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, CounterU64, Mutex, Ordering, StdArc};
 use crate::task::{Header, Notified, OwnedTasks, Schedule, Task};
 use crate::unhandled_panic::PanicPolicy;
 
@@ -72,8 +70,19 @@ struct CoreContext {
     core: RefCell<Option<Box<Core>>>,
 }
 
-thread_local! {
-    static CURRENT: Cell<*const CoreContext> = const { Cell::new(ptr::null()) };
+/// The core this thread drives, while it does: the `core` field of the
+/// thread's [`Context`](crate::context::Context).
+pub(crate) struct CurrentCore(Cell<*const CoreContext>);
+
+impl CurrentCore {
+    pub(crate) const fn new() -> CurrentCore {
+        CurrentCore(Cell::new(ptr::null()))
+    }
+}
+
+/// The core context this thread drives, or null.
+fn current() -> *const CoreContext {
+    crate::context::with(|cx| cx.map_or(ptr::null(), |cx| cx.core.0.get()))
 }
 
 /// How a `block_on` beside the driving thread ended.
@@ -102,6 +111,7 @@ impl Wake for MainWaker {
 
 impl Shared {
     pub(crate) fn new(driver: Option<Arc<DriverCell>>, blocking: BlockingPool) -> Arc<Shared> {
+        crate::context::host_crates();
         let parker = Parker::new(driver.clone());
         Arc::new(Shared {
             inject: Mutex::new(VecDeque::new()),
@@ -151,11 +161,15 @@ impl Shared {
             shared: self.clone(),
             core: RefCell::new(Some(core)),
         };
-        let prev = CURRENT.with(|c| c.replace(&cx));
+        let prev = crate::context::with(|c| c.map_or(ptr::null(), |c| c.core.0.replace(&cx)));
         struct Restore<'a>(&'a CoreContext, *const CoreContext);
         impl Drop for Restore<'_> {
             fn drop(&mut self) {
-                CURRENT.with(|c| c.set(self.1));
+                crate::context::with(|c| {
+                    if let Some(c) = c {
+                        c.core.0.set(self.1);
+                    }
+                });
                 // Hand the core back even when the future panicked.
                 if let Some(core) = self.0.core.borrow_mut().take() {
                     let shared = &self.0.shared;
@@ -223,7 +237,7 @@ impl Shared {
 
     /// Whether this thread holds the core (runs the tasks) now.
     fn holds_core(&self) -> bool {
-        let cx = CURRENT.with(Cell::get);
+        let cx = current();
         // SAFETY: set only while `block_on` keeps the context alive on this
         // thread's stack.
         !cx.is_null() && ptr::eq(Arc::as_ptr(&unsafe { &*cx }.shared), self)
@@ -246,7 +260,7 @@ impl Shared {
             drop(task);
             return;
         }
-        let cx = CURRENT.with(Cell::get);
+        let cx = current();
         if !cx.is_null() {
             // SAFETY: set only while `block_on` keeps the context alive on
             // this thread's stack.
@@ -314,7 +328,7 @@ impl CoreContext {
         loop {
             if main.woken.swap(false, Ordering::AcqRel) {
                 if let Poll::Ready(output) =
-                    braid_reactor::coop::budget(|| future.as_mut().poll(&mut cx))
+                    crate::context::poll_in_budget(|| future.as_mut().poll(&mut cx)).0
                 {
                     return output;
                 }

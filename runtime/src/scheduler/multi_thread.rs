@@ -30,7 +30,7 @@ use super::worker::{Core, Pushed, Remote};
 use crate::blocking::BlockingPool;
 use crate::metrics::{SharedCounter, WorkerMetrics};
 use crate::stall::StallConfig;
-use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, StdArc, fence, thread_local};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, StdArc, fence};
 use crate::task::{self, Notified, OwnedTasks, Schedule, Task};
 use crate::unhandled_panic::PanicPolicy;
 
@@ -74,6 +74,7 @@ impl Shared {
         blocking: BlockingPool,
         stall: StallConfig,
     ) -> (Arc<Shared>, Vec<Core>) {
+        crate::context::host_crates();
         let mut remotes = Vec::with_capacity(workers);
         let mut cores = Vec::with_capacity(workers);
         for index in 0..workers {
@@ -458,9 +459,14 @@ struct WorkerContext {
     core: RefCell<Core>,
 }
 
-// The seam's `thread_local!`: one value per modelled thread under loom.
-thread_local! {
-    static CURRENT: Cell<*const WorkerContext> = const { Cell::new(ptr::null()) };
+/// The worker this thread runs, while it does: the `worker` field of the
+/// thread's [`Context`](crate::context::Context).
+pub(crate) struct CurrentWorker(Cell<*const WorkerContext>);
+
+impl CurrentWorker {
+    pub(crate) const fn new() -> CurrentWorker {
+        CurrentWorker(Cell::new(ptr::null()))
+    }
 }
 
 /// Runs `f` as the worker of `shared` that owns `core`, on this thread:
@@ -474,21 +480,27 @@ pub(super) fn enter(shared: Arc<Shared>, core: Core, f: impl FnOnce(&Shared, &Re
     struct Reset(*const WorkerContext);
     impl Drop for Reset {
         fn drop(&mut self) {
-            CURRENT.with(|c| c.set(self.0));
+            crate::context::with(|c| {
+                if let Some(c) = c {
+                    c.worker.0.set(self.0);
+                }
+            });
         }
     }
-    let _reset = Reset(CURRENT.with(|c| c.replace(&cx)));
+    let _reset = Reset(crate::context::with(|c| {
+        c.map_or(ptr::null(), |c| c.worker.0.replace(&cx))
+    }));
     f(&cx.shared, &cx.core);
 }
 
 /// Calls `f` with this thread's worker core if the thread is a worker of
 /// `shared` (and the core is not in use), else with `None`.
 fn with_current<R>(shared: &Arc<Shared>, f: impl FnOnce(Option<&mut Core>) -> R) -> R {
-    let cx = CURRENT.with(Cell::get);
+    let cx = crate::context::with(|c| c.map_or(ptr::null(), |c| c.worker.0.get()));
     if cx.is_null() {
         return f(None);
     }
-    // SAFETY: `CURRENT` is set only while `enter` keeps the context alive
+    // SAFETY: the `worker` slot is set only while `enter` keeps the context alive
     // on this thread's stack.
     let cx = unsafe { &*cx };
     if !Arc::ptr_eq(&cx.shared, shared) {

@@ -5,7 +5,8 @@ use std::cell::Cell;
 use std::fmt;
 use std::num::NonZeroU64;
 
-use crate::sync::{CounterU64, Ordering, thread_local};
+use crate::context;
+use crate::sync::{CounterU64, Ordering};
 
 /// A task's id: unique among all the tasks of the process, never reused.
 ///
@@ -75,9 +76,14 @@ impl fmt::Debug for Id {
     }
 }
 
-thread_local! {
-    /// The task this thread is polling, if any.
-    static CURRENT: Cell<Option<Id>> = const { Cell::new(None) };
+/// The task this thread is polling, if any: the `task` field of the
+/// thread's [`Context`](crate::context::Context).
+pub(crate) struct CurrentTask(Cell<Option<Id>>);
+
+impl CurrentTask {
+    pub(crate) const fn new() -> CurrentTask {
+        CurrentTask(Cell::new(None))
+    }
 }
 
 /// The id of the task being polled on this thread.
@@ -113,7 +119,7 @@ pub fn id() -> Id {
 /// assert!(inside.is_some());
 /// ```
 pub fn try_id() -> Option<Id> {
-    CURRENT.with(Cell::get)
+    context::with(|cx| cx.and_then(|cx| cx.task.0.get()))
 }
 
 /// Makes `id` the current task's until dropped (restoring the previous one,
@@ -122,11 +128,17 @@ pub fn try_id() -> Option<Id> {
 pub(crate) struct CurrentGuard(Option<Id>);
 
 pub(crate) fn enter(id: Id) -> CurrentGuard {
-    CurrentGuard(CURRENT.with(|current| current.replace(Some(id))))
+    CurrentGuard(context::with(|cx| {
+        cx.and_then(|cx| cx.task.0.replace(Some(id)))
+    }))
 }
 
 impl Drop for CurrentGuard {
     fn drop(&mut self) {
-        CURRENT.with(|current| current.set(self.0));
+        context::with(|cx| {
+            if let Some(cx) = cx {
+                cx.task.0.set(self.0);
+            }
+        });
     }
 }
