@@ -127,15 +127,15 @@ thread_local! {
 /// assert!(unsafe { set_thread_context(locate) });
 /// assert!(!unsafe { set_thread_context(locate) });
 ///
-/// struct Inline;
-/// impl Spawn for Inline {
+/// struct ThreadPerTask;
+/// impl Spawn for ThreadPerTask {
 ///     fn spawn(&self, task: ChildTask) {
-///         futures::executor::block_on(task);
+///         std::thread::spawn(move || futures::executor::block_on(task));
 ///     }
 /// }
 ///
 /// // The spawner is kept in `CONTEXT`, and found there.
-/// let _spawner = enter_spawner(Arc::new(Inline));
+/// let _spawner = enter_spawner(Arc::new(ThreadPerTask));
 /// let squares = futures::executor::block_on(gather((1..=3).map(|n| async move { n * n })));
 /// assert_eq!(squares, [1, 4, 9]);
 /// ```
@@ -156,4 +156,49 @@ pub(crate) fn with<R>(f: impl FnOnce(Option<&ThreadContext>) -> R) -> R {
     // `set_thread_context`, or `OWN` itself); that teardown cannot begin
     // while this thread is inside `f`.
     f(unsafe { cx.as_ref() })
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::spawn::try_current_spawner;
+    use crate::{ChildTask, enter_spawner};
+
+    std::thread_local! {
+        static HOSTED: ThreadContext = const { ThreadContext::new() };
+        /// Makes `locate` report this thread's context as gone.
+        static GONE: Cell<bool> = const { Cell::new(false) };
+    }
+
+    fn locate() -> *const ThreadContext {
+        if GONE.with(Cell::get) {
+            return ptr::null();
+        }
+        HOSTED.try_with(ptr::from_ref).unwrap_or(ptr::null())
+    }
+
+    struct Inline;
+    impl Spawn for Inline {
+        fn spawn(&self, task: ChildTask) {
+            drop(task);
+        }
+    }
+
+    #[test]
+    fn a_registered_lookup_is_the_only_place_the_state_is_kept() {
+        // SAFETY: `HOSTED` is this thread's own, valid until its
+        // thread-locals are destroyed; null after (`try_with`) or when
+        // `GONE` says so.
+        let first = unsafe { set_thread_context(locate) };
+        // Other tests may have registered it first; no other lookup exists.
+        assert!(first || !unsafe { set_thread_context(locate) });
+        let guard = enter_spawner(StdArc::new(Inline));
+        assert!(HOSTED.with(|cx| cx.ambient.borrow().is_some()));
+        GONE.with(|gone| gone.set(true));
+        assert!(try_current_spawner().is_none(), "found in a second place");
+        GONE.with(|gone| gone.set(false));
+        assert!(try_current_spawner().is_some());
+        drop(guard);
+        assert!(HOSTED.with(|cx| cx.ambient.borrow().is_none()));
+    }
 }
