@@ -21,9 +21,18 @@ fn start(workers: usize, maintenance: Option<u32>) -> (MultiThread, Vec<thread::
     if let Some(ticks) = maintenance {
         pool.set_maintenance_interval(ticks);
     }
+    // Each worker holds the driver's handle entered, as a runtime's
+    // worker thread does (step 2 of the driver's docs): the current driver
+    // is per thread, loom's threads included.
     let threads = workers
         .into_iter()
-        .map(|worker| thread::spawn(move || worker.run()))
+        .map(|worker| {
+            let driver = pool.driver();
+            thread::spawn(move || {
+                let _entered = driver.enter();
+                worker.run();
+            })
+        })
         .collect();
     (pool, threads)
 }
@@ -44,9 +53,8 @@ fn last_idle_worker_wakes_the_driver_for_a_timer() {
     // while the other still ran the task (no jump, no timeout): the other,
     // the last to fall idle and finding the driver taken, must interrupt
     // it so that it decides again (`park.rs`). Else the timer never fires
-    // (deadlock). The sleep finds the driver through the thread's current
-    // handle, a std thread-local, which loom's threads share: entered once
-    // here, it is current on every worker.
+    // (deadlock). The sleep finds the driver through its worker's current
+    // handle (entered by `start`).
     //
     // Bound 1: at bound 2 this model reports a deadlock (a worker left in
     // the driver's blocking poll at shutdown) that is not yet explained;
