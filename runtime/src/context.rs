@@ -14,11 +14,18 @@
 //!    (their `set_thread_context`). Code here that already holds the
 //!    context calls the reactor's `ThreadContext` directly (the budget of
 //!    each poll, [`poll_in_budget`]).
-//! 3. The context is made without running code (a `const` initialiser).
+//! 3. A loop that polls (a worker, a current-thread `block_on`, a thread's
+//!    `block_on`) takes the context once, with [`with_or_fresh`], and hands
+//!    it to every poll it runs: the poll sets the task id and the budget on
+//!    it and restores them through it, and a task that yields finds its
+//!    worker there, with no thread-local access of its own.
+//! 4. The context is made without running code (a `const` initialiser).
 //!    It is destroyed with the thread's other thread-locals; from then on
 //!    [`with`] passes `None`, and every caller reads that as "outside any
-//!    runtime" and restores nothing.
-//! 4. It holds a pointer to the entering code's `Handle`, not a clone of
+//!    runtime" and restores nothing. [`with_or_fresh`] passes a fresh
+//!    context made for the call instead, which nothing else finds: what
+//!    runs on it is outside any runtime as well.
+//! 5. It holds a pointer to the entering code's `Handle`, not a clone of
 //!    it: entering and leaving (on every `block_on`) touch no reference
 //!    count. The guards that set it follow two rules:
 //!    - The crate's own guards ([`SetCurrentGuard`]) borrow that handle and
@@ -68,8 +75,8 @@ pub(crate) struct Context {
     pub(crate) gather: braid_gather::ThreadContext,
 }
 
-thread_local! {
-    static CONTEXT: Context = const {
+impl Context {
+    const fn new() -> Context {
         Context {
             current: Cell::new(ptr::null()),
             driving: Cell::new(false),
@@ -81,17 +88,39 @@ thread_local! {
             reactor: braid_reactor::context::ThreadContext::new(),
             gather: braid_gather::ThreadContext::new(),
         }
-    };
+    }
+}
+
+thread_local! {
+    static CONTEXT: Context = const { Context::new() };
 }
 
 /// Calls `f` with this thread's context, or with `None` once it is
-/// destroyed (rule 3).
+/// destroyed (rule 4).
 #[inline]
 pub(crate) fn with<R>(f: impl FnOnce(Option<&Context>) -> R) -> R {
     let cx = CONTEXT.try_with(ptr::from_ref).unwrap_or(ptr::null());
     // SAFETY: a thread-local stays valid until its thread's thread-locals
     // are destroyed, which cannot begin while this thread is inside `f`.
     f(unsafe { cx.as_ref() })
+}
+
+/// Calls `f` with this thread's context, or with a fresh one made for the
+/// call once it is destroyed (rule 4): for the loops that hold it across
+/// their polls (rule 3).
+#[inline]
+pub(crate) fn with_or_fresh<R>(f: impl FnOnce(&Context) -> R) -> R {
+    with(|cx| {
+        let fresh;
+        let cx = match cx {
+            Some(cx) => cx,
+            None => {
+                fresh = Context::new();
+                &fresh
+            }
+        };
+        f(cx)
+    })
 }
 
 /// This thread's reactor state, for that crate's lookup (rule 2).
@@ -128,15 +157,12 @@ pub(crate) fn host_crates() {
     });
 }
 
-/// Runs `f` (one poll) under a fresh cooperative budget, and says whether
-/// the budget ran out during it (a forced yield). Outside a context
-/// (teardown), no budget.
+/// Runs `f` (one poll) under a fresh cooperative budget in `cx`, the
+/// context the caller holds (rule 3), and says whether the budget ran out
+/// during it (a forced yield).
 #[inline]
-pub(crate) fn poll_in_budget<R>(f: impl FnOnce() -> R) -> (R, bool) {
-    with(|cx| match cx {
-        Some(cx) => cx.reactor.budget_and_forced_yield(f),
-        None => (f(), false),
-    })
+pub(crate) fn poll_in_budget<R>(cx: &Context, f: impl FnOnce() -> R) -> (R, bool) {
+    cx.reactor.budget_and_forced_yield(f)
 }
 
 /// Makes `handle` the thread's current runtime until dropped (nests).
@@ -195,7 +221,7 @@ impl Drop for SetCurrentGuard<'_> {
 /// ```
 #[must_use = "the runtime is current only while the guard lives"]
 pub struct EnterGuard<'a> {
-    /// The boxed clone the thread-local points at (rule 2).
+    /// The boxed clone the thread-local points at (rule 5).
     handle: *mut Handle,
     prev: *const Handle,
     _reactor: Option<braid_reactor::driver::EnterGuard>,
@@ -231,7 +257,7 @@ impl Drop for EnterGuard<'_> {
             })
         });
         // `None`: dropped during thread teardown, with the context gone
-        // (rule 3): nothing points at the box any more.
+        // (rule 4): nothing points at the box any more.
         if innermost.unwrap_or(true) {
             // SAFETY: made by `Box::into_raw` in `enter_public`; nothing
             // points at it any more, as it was the innermost guard's.
@@ -291,7 +317,7 @@ pub(crate) fn is_driving() -> bool {
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
     let current = with(|cx| cx.map_or(ptr::null(), |cx| cx.current.get()));
     // SAFETY: a non-null pointer was set by a guard still alive on this
-    // thread (rule 4), which borrows or owns the handle.
+    // thread (rule 5), which borrows or owns the handle.
     f(unsafe { current.as_ref() })
 }
 

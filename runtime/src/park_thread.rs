@@ -68,29 +68,24 @@ fn thread_waker() -> (StdArc<ThreadWaker>, Waker) {
     (inner, waker)
 }
 
-/// Calls `f` with this thread's waker, or a fresh one once its context is
-/// destroyed (thread teardown).
-fn with_waker<R>(f: impl FnOnce(&StdArc<ThreadWaker>, &Waker) -> R) -> R {
-    crate::context::with(|cx| match cx {
-        Some(cx) => {
-            let (inner, waker) = cx.parker.get();
-            f(inner, waker)
-        }
-        None => {
-            let (inner, waker) = thread_waker();
-            f(&inner, &waker)
-        }
+/// Calls `f` with this thread's waker, and with the context that keeps it,
+/// for the polls `f` runs (rule 3 of `context`); once the thread's context
+/// is destroyed (teardown), with a fresh one.
+fn with_waker<R>(f: impl FnOnce(&StdArc<ThreadWaker>, &Waker, &crate::context::Context) -> R) -> R {
+    crate::context::with_or_fresh(|thread| {
+        let (inner, waker) = thread.parker.get();
+        f(inner, waker, thread)
     })
 }
 
 /// Polls `future` on this thread until it is ready, sleeping in between.
 pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
-    with_waker(|inner, waker| {
+    with_waker(|inner, waker, thread| {
         let mut cx = Context::from_waker(waker);
         loop {
             if let Poll::Ready(output) =
-                crate::context::poll_in_budget(|| future.as_mut().poll(&mut cx)).0
+                crate::context::poll_in_budget(thread, || future.as_mut().poll(&mut cx)).0
             {
                 return output;
             }
@@ -144,7 +139,7 @@ pub(crate) fn block_on_counted<F: Future>(
     idle: impl Fn(),
 ) -> F::Output {
     let mut future = pin!(future);
-    with_waker(|inner, _| {
+    with_waker(|inner, _, thread| {
         let counting = StdArc::new(CountingWaker {
             thread: inner.clone(),
             counted: AtomicBool::new(false),
@@ -165,7 +160,7 @@ pub(crate) fn block_on_counted<F: Future>(
         let mut cx = Context::from_waker(&waker);
         loop {
             if let Poll::Ready(output) =
-                crate::context::poll_in_budget(|| future.as_mut().poll(&mut cx)).0
+                crate::context::poll_in_budget(thread, || future.as_mut().poll(&mut cx)).0
             {
                 return output;
             }

@@ -67,6 +67,7 @@ use std::panic::Location;
 use std::ptr::NonNull;
 use std::task::Waker;
 
+use crate::context::{self, Context};
 use crate::sync::UnsafeCell;
 use harness::Harness;
 use header::{Cell, Stage};
@@ -79,7 +80,10 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
 
     /// Queues a task that woke itself during its poll (or used up its
     /// budget): behind the tasks already waiting, never in a LIFO slot.
-    fn yield_now(&self, task: Notified) {
+    /// `cx` is the thread's context that the poll ran on (rule 3 of
+    /// `context`).
+    fn yield_now(&self, task: Notified, cx: &Context) {
+        let _ = cx;
         self.schedule(task);
     }
 
@@ -127,14 +131,14 @@ impl RawTask {
         unsafe { Header::meta(self.ptr) }
     }
 
-    /// Runs the queue entry.
+    /// Runs the queue entry on this thread's context `cx`.
     ///
     /// # Safety
     ///
     /// Hands over a queue entry's reference.
-    unsafe fn poll(self) {
+    unsafe fn poll(self, cx: &Context) {
         // SAFETY: forwarded.
-        unsafe { (self.header().vtable.poll)(self.ptr) }
+        unsafe { (self.header().vtable.poll)(self.ptr, cx) }
     }
 
     /// # Safety
@@ -230,10 +234,17 @@ impl Notified {
 
     /// Polls (or cancels) the task, consuming the entry.
     pub(crate) fn run(self) {
+        context::with_or_fresh(|cx| self.run_in(cx));
+    }
+
+    /// [`Notified::run`] for a caller that holds this thread's context
+    /// already (a scheduler's loop): the poll makes no thread-local access
+    /// of its own (rule 3 of `context`).
+    pub(crate) fn run_in(self, cx: &Context) {
         let raw = self.raw;
         std::mem::forget(self);
         // SAFETY: this entry's reference is handed over.
-        unsafe { raw.poll() }
+        unsafe { raw.poll(cx) }
     }
 
     /// Cancels a queued task that will never run (a blocking call queued at

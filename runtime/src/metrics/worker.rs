@@ -10,6 +10,7 @@ use std::time::Duration;
 #[cfg(not(braid_no_metrics))]
 use std::time::Instant;
 
+use crate::context::Context;
 use crate::sync::{CounterU64, Ordering};
 
 /// A count written by one thread and read by any.
@@ -75,16 +76,17 @@ pub(crate) struct WorkerMetrics {
 }
 
 impl WorkerMetrics {
-    /// Runs one poll under a fresh cooperative budget, and counts it as a
-    /// forced yield if the budget ran out during it.
+    /// Runs one poll under a fresh cooperative budget in `cx`, the
+    /// thread's context that the caller holds, and counts it as a forced
+    /// yield if the budget ran out during it.
     #[inline]
-    pub(crate) fn poll_in_budget(&self, poll: impl FnOnce()) {
+    pub(crate) fn poll_in_budget(&self, cx: &Context, poll: impl FnOnce()) {
         #[cfg(not(braid_no_metrics))]
-        if crate::context::poll_in_budget(poll).1 {
+        if crate::context::poll_in_budget(cx, poll).1 {
             self.forced_yields.incr();
         }
         #[cfg(braid_no_metrics)]
-        crate::context::poll_in_budget(poll);
+        crate::context::poll_in_budget(cx, poll);
     }
 
     pub(crate) fn busy_duration(&self) -> Duration {

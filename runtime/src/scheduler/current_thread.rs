@@ -22,6 +22,7 @@ use super::driver::DriverCell;
 use super::park::{Parker, Unparker};
 use super::{MAINTENANCE_INTERVAL, Spawner};
 use crate::blocking::BlockingPool;
+use crate::context::Context as ThreadContext;
 use crate::metrics::{BusyClock, SharedCounter, WorkerMetrics};
 use crate::sync::{Arc, AtomicBool, AtomicUsize, CounterU64, Mutex, Ordering, StdArc};
 use crate::task::{Header, Notified, OwnedTasks, Schedule, Task};
@@ -161,18 +162,17 @@ impl Shared {
             shared: self.clone(),
             core: RefCell::new(Some(core)),
         };
-        let prev = crate::context::with(|c| c.map_or(ptr::null(), |c| c.core.0.replace(&cx)));
-        struct Restore<'a>(&'a CoreContext, *const CoreContext);
+        struct Restore<'a> {
+            cx: &'a CoreContext,
+            slot: &'a CurrentCore,
+            prev: *const CoreContext,
+        }
         impl Drop for Restore<'_> {
             fn drop(&mut self) {
-                crate::context::with(|c| {
-                    if let Some(c) = c {
-                        c.core.0.set(self.1);
-                    }
-                });
+                self.slot.0.set(self.prev);
                 // Hand the core back even when the future panicked.
-                if let Some(core) = self.0.core.borrow_mut().take() {
-                    let shared = &self.0.shared;
+                if let Some(core) = self.cx.core.borrow_mut().take() {
+                    let shared = &self.cx.shared;
                     *shared.core.lock() = Some(core);
                     let waiting = std::mem::take(&mut *shared.core_waiters.lock());
                     for waker in waiting {
@@ -181,8 +181,16 @@ impl Shared {
                 }
             }
         }
-        let _restore = Restore(&cx, prev);
-        cx.run(future)
+        // The thread's context, taken once for every poll of the loop
+        // (rule 3 of `context`).
+        crate::context::with_or_fresh(|thread| {
+            let _restore = Restore {
+                cx: &cx,
+                slot: &thread.core,
+                prev: thread.core.0.replace(&cx),
+            };
+            cx.run(future, thread)
+        })
     }
 
     /// `block_on` on a thread other than the one running the tasks, until
@@ -308,7 +316,7 @@ impl Shared {
 }
 
 impl CoreContext {
-    fn run<F: Future>(&self, mut future: Pin<&mut F>) -> F::Output {
+    fn run<F: Future>(&self, mut future: Pin<&mut F>, thread: &ThreadContext) -> F::Output {
         let shared = &*self.shared;
         let main = StdArc::new(MainWaker {
             woken: AtomicBool::new(true),
@@ -328,7 +336,7 @@ impl CoreContext {
         loop {
             if main.woken.swap(false, Ordering::AcqRel) {
                 if let Poll::Ready(output) =
-                    crate::context::poll_in_budget(|| future.as_mut().poll(&mut cx)).0
+                    crate::context::poll_in_budget(thread, || future.as_mut().poll(&mut cx)).0
                 {
                     return output;
                 }
@@ -341,7 +349,9 @@ impl CoreContext {
             while ran < MAINTENANCE_INTERVAL {
                 let Some(task) = self.next_task() else { break };
                 shared.metrics.polls.incr();
-                shared.metrics.poll_in_budget(|| task.run());
+                shared
+                    .metrics
+                    .poll_in_budget(thread, || task.run_in(thread));
                 ran += 1;
                 self.tick();
             }

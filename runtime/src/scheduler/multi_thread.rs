@@ -28,6 +28,7 @@ use super::queue::{Injector, Steal};
 use super::stall::StallWatch;
 use super::worker::{Core, Pushed, Remote};
 use crate::blocking::BlockingPool;
+use crate::context::Context;
 use crate::metrics::{SharedCounter, WorkerMetrics};
 use crate::stall::StallConfig;
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, StdArc, fence};
@@ -262,7 +263,14 @@ impl Shared {
 
     /// Queues a task. `is_yield`: it goes behind the waiting tasks, never in
     /// the LIFO slot (spawns use this too).
-    pub(super) fn schedule_task(self: &Arc<Self>, task: Notified, is_yield: bool) {
+    /// `thread` is this thread's context, held by the caller (`None` once
+    /// it is destroyed).
+    pub(super) fn schedule_task(
+        self: &Arc<Self>,
+        task: Notified,
+        is_yield: bool,
+        thread: Option<&Context>,
+    ) {
         if self.is_shutdown() {
             // Shutdown cancels every task through the owned list; a late
             // queue entry only carries a reference.
@@ -276,7 +284,7 @@ impl Shared {
         // points to, which the caller's worker or runtime handle keeps
         // alive.
         let shared: &Shared = self;
-        let task = match with_current(self, |core| match core {
+        let task = match with_core(thread, self, |core| match core {
             Some(core) => {
                 let own = &shared.remotes[core.index()];
                 Ok((core.push_local(task, is_yield, own), core.index()))
@@ -419,27 +427,29 @@ fn drain(steal: impl Fn() -> Steal<Notified>) {
 
 impl Spawner for Shared {
     fn bind_and_schedule(self: &Arc<Self>, task: Task, notified: Notified) {
-        with_current(self, |core| match core {
-            Some(core) => self.metrics[core.index()].spawns.incr(),
-            None => self.remote_spawns.add(1),
-        });
-        match self.owned.bind(task) {
-            Ok(()) => self.schedule_task(notified, true),
-            Err(task) => {
-                drop(notified);
-                task.shutdown();
+        crate::context::with(|thread| {
+            with_core(thread, self, |core| match core {
+                Some(core) => self.metrics[core.index()].spawns.incr(),
+                None => self.remote_spawns.add(1),
+            });
+            match self.owned.bind(task) {
+                Ok(()) => self.schedule_task(notified, true, thread),
+                Err(task) => {
+                    drop(notified);
+                    task.shutdown();
+                }
             }
-        }
+        });
     }
 }
 
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified) {
-        self.schedule_task(task, false);
+        crate::context::with(|thread| self.schedule_task(task, false, thread));
     }
 
-    fn yield_now(&self, task: Notified) {
-        self.schedule_task(task, true);
+    fn yield_now(&self, task: Notified, cx: &Context) {
+        self.schedule_task(task, true, Some(cx));
     }
 
     fn release(&self, task: NonNull<crate::task::Header>) -> bool {
@@ -471,37 +481,49 @@ impl CurrentWorker {
 
 /// Runs `f` as the worker of `shared` that owns `core`, on this thread:
 /// while it runs, [`with_current`] hands spawns and wakes of `shared` on
-/// this thread the core, unless `f` has it borrowed.
-pub(super) fn enter(shared: Arc<Shared>, core: Core, f: impl FnOnce(&Shared, &RefCell<Core>)) {
+/// this thread the core, unless `f` has it borrowed. `f` is also handed the
+/// thread's context, for the polls it runs (rule 3 of `context`).
+pub(super) fn enter(
+    shared: Arc<Shared>,
+    core: Core,
+    f: impl FnOnce(&Shared, &RefCell<Core>, &Context),
+) {
     let cx = WorkerContext {
         shared,
         core: RefCell::new(core),
     };
-    struct Reset(*const WorkerContext);
-    impl Drop for Reset {
+    struct Reset<'a>(&'a CurrentWorker, *const WorkerContext);
+    impl Drop for Reset<'_> {
         fn drop(&mut self) {
-            crate::context::with(|c| {
-                if let Some(c) = c {
-                    c.worker.0.set(self.0);
-                }
-            });
+            self.0.0.set(self.1);
         }
     }
-    let _reset = Reset(crate::context::with(|c| {
-        c.map_or(ptr::null(), |c| c.worker.0.replace(&cx))
-    }));
-    f(&cx.shared, &cx.core);
+    crate::context::with_or_fresh(|thread| {
+        let _reset = Reset(&thread.worker, thread.worker.0.replace(&cx));
+        f(&cx.shared, &cx.core, thread);
+    });
 }
 
 /// Calls `f` with this thread's worker core if the thread is a worker of
 /// `shared` (and the core is not in use), else with `None`.
 fn with_current<R>(shared: &Arc<Shared>, f: impl FnOnce(Option<&mut Core>) -> R) -> R {
-    let cx = crate::context::with(|c| c.map_or(ptr::null(), |c| c.worker.0.get()));
+    crate::context::with(|thread| with_core(thread, shared, f))
+}
+
+/// [`with_current`] on `thread`, this thread's context, which the caller
+/// holds already (`None` once it is destroyed: no worker).
+fn with_core<R>(
+    thread: Option<&Context>,
+    shared: &Arc<Shared>,
+    f: impl FnOnce(Option<&mut Core>) -> R,
+) -> R {
+    let cx = thread.map_or(ptr::null(), |thread| thread.worker.0.get());
     if cx.is_null() {
         return f(None);
     }
-    // SAFETY: the `worker` slot is set only while `enter` keeps the context alive
-    // on this thread's stack.
+    // SAFETY: a `Context` is not `Sync`, so `thread` is a context of this
+    // thread, whose `worker` slot is set only while `enter` keeps the worker
+    // context alive on this thread's stack.
     let cx = unsafe { &*cx };
     if !Arc::ptr_eq(&cx.shared, shared) {
         return f(None);

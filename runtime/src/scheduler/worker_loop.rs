@@ -15,6 +15,7 @@ use std::time::Instant;
 use super::lifo;
 use super::multi_thread::{self, Shared};
 use super::worker::{Core, Remote};
+use crate::context::Context;
 use crate::metrics::{BusyClock, WorkerMetrics};
 use crate::sync::{Arc, thread};
 use crate::task::Notified;
@@ -73,10 +74,11 @@ impl WatchClock {
 /// The body of a worker thread.
 pub(crate) fn run(shared: Arc<Shared>, core: Core) {
     let index = core.index();
-    multi_thread::enter(shared, core, |shared, core| {
+    multi_thread::enter(shared, core, |shared, core, context| {
         Worker {
             shared,
             core,
+            context,
             index,
             own: shared.remote(index),
             metrics: shared.worker_metrics(index),
@@ -94,6 +96,9 @@ pub(crate) fn run(shared: Arc<Shared>, core: Core) {
 struct Worker<'a> {
     shared: &'a Shared,
     core: &'a RefCell<Core>,
+    /// This thread's context, taken once: every poll runs on it (rule 3 of
+    /// `context`).
+    context: &'a Context,
     index: usize,
     /// This worker's entries in `shared`, looked up once: a poll touches
     /// both, and an index into `shared` costs a bounds check each time.
@@ -163,7 +168,9 @@ impl Worker<'_> {
             core.start_poll(&task, self.own());
         }
         // The poll count is the LIFO slot's epoch (`lifo::Slot::polls_started`).
-        self.metrics().poll_in_budget(|| task.run());
+        let context = self.context;
+        self.metrics()
+            .poll_in_budget(context, || task.run_in(context));
         self.core.borrow_mut().end_poll(self.own());
     }
 

@@ -10,6 +10,7 @@ use super::header::{Cell, Header, Stage, Vtable};
 use super::state::{TransitionToIdle, TransitionToRunning};
 use super::waker::waker_ref;
 use super::{Notified, Schedule};
+use crate::context;
 use crate::sync::os_thread;
 use braid_gather::{JoinError, host};
 
@@ -46,7 +47,7 @@ where
     ///
     /// `ptr` is a live task of this type and the caller hands over the
     /// queue entry's reference.
-    unsafe fn poll(ptr: NonNull<Header>) {
+    unsafe fn poll(ptr: NonNull<Header>, thread: &context::Context) {
         // SAFETY: the queue entry's reference keeps the task alive.
         let cell = unsafe { Self::cell(ptr) };
         match cell.header.state.transition_to_running() {
@@ -67,7 +68,7 @@ where
         }
 
         cell.meta.count_poll();
-        let _current = super::id::enter(cell.meta.id);
+        let _current = super::id::enter(thread, cell.meta.id);
         // SAFETY: the runner's reference outlives this borrowed waker.
         let waker = unsafe { waker_ref(ptr) };
         let mut cx = Context::from_waker(&waker);
@@ -99,7 +100,8 @@ where
                     // SAFETY: with `NOTIFIED` set, `transition_to_idle`
                     // kept the reference of the entry being run, which
                     // becomes the new entry's.
-                    cell.scheduler.yield_now(unsafe { Notified::from_raw(ptr) });
+                    cell.scheduler
+                        .yield_now(unsafe { Notified::from_raw(ptr) }, thread);
                     return;
                 }
                 // SAFETY: `RUNNING` is still ours.

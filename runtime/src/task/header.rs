@@ -9,7 +9,7 @@ use std::task::Waker;
 
 use super::id::Id;
 use super::state::State;
-use crate::context::Stamp;
+use crate::context::{Context, Stamp};
 use crate::sync::{CounterU64, Ordering, UnsafeCell};
 use braid_gather::JoinError;
 
@@ -34,7 +34,7 @@ pub(crate) struct Links {
 /// The functions that need the future's and the scheduler's types, one
 /// `const` table per monomorphisation.
 pub(crate) struct Vtable {
-    pub(crate) poll: unsafe fn(NonNull<Header>),
+    pub(crate) poll: unsafe fn(NonNull<Header>, &Context),
     pub(crate) schedule: unsafe fn(NonNull<Header>),
     /// The last reference is gone: free the task.
     pub(crate) dealloc: unsafe fn(NonNull<Header>),

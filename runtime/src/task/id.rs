@@ -124,21 +124,22 @@ pub fn try_id() -> Option<Id> {
 
 /// Makes `id` the current task's until dropped (restoring the previous one,
 /// for a task polled inside another's poll, as `block_on` in a blocking call
-/// does).
-pub(crate) struct CurrentGuard(Option<Id>);
-
-pub(crate) fn enter(id: Id) -> CurrentGuard {
-    CurrentGuard(context::with(|cx| {
-        cx.and_then(|cx| cx.task.0.replace(Some(id)))
-    }))
+/// does). It sets and restores the slot of the context the poll already
+/// holds, with no thread-local access of its own.
+pub(crate) struct CurrentGuard<'a> {
+    slot: &'a CurrentTask,
+    previous: Option<Id>,
 }
 
-impl Drop for CurrentGuard {
+pub(crate) fn enter(cx: &context::Context, id: Id) -> CurrentGuard<'_> {
+    CurrentGuard {
+        slot: &cx.task,
+        previous: cx.task.0.replace(Some(id)),
+    }
+}
+
+impl Drop for CurrentGuard<'_> {
     fn drop(&mut self) {
-        context::with(|cx| {
-            if let Some(cx) = cx {
-                cx.task.0.set(self.0);
-            }
-        });
+        self.slot.0.set(self.previous);
     }
 }
