@@ -164,7 +164,7 @@ mod tests {
     use crate::spawn::try_current_spawner;
     use crate::{ChildTask, enter_spawner};
 
-    std::thread_local! {
+    crate::sync::thread_local! {
         static HOSTED: ThreadContext = const { ThreadContext::new() };
         /// Makes `locate` report this thread's context as gone.
         static GONE: Cell<bool> = const { Cell::new(false) };
@@ -191,6 +191,7 @@ mod tests {
         // `GONE` says so.
         let first = unsafe { set_thread_context(locate) };
         // Other tests may have registered it first; no other lookup exists.
+        // SAFETY: as above.
         assert!(first || !unsafe { set_thread_context(locate) });
         let guard = enter_spawner(StdArc::new(Inline));
         assert!(HOSTED.with(|cx| cx.ambient.borrow().is_some()));
