@@ -180,7 +180,12 @@ impl BlockingPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (task, notified, join) = task::new(BlockingTask(Some(f)), NoSchedule, location);
+        let (task, notified, join) = task::new(
+            BlockingTask(Some(f)),
+            NoSchedule,
+            location,
+            context::spawn_time(),
+        );
         // Not kept in an owned list: the queue is where shutdown finds it.
         drop(task);
         let inner = &self.inner;

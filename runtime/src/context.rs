@@ -18,7 +18,8 @@
 //!    `block_on`) takes the context once, with [`with_or_fresh`], and hands
 //!    it to every poll it runs: the poll sets the task id and the budget on
 //!    it and restores them through it, and a task that yields finds its
-//!    worker there, with no thread-local access of its own.
+//!    worker there, with no thread-local access of its own. A spawn looks
+//!    the context up once, for the runtime, the spawn time and the worker.
 //! 4. The context is made without running code (a `const` initialiser).
 //!    It is destroyed with the thread's other thread-locals; from then on
 //!    [`with`] passes `None`, and every caller reads that as "outside any
@@ -315,10 +316,18 @@ pub(crate) fn is_driving() -> bool {
 
 /// Calls `f` with the current runtime's handle, without cloning it.
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
-    let current = with(|cx| cx.map_or(ptr::null(), |cx| cx.current.get()));
-    // SAFETY: a non-null pointer was set by a guard still alive on this
-    // thread (rule 5), which borrows or owns the handle.
-    f(unsafe { current.as_ref() })
+    with_current_in(|handle, _| f(handle))
+}
+
+/// [`with_current`], also handing `f` the context the handle was found in,
+/// for a spawn (rule 3).
+pub(crate) fn with_current_in<R>(f: impl FnOnce(Option<&Handle>, Option<&Context>) -> R) -> R {
+    with(|cx| {
+        let current = cx.map_or(ptr::null(), |cx| cx.current.get());
+        // SAFETY: a non-null pointer was set by a guard still alive on this
+        // thread (rule 5), which borrows or owns the handle.
+        f(unsafe { current.as_ref() }, cx)
+    })
 }
 
 /// The message for runtime functions called outside any runtime: the
@@ -341,7 +350,13 @@ pub(crate) fn refresh_clock() {
 /// maintenance interval of polls old, and saves a clock read per spawn (a
 /// measurable share of a spawn); elsewhere it is read afresh.
 pub(crate) fn spawn_time() -> Stamp {
-    with(|cx| cx.and_then(|cx| cx.clock.get())).unwrap_or_else(Stamp::now)
+    with(spawn_time_in)
+}
+
+/// [`spawn_time`] on `cx`, this thread's context, which a spawn holds
+/// already (rule 3).
+pub(crate) fn spawn_time_in(cx: Option<&Context>) -> Stamp {
+    cx.and_then(|cx| cx.clock.get()).unwrap_or_else(Stamp::now)
 }
 
 /// A moment of the monotonic clock in 8 bytes, where an `Instant` takes 16:

@@ -128,7 +128,8 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.inner.spawn(future, Location::caller())
+        let location = Location::caller();
+        context::with(|thread| self.inner.spawn(future, location, thread))
     }
 
     /// Runs a blocking closure on this runtime's blocking pool.
@@ -291,7 +292,8 @@ struct GatherSpawner(Scheduler);
 impl braid_gather::Spawn for GatherSpawner {
     #[track_caller]
     fn spawn(&self, task: ChildTask) {
-        self.0.spawn_detached(task, Location::caller());
+        let location = Location::caller();
+        context::with(|thread| self.0.spawn_detached(task, location, thread));
     }
 
     #[track_caller]
@@ -299,11 +301,11 @@ impl braid_gather::Spawn for GatherSpawner {
         let location = Location::caller();
         match &self.0 {
             Scheduler::MultiThread(shared) => shared.spawn_batch(tasks, location),
-            Scheduler::CurrentThread(shared) => {
+            Scheduler::CurrentThread(shared) => context::with(|thread| {
                 for task in tasks {
-                    shared.spawn_detached(task, location);
+                    shared.spawn_detached(task, location, thread);
                 }
-            }
+            }),
         }
     }
 }

@@ -87,6 +87,7 @@ impl TaskScheduler {
             future,
             Handle(self.inner.clone()),
             std::panic::Location::caller(),
+            crate::context::spawn_time(),
         );
         self.inner.owned.lock().push(task);
         self.inner.queue.lock().push_back(notified);
@@ -225,7 +226,8 @@ impl MultiThread {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn(future, std::panic::Location::caller())
+        let location = std::panic::Location::caller();
+        crate::context::with(|thread| self.shared.spawn(future, location, thread))
     }
 
     /// Spawns a batch from outside the workers (as a gather does): the

@@ -24,6 +24,7 @@ use std::future::Future;
 use std::panic::Location;
 
 use crate::blocking::BlockingPool;
+use crate::context::{self, Context};
 use crate::sync::Arc;
 use crate::task::{self, JoinHandle, Notified, Schedule, Task};
 use crate::unhandled_panic::PanicPolicy;
@@ -42,32 +43,45 @@ where
     Arc<Self>: Schedule,
 {
     /// Counts a new task, puts it in the owned list and queues it; shuts it
-    /// down at once if the runtime is shutting down.
-    fn bind_and_schedule(self: &Arc<Self>, task: Task, notified: Notified);
+    /// down at once if the runtime is shutting down. `thread` is this
+    /// thread's context, which the spawn holds (rule 3 of `context`).
+    fn bind_and_schedule(
+        self: &Arc<Self>,
+        task: Task,
+        notified: Notified,
+        thread: Option<&Context>,
+    );
 
     fn spawn<F>(
         self: &Arc<Self>,
         future: F,
         location: &'static Location<'static>,
+        thread: Option<&Context>,
     ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new(future, self.clone(), location);
-        self.bind_and_schedule(task, notified);
+        let spawned_at = context::spawn_time_in(thread);
+        let (task, notified, join) = task::new(future, self.clone(), location, spawned_at);
+        self.bind_and_schedule(task, notified, thread);
         join
     }
 
     /// Spawns a task nobody joins (its output is `()`, dropped where it
     /// completes): no join handle to make and drop, which saves two atomic
     /// operations on the task's state word per spawn.
-    fn spawn_detached<F>(self: &Arc<Self>, future: F, location: &'static Location<'static>)
-    where
+    fn spawn_detached<F>(
+        self: &Arc<Self>,
+        future: F,
+        location: &'static Location<'static>,
+        thread: Option<&Context>,
+    ) where
         F: Future<Output = ()> + Send + 'static,
     {
-        let (task, notified) = task::new_detached(future, self.clone(), location);
-        self.bind_and_schedule(task, notified);
+        let spawned_at = context::spawn_time_in(thread);
+        let (task, notified) = task::new_detached(future, self.clone(), location, spawned_at);
+        self.bind_and_schedule(task, notified, thread);
     }
 }
 
@@ -79,29 +93,36 @@ pub(crate) enum Scheduler {
 }
 
 impl Scheduler {
+    /// Spawns `future`; `thread` is this thread's context, which the caller
+    /// looked up (rule 3 of `context`).
     pub(crate) fn spawn<F>(
         &self,
         future: F,
         location: &'static Location<'static>,
+        thread: Option<&Context>,
     ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         match self {
-            Scheduler::MultiThread(shared) => shared.spawn(future, location),
-            Scheduler::CurrentThread(shared) => shared.spawn(future, location),
+            Scheduler::MultiThread(shared) => shared.spawn(future, location, thread),
+            Scheduler::CurrentThread(shared) => shared.spawn(future, location, thread),
         }
     }
 
     /// Spawns a task nobody joins (see `Spawner::spawn_detached`).
-    pub(crate) fn spawn_detached<F>(&self, future: F, location: &'static Location<'static>)
-    where
+    pub(crate) fn spawn_detached<F>(
+        &self,
+        future: F,
+        location: &'static Location<'static>,
+        thread: Option<&Context>,
+    ) where
         F: Future<Output = ()> + Send + 'static,
     {
         match self {
-            Scheduler::MultiThread(shared) => shared.spawn_detached(future, location),
-            Scheduler::CurrentThread(shared) => shared.spawn_detached(future, location),
+            Scheduler::MultiThread(shared) => shared.spawn_detached(future, location, thread),
+            Scheduler::CurrentThread(shared) => shared.spawn_detached(future, location, thread),
         }
     }
 

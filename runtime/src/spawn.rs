@@ -35,8 +35,8 @@ where
     F::Output: Send + 'static,
 {
     let location = Location::caller();
-    context::with_current(|handle| match handle {
-        Some(handle) => handle.inner.spawn(future, location),
+    context::with_current_in(|handle, thread| match handle {
+        Some(handle) => handle.inner.spawn(future, location, thread),
         None => panic!("`braid::spawn` {}", context::NO_RUNTIME),
     })
 }

@@ -67,7 +67,7 @@ use std::panic::Location;
 use std::ptr::NonNull;
 use std::task::Waker;
 
-use crate::context::{self, Context};
+use crate::context::{self, Context, Stamp};
 use crate::sync::UnsafeCell;
 use harness::Harness;
 use header::{Cell, Stage};
@@ -289,19 +289,21 @@ impl std::fmt::Debug for Notified {
     }
 }
 
-/// Allocates a task spawned at `location`. Returns the owned list's
-/// reference, the first queue entry and the join handle.
+/// Allocates a task spawned at `location` at the moment `spawned_at`
+/// (`context::spawn_time`). Returns the owned list's reference, the first
+/// queue entry and the join handle.
 pub(crate) fn new<F, S>(
     future: F,
     scheduler: S,
     location: &'static Location<'static>,
+    spawned_at: Stamp,
 ) -> (Task, Notified, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let raw = allocate(future, scheduler, State::new(), location);
+    let raw = allocate(future, scheduler, State::new(), location, spawned_at);
     (Task { raw }, Notified { raw }, JoinHandle::new(raw))
 }
 
@@ -312,12 +314,19 @@ pub(crate) fn new_detached<F, S>(
     future: F,
     scheduler: S,
     location: &'static Location<'static>,
+    spawned_at: Stamp,
 ) -> (Task, Notified)
 where
     F: Future<Output = ()> + Send + 'static,
     S: Schedule,
 {
-    let raw = allocate(future, scheduler, State::new_detached(), location);
+    let raw = allocate(
+        future,
+        scheduler,
+        State::new_detached(),
+        location,
+        spawned_at,
+    );
     (Task { raw }, Notified { raw })
 }
 
@@ -326,6 +335,7 @@ fn allocate<F, S>(
     scheduler: S,
     state: State,
     location: &'static Location<'static>,
+    spawned_at: Stamp,
 ) -> RawTask
 where
     F: Future + Send + 'static,
@@ -341,7 +351,7 @@ where
     // every field is written before `assume_init`.
     let cell = unsafe {
         (&raw mut (*ptr).header).write(Header::new(&Harness::<F, S>::VTABLE, state));
-        (&raw mut (*ptr).meta).write(Meta::new(location));
+        (&raw mut (*ptr).meta).write(Meta::new(location, spawned_at));
         (&raw mut (*ptr).scheduler).write(scheduler);
         (&raw mut (*ptr).stage).write(UnsafeCell::new(Stage::Running(future)));
         (&raw mut (*ptr).join_waker).write(UnsafeCell::new(None));

@@ -81,9 +81,11 @@ impl CurrentCore {
     }
 }
 
-/// The core context this thread drives, or null.
-fn current() -> *const CoreContext {
-    crate::context::with(|cx| cx.map_or(ptr::null(), |cx| cx.core.0.get()))
+/// The core context this thread drives, or null: the `core` slot of
+/// `thread`, this thread's context (a `Context` is not `Sync`, so a
+/// reference to one stays on its thread), which the caller holds.
+fn current(thread: Option<&ThreadContext>) -> *const CoreContext {
+    thread.map_or(ptr::null(), |thread| thread.core.0.get())
 }
 
 /// How a `block_on` beside the driving thread ended.
@@ -244,8 +246,8 @@ impl Shared {
     }
 
     /// Whether this thread holds the core (runs the tasks) now.
-    fn holds_core(&self) -> bool {
-        let cx = current();
+    fn holds_core(&self, thread: Option<&ThreadContext>) -> bool {
+        let cx = current(thread);
         // SAFETY: set only while `block_on` keeps the context alive on this
         // thread's stack.
         !cx.is_null() && ptr::eq(Arc::as_ptr(&unsafe { &*cx }.shared), self)
@@ -263,12 +265,12 @@ impl Shared {
         }
     }
 
-    fn schedule_task(&self, task: Notified) {
+    fn schedule_task(&self, task: Notified, thread: Option<&ThreadContext>) {
         if self.shutdown.load(Ordering::Acquire) {
             drop(task);
             return;
         }
-        let cx = current();
+        let cx = current(thread);
         if !cx.is_null() {
             // SAFETY: set only while `block_on` keeps the context alive on
             // this thread's stack.
@@ -410,14 +412,19 @@ impl CoreContext {
 }
 
 impl Spawner for Shared {
-    fn bind_and_schedule(self: &Arc<Self>, task: Task, notified: Notified) {
-        if self.holds_core() {
+    fn bind_and_schedule(
+        self: &Arc<Self>,
+        task: Task,
+        notified: Notified,
+        thread: Option<&ThreadContext>,
+    ) {
+        if self.holds_core(thread) {
             self.metrics.spawns.incr();
         } else {
             self.remote_spawns.add(1);
         }
         match self.owned.bind(task) {
-            Ok(()) => self.schedule(notified),
+            Ok(()) => self.schedule_task(notified, thread),
             Err(task) => {
                 drop(notified);
                 task.shutdown();
@@ -428,7 +435,7 @@ impl Spawner for Shared {
 
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified) {
-        self.schedule_task(task);
+        crate::context::with(|thread| self.schedule_task(task, thread));
     }
 
     fn release(&self, task: NonNull<Header>) -> bool {

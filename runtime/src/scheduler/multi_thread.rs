@@ -232,27 +232,31 @@ impl Shared {
             }
         };
         let mut woken = 0;
-        with_current(self, |core| {
-            for future in futures {
-                let (task, notified) = task::new_detached(future, self.clone(), location);
-                match (self.owned.bind(task), core.as_deref()) {
-                    (Ok(()), Some(core)) => core.push_back(notified),
-                    (Ok(()), None) => self.inject.push(notified),
-                    (Err(task), _) => {
-                        drop(notified);
-                        task.shutdown();
-                        continue;
+        crate::context::with(|thread| {
+            with_core(thread, self, |core| {
+                for future in futures {
+                    let spawned_at = crate::context::spawn_time_in(thread);
+                    let (task, notified) =
+                        task::new_detached(future, self.clone(), location, spawned_at);
+                    match (self.owned.bind(task), core.as_deref()) {
+                        (Ok(()), Some(core)) => core.push_back(notified),
+                        (Ok(()), None) => self.inject.push(notified),
+                        (Err(task), _) => {
+                            drop(notified);
+                            task.shutdown();
+                            continue;
+                        }
+                    }
+                    queued += 1;
+                    if queued == 1 {
+                        wake_up_to(1, &mut woken);
                     }
                 }
-                queued += 1;
-                if queued == 1 {
-                    wake_up_to(1, &mut woken);
+                match core {
+                    Some(core) => self.metrics[core.index()].spawns.add(queued as u64),
+                    None => self.remote_spawns.add(queued as u64),
                 }
-            }
-            match core {
-                Some(core) => self.metrics[core.index()].spawns.add(queued as u64),
-                None => self.remote_spawns.add(queued as u64),
-            }
+            })
         });
         if self.drained_after_shutdown() {
             return;
@@ -426,20 +430,23 @@ fn drain(steal: impl Fn() -> Steal<Notified>) {
 }
 
 impl Spawner for Shared {
-    fn bind_and_schedule(self: &Arc<Self>, task: Task, notified: Notified) {
-        crate::context::with(|thread| {
-            with_core(thread, self, |core| match core {
-                Some(core) => self.metrics[core.index()].spawns.incr(),
-                None => self.remote_spawns.add(1),
-            });
-            match self.owned.bind(task) {
-                Ok(()) => self.schedule_task(notified, true, thread),
-                Err(task) => {
-                    drop(notified);
-                    task.shutdown();
-                }
-            }
+    fn bind_and_schedule(
+        self: &Arc<Self>,
+        task: Task,
+        notified: Notified,
+        thread: Option<&Context>,
+    ) {
+        with_core(thread, self, |core| match core {
+            Some(core) => self.metrics[core.index()].spawns.incr(),
+            None => self.remote_spawns.add(1),
         });
+        match self.owned.bind(task) {
+            Ok(()) => self.schedule_task(notified, true, thread),
+            Err(task) => {
+                drop(notified);
+                task.shutdown();
+            }
+        }
     }
 }
 
@@ -480,7 +487,7 @@ impl CurrentWorker {
 }
 
 /// Runs `f` as the worker of `shared` that owns `core`, on this thread:
-/// while it runs, [`with_current`] hands spawns and wakes of `shared` on
+/// while it runs, [`with_core`] hands spawns and wakes of `shared` on
 /// this thread the core, unless `f` has it borrowed. `f` is also handed the
 /// thread's context, for the polls it runs (rule 3 of `context`).
 pub(super) fn enter(
@@ -505,13 +512,9 @@ pub(super) fn enter(
 }
 
 /// Calls `f` with this thread's worker core if the thread is a worker of
-/// `shared` (and the core is not in use), else with `None`.
-fn with_current<R>(shared: &Arc<Shared>, f: impl FnOnce(Option<&mut Core>) -> R) -> R {
-    crate::context::with(|thread| with_core(thread, shared, f))
-}
-
-/// [`with_current`] on `thread`, this thread's context, which the caller
-/// holds already (`None` once it is destroyed: no worker).
+/// `shared` (and the core is not in use), else with `None`. `thread` is
+/// this thread's context, which the caller holds (`None` once it is
+/// destroyed: no worker).
 fn with_core<R>(
     thread: Option<&Context>,
     shared: &Arc<Shared>,

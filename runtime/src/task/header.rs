@@ -61,12 +61,12 @@ pub(crate) struct Meta {
 }
 
 impl Meta {
-    pub(crate) fn new(location: &'static Location<'static>) -> Meta {
+    pub(crate) fn new(location: &'static Location<'static>, spawned_at: Stamp) -> Meta {
         let id = Id::next();
         Meta {
             id,
             location,
-            spawned_at: crate::context::spawn_time(),
+            spawned_at,
             polls: CounterU64::new(0),
             #[cfg(feature = "tracing")]
             span: tracing::trace_span!(

@@ -236,8 +236,12 @@ mod tests {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        let (task, notified, join) =
-            task::new(future, sched.clone(), std::panic::Location::caller());
+        let (task, notified, join) = task::new(
+            future,
+            sched.clone(),
+            std::panic::Location::caller(),
+            crate::context::spawn_time(),
+        );
         drop(join);
         match sched.owned.bind(task) {
             Ok(()) => {

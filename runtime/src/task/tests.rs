@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::{Notified, Schedule, new};
+use crate::context::spawn_time;
 use crate::sync::{Arc, AtomicUsize, Mutex, Ordering as StdOrdering};
 
 #[derive(Default)]
@@ -67,7 +68,7 @@ fn spawn_yield_complete_join_and_free() {
         cx.waker().wake_by_ref();
         Poll::Pending
     });
-    let (task, notified, mut join) = new(future, queue.clone(), Location::caller());
+    let (task, notified, mut join) = new(future, queue.clone(), Location::caller(), spawn_time());
     queue.schedule(notified);
     assert!(poll_join(&mut join).is_pending());
     assert_eq!(queue.run_all(), 2, "the self-wake re-queued the task once");
@@ -93,7 +94,7 @@ fn abort_cancels_an_idle_task_and_a_stored_waker_is_released() {
         *stored.lock() = Some(cx.waker().clone());
         Poll::<()>::Pending
     });
-    let (task, notified, mut join) = new(future, queue.clone(), Location::caller());
+    let (task, notified, mut join) = new(future, queue.clone(), Location::caller(), spawn_time());
     queue.schedule(notified);
     assert_eq!(queue.run_all(), 1);
     join.abort();
@@ -115,7 +116,12 @@ fn abort_cancels_an_idle_task_and_a_stored_waker_is_released() {
 fn dropping_the_join_handle_before_completion_drops_the_output_once() {
     static DROPS: AtomicUsize = AtomicUsize::new(0);
     let queue = Arc::new(Queue::default());
-    let (task, notified, join) = new(async { Tracked(&DROPS) }, queue.clone(), Location::caller());
+    let (task, notified, join) = new(
+        async { Tracked(&DROPS) },
+        queue.clone(),
+        Location::caller(),
+        spawn_time(),
+    );
     drop(join);
     queue.schedule(notified);
     assert_eq!(queue.run_all(), 1);
@@ -142,7 +148,8 @@ fn a_detached_task_runs_drops_its_future_once_and_is_freed() {
         cx.waker().wake_by_ref();
         Poll::Pending
     });
-    let (task, notified) = super::new_detached(future, queue.clone(), Location::caller());
+    let (task, notified) =
+        super::new_detached(future, queue.clone(), Location::caller(), spawn_time());
     queue.schedule(notified);
     assert_eq!(queue.run_all(), 2, "the self-wake re-queued the task once");
     assert_eq!(DROPS.load(StdOrdering::SeqCst), 1);
@@ -160,6 +167,7 @@ fn a_detached_task_shut_down_before_it_runs_is_freed() {
         async move { drop(tracked) },
         queue.clone(),
         Location::caller(),
+        spawn_time(),
     );
     drop(notified);
     task.shutdown();

@@ -39,6 +39,7 @@ fn pending_task(shared: &Arc<Shared>, drops: &'static AtomicUsize) -> Notified {
         },
         shared.clone(),
         std::panic::Location::caller(),
+        crate::context::spawn_time(),
     );
     drop(join);
     assert!(shared.owned().bind(task).is_ok());
