@@ -14,9 +14,11 @@
 //!    (their `set_thread_context`). Code here that already holds the
 //!    context calls the reactor's `ThreadContext` directly (the budget of
 //!    each poll, [`poll_in_budget`]).
-//! 3. A loop that polls (a worker, a current-thread `block_on`, a thread's
-//!    `block_on`) takes the context once, with [`with_or_fresh`], and hands
-//!    it to every poll it runs: the poll sets the task id and the budget on
+//! 3. Every access checks that the context is still alive (it owns the
+//!    `block_on` waker, the current driver and the ambient spawner, so it
+//!    has a destructor). A loop that polls (a worker, a current-thread
+//!    `block_on`, a thread's `block_on`) therefore takes the context once,
+//!    with [`with_or_fresh`], and hands it to every poll it runs: the poll sets the task id and the budget on
 //!    it and restores them through it, and a task that yields finds its
 //!    worker there, with no thread-local access of its own. A spawn looks
 //!    the context up once, for the runtime, the spawn time and the worker.
