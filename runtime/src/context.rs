@@ -401,6 +401,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "a whole runtime: parking_lot's locks fail strict provenance"
+    )]
     fn every_thread_of_a_runtime_keeps_the_reactor_state_in_its_context() {
         let rt = crate::Runtime::new().unwrap();
         assert!(reactor_reads_this_context(), "a plain thread");
@@ -420,6 +424,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "a whole runtime: parking_lot's locks fail strict provenance"
+    )]
     fn nested_enters_restore_the_driver_in_the_one_context() {
         let outer = crate::Runtime::new().unwrap();
         let inner = crate::Builder::new_current_thread()
