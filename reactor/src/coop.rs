@@ -11,7 +11,7 @@
 //! Outside [`budget`] (a plain executor, a test) the budget is unlimited.
 //!
 //! The budget is the `budget` slot of this thread's
-//! [`ThreadContext`](crate::context::ThreadContext): a scheduler that holds
+//! [`ThreadContext`]: a scheduler that holds
 //! that context runs each poll with [`ThreadContext::budget`] on it, and
 //! [`budget`] here finds it first.
 
@@ -88,7 +88,7 @@ impl ThreadContext {
     /// Runs `f` (one poll of a task) with a fresh budget in this context,
     /// restoring the previous one afterwards, also if `f` panics: the
     /// [`coop::budget`](budget) of a host that already holds its context
-    /// (rule 4 of [`context`](crate::context)).
+    /// (rule 4 of [`context`]).
     ///
     /// # Examples
     ///
