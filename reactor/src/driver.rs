@@ -77,9 +77,9 @@
 //! 4. A paused clock jumps only inside `Driver::park`, only to the next
 //!    timer and never more than the park's timeout ahead, and only when
 //!    `auto_advance` returns true asked under the timer lock at the moment
-//!    of the jump. A park that finds `auto_advance` true as it begins first
-//!    makes a non-blocking turn, and does not jump if that turn saw an I/O
-//!    event or an unpark.
+//!    of the jump, with no unpark pending. A park that finds `auto_advance`
+//!    true as it begins first makes a non-blocking turn, and does not jump
+//!    if that turn saw an I/O event or an unpark.
 
 mod block_on;
 mod blocking;
@@ -238,7 +238,8 @@ impl Driver {
     /// timer (never more than `timeout` ahead) and fires what is due,
     /// without blocking. With no timer pending it blocks as usual. It is
     /// asked only with a paused clock, at most twice per park, the second
-    /// time under the timer lock (rule 4 of the [module docs](self)).
+    /// time under the timer lock, and an unpark pending at that moment
+    /// stops the jump too (rule 4 of the [module docs](self)).
     ///
     /// The runtime calls it from an idle worker (step 3) and, with
     /// `Some(Duration::ZERO)` and `&|| false`, from a busy one (step 6).
@@ -274,8 +275,12 @@ impl Driver {
         if !(paused && auto_advance() && turn(poller, shared, Some(Duration::ZERO))) {
             // Asked again under the timer lock, at the moment of the jump:
             // a thread that was busy when this park began may have
-            // registered a timer since.
-            let auto_advance = || paused && auto_advance();
+            // registered a timer since, or queued work for this thread and
+            // unparked it after the turn above. The flag is read after
+            // `auto_advance`: whoever unparked and then fell idle made its
+            // unpark visible to the look that saw it idle.
+            let auto_advance =
+                || paused && auto_advance() && !shared.notified.load(Ordering::Acquire);
             match timers.prepare_park(timeout, &auto_advance) {
                 Park::Advanced => {}
                 Park::Wait(wait) => {

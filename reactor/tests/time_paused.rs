@@ -155,6 +155,36 @@ fn auto_advance_waits_while_an_unpark_is_pending() {
 }
 
 #[test]
+fn an_unpark_between_the_two_looks_stops_the_jump() {
+    let mut driver = Driver::new(true).unwrap();
+    let _guard = driver.handle().enter();
+    let handle = driver.handle().clone();
+    let start = Instant::now();
+    let mut nap = sleep(Duration::from_secs(10));
+    assert!(!is_ready(&mut nap));
+    // The park asks as it begins, turns without blocking, and asks again
+    // under the timer lock. Between the two, another thread queues work
+    // for the parked one, unparks it and falls idle: the second look finds
+    // everyone idle, but the unpark is pending.
+    let looks = std::cell::Cell::new(0);
+    driver.park(None, &|| {
+        looks.set(looks.get() + 1);
+        if looks.get() == 2 {
+            handle.unpark();
+        }
+        true
+    });
+    assert_eq!(looks.get(), 2);
+    assert_eq!(
+        start.elapsed(),
+        Duration::ZERO,
+        "jumped past an unpark that arrived between the looks"
+    );
+    driver.park(None, &|| true);
+    assert!(is_ready(&mut nap));
+}
+
+#[test]
 fn without_auto_advance_the_paused_clock_stands_still() {
     let mut driver = Driver::new(true).unwrap();
     let _guard = driver.handle().enter();

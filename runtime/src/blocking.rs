@@ -23,7 +23,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::context;
-use crate::sync::{Arc, AtomicUsize, Condvar, Mutex, Ordering, Weak};
+use crate::quiescence::Quiescence;
+use crate::sync::{Arc, Condvar, Mutex, Weak};
 use crate::task::{self, Header, JoinHandle, Notified, Schedule};
 use crate::thread_config::ThreadConfig;
 
@@ -41,9 +42,9 @@ struct Inner {
     work: Condvar,
     /// Shutdown waits here for the threads to exit.
     exited: Condvar,
-    /// Calls queued or running; read without the lock to decide whether the
-    /// paused clock may auto-advance.
-    pending: AtomicUsize,
+    /// Counts the calls queued or running when the clock is paused
+    /// (`quiescence.rs`); `None` on the real clock.
+    quiescence: Option<Arc<Quiescence>>,
     max_threads: usize,
     keep_alive: Duration,
     threads: ThreadConfig,
@@ -114,14 +115,11 @@ impl Schedule for NoSchedule {
     }
 }
 
-/// The pool just fell idle. The call woke its awaiting task before it was
-/// counted as finished, so a driver that parked in between decided that a
-/// paused clock may not jump, and nothing else would make it decide again.
-fn wake_paused_driver(handle: Option<&crate::Handle>) {
+/// The last call returned (rule 5 of `quiescence.rs`): the driver's
+/// holder decided while it ran that the paused clock may not jump.
+fn wake_driver_holder(handle: Option<&crate::Handle>) {
     if let Some(driver) = handle.and_then(|handle| handle.inner.driver()) {
-        if driver.handle().is_paused() {
-            driver.unpark();
-        }
+        driver.unpark();
     }
 }
 
@@ -130,6 +128,7 @@ impl BlockingPool {
         max_threads: usize,
         threads: ThreadConfig,
         keep_alive: Duration,
+        quiescence: Option<Arc<Quiescence>>,
     ) -> BlockingPool {
         BlockingPool {
             inner: Arc::new(Inner {
@@ -142,7 +141,7 @@ impl BlockingPool {
                 }),
                 work: Condvar::new(),
                 exited: Condvar::new(),
-                pending: AtomicUsize::new(0),
+                quiescence,
                 max_threads,
                 keep_alive,
                 threads,
@@ -161,11 +160,6 @@ impl BlockingPool {
     /// is dropped unrun (the driver reports that as an error).
     pub(crate) fn driver_spawner(&self) -> Box<dyn braid_reactor::driver::BlockingSpawner> {
         Box::new(DriverSpawner(Arc::downgrade(&self.inner)))
-    }
-
-    /// True when no blocking call is queued or running.
-    pub(crate) fn is_idle(&self) -> bool {
-        self.inner.pending.load(Ordering::Acquire) == 0
     }
 
     /// Queues `f`. A thread started for it is handed `handle`, its
@@ -195,7 +189,9 @@ impl BlockingPool {
             notified.shutdown();
             return join;
         }
-        inner.pending.fetch_add(1, Ordering::AcqRel);
+        if let Some(quiescence) = &inner.quiescence {
+            quiescence.blocking_call_queued();
+        }
         state.queue.push_back(notified);
         if state.num_idle > 0 {
             state.num_idle -= 1;
@@ -229,8 +225,14 @@ impl BlockingPool {
             while let Some(task) = state.queue.pop_front() {
                 drop(state);
                 task.run();
-                if inner.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
-                    wake_paused_driver(handle.as_ref());
+                // After the run, which woke the awaiting task (rule 2 of
+                // `quiescence.rs`).
+                if inner
+                    .quiescence
+                    .as_ref()
+                    .is_some_and(|q| q.blocking_call_done())
+                {
+                    wake_driver_holder(handle.as_ref());
                 }
                 state = inner.state.lock();
             }
@@ -272,7 +274,9 @@ impl BlockingPool {
             std::mem::take(&mut state.queue)
         };
         for task in queued {
-            inner.pending.fetch_sub(1, Ordering::AcqRel);
+            if let Some(quiescence) = &inner.quiescence {
+                let _ = quiescence.blocking_call_done();
+            }
             task.shutdown();
         }
         let Some(timeout) = timeout else { return };
@@ -301,7 +305,7 @@ impl BlockingPool {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use crate::sync::{AtomicBool, os_thread};
+    use crate::sync::{AtomicBool, Ordering, os_thread};
 
     /// Polls `seen` until it holds, for at most ten seconds.
     fn eventually(what: &str, seen: impl Fn() -> bool) {
@@ -319,6 +323,7 @@ mod tests {
             4,
             ThreadConfig::new("test-blocking".into()),
             Duration::from_millis(20),
+            None,
         );
         let join = pool.spawn(None, || 1, Location::caller());
         assert_eq!(crate::park_thread::block_on(join).unwrap(), 1);
@@ -338,6 +343,7 @@ mod tests {
             1,
             ThreadConfig::new("test-blocking".into()),
             Duration::from_secs(10),
+            None,
         );
         let started = Arc::new(AtomicBool::new(false));
         let join = pool.spawn(
@@ -357,5 +363,46 @@ mod tests {
         // long before the keep-alive would have retired it.
         assert!(join.is_finished());
         assert_eq!(pool.num_threads(), 0);
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "waits on the wall clock")]
+    fn a_paused_pool_counts_each_call_until_it_returned_or_was_dropped() {
+        let quiescence = Arc::new(Quiescence::new());
+        let pool = BlockingPool::new(
+            1,
+            ThreadConfig::new("test-blocking".into()),
+            Duration::from_secs(10),
+            Some(quiescence.clone()),
+        );
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let running = pool.spawn(None, move || released.recv().unwrap(), Location::caller());
+        // The one thread is busy: this one waits in the queue.
+        let queued = pool.spawn(None, || (), Location::caller());
+        assert!(!quiescence.may_advance(|| true), "two calls are counted");
+        release.send(()).unwrap();
+        crate::park_thread::block_on(running).unwrap();
+        crate::park_thread::block_on(queued).unwrap();
+        eventually("both calls are uncounted", || {
+            quiescence.may_advance(|| true)
+        });
+
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let running = pool.spawn(None, move || released.recv().unwrap(), Location::caller());
+        let dropped = pool.spawn(None, || (), Location::caller());
+        // Shut down from another thread: it waits for the running call.
+        let shutdown = os_thread::spawn({
+            let pool = pool.clone();
+            move || pool.shutdown(Some(Duration::from_secs(10)))
+        });
+        eventually("the queued call is dropped", || dropped.is_finished());
+        assert!(
+            !quiescence.may_advance(|| true),
+            "the running call is still counted"
+        );
+        release.send(()).unwrap();
+        shutdown.join().unwrap();
+        crate::park_thread::block_on(running).unwrap();
+        assert!(quiescence.may_advance(|| true));
     }
 }

@@ -6,6 +6,7 @@ use std::io;
 use crate::blocking::{BlockingPool, KEEP_ALIVE};
 use crate::context;
 use crate::handle::Handle;
+use crate::quiescence::Quiescence;
 use crate::runtime::Runtime;
 use crate::scheduler::{CurrentThread, DriverCell, MultiThread, Scheduler, run_worker};
 use crate::stall::{StallConfig, StallReport};
@@ -343,15 +344,20 @@ impl Builder {
         if self.max_blocking_threads == 0 {
             return Err(invalid("max_blocking_threads must be at least 1, got 0"));
         }
-        let blocking =
-            BlockingPool::new(self.max_blocking_threads, self.threads.clone(), KEEP_ALIVE);
+        let quiescence = self.start_paused.then(|| Arc::new(Quiescence::new()));
+        let blocking = BlockingPool::new(
+            self.max_blocking_threads,
+            self.threads.clone(),
+            KEEP_ALIVE,
+            quiescence.clone(),
+        );
         let driver = Some(Arc::new(DriverCell::new(
             self.start_paused,
             blocking.driver_spawner(),
         )?));
         match self.flavor {
             Flavor::CurrentThread => {
-                let shared = CurrentThread::new(driver, blocking.clone());
+                let shared = CurrentThread::new(driver, blocking.clone(), quiescence);
                 shared.panics.set(self.unhandled_panic);
                 let handle = Handle::new(Scheduler::CurrentThread(shared));
                 Ok(Runtime::from_parts(handle, Vec::new()))
@@ -368,8 +374,13 @@ impl Builder {
                     Some(n) => n,
                     None => os_thread::available_parallelism().map_or(1, usize::from),
                 };
-                let (shared, cores) =
-                    MultiThread::new(workers, driver, blocking.clone(), self.stall.clone());
+                let (shared, cores) = MultiThread::new(
+                    workers,
+                    driver,
+                    blocking.clone(),
+                    quiescence,
+                    self.stall.clone(),
+                );
                 shared.panics().set(self.unhandled_panic);
                 let handle = Handle::new(Scheduler::MultiThread(shared.clone()));
                 let mut threads = Vec::with_capacity(workers);

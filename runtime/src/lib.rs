@@ -118,6 +118,7 @@ pub mod hyper;
 pub mod loom_harness;
 mod metrics;
 mod park_thread;
+mod quiescence;
 mod runtime;
 mod scheduler;
 mod spawn;

@@ -10,6 +10,7 @@ use std::ptr::NonNull;
 use std::time::Duration;
 
 use crate::blocking::BlockingPool;
+use crate::quiescence::Quiescence;
 use crate::scheduler::{DriverCell, MultiThread as Shared, Spawner, run_worker};
 use crate::sync::{Arc, AtomicUsize, Mutex, Ordering};
 use crate::task::{self, Header, JoinHandle, Notified, Schedule, Task};
@@ -195,10 +196,13 @@ impl MultiThread {
     }
 
     fn build(workers: usize, with_driver: bool) -> (MultiThread, Vec<Worker>) {
+        // The driver's clock is paused: so is the quiescence of its runtime.
+        let quiescence = with_driver.then(|| Arc::new(Quiescence::new()));
         let blocking = BlockingPool::new(
             1,
             crate::thread_config::ThreadConfig::new("braid-loom-blocking".into()),
             Duration::ZERO,
+            quiescence.clone(),
         );
         let driver = with_driver.then(|| {
             Arc::new(
@@ -206,7 +210,8 @@ impl MultiThread {
                     .expect("the scripted poller always opens"),
             )
         });
-        let (shared, cores) = Shared::new(workers, driver, blocking, Default::default());
+        let (shared, cores) =
+            Shared::new(workers, driver, blocking, quiescence, Default::default());
         let workers = cores
             .into_iter()
             .map(|core| {

@@ -24,7 +24,8 @@ use super::{MAINTENANCE_INTERVAL, Spawner};
 use crate::blocking::BlockingPool;
 use crate::context::Context as ThreadContext;
 use crate::metrics::{BusyClock, SharedCounter, WorkerMetrics};
-use crate::sync::{Arc, AtomicBool, AtomicUsize, CounterU64, Mutex, Ordering, StdArc};
+use crate::quiescence::Quiescence;
+use crate::sync::{Arc, AtomicBool, CounterU64, Mutex, Ordering, StdArc};
 use crate::task::{Header, Notified, OwnedTasks, Schedule, Task};
 use crate::unhandled_panic::PanicPolicy;
 
@@ -49,9 +50,8 @@ pub(crate) struct Shared {
     shutdown: AtomicBool,
     pub(crate) driver: Option<Arc<DriverCell>>,
     pub(crate) blocking: BlockingPool,
-    /// Other threads inside `block_on` that are awake (paused clocks only):
-    /// they may still register timers, so the clock must not jump.
-    block_on_busy: StdArc<AtomicUsize>,
+    /// What keeps a paused clock from jumping; `None` on the real clock.
+    quiescence: Option<Arc<Quiescence>>,
     pub(crate) panics: PanicPolicy,
 }
 
@@ -113,7 +113,11 @@ impl Wake for MainWaker {
 }
 
 impl Shared {
-    pub(crate) fn new(driver: Option<Arc<DriverCell>>, blocking: BlockingPool) -> Arc<Shared> {
+    pub(crate) fn new(
+        driver: Option<Arc<DriverCell>>,
+        blocking: BlockingPool,
+        quiescence: Option<Arc<Quiescence>>,
+    ) -> Arc<Shared> {
         crate::context::host_crates();
         let parker = Parker::new(driver.clone());
         Arc::new(Shared {
@@ -133,7 +137,7 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             driver,
             blocking,
-            block_on_busy: StdArc::new(AtomicUsize::new(0)),
+            quiescence,
             panics: PanicPolicy::new(),
         })
     }
@@ -222,16 +226,14 @@ impl Shared {
             }
             Poll::Pending
         });
-        let result = match self.driver.as_ref().filter(|d| d.handle().is_paused()) {
-            None => crate::park_thread::block_on(beside),
-            Some(driver) => {
-                crate::park_thread::block_on_counted(beside, &self.block_on_busy, || {
-                    // The running thread may have parked in the driver while
-                    // this one ran, deciding then not to jump: have it decide
-                    // again.
-                    driver.unpark();
-                })
-            }
+        let result = match (&self.quiescence, &self.driver) {
+            (Some(quiescence), Some(driver)) => quiescence.block_on(beside, || {
+                // The running thread may have parked in the driver while
+                // this one ran, deciding then not to jump: have it decide
+                // again (rule 5 of `quiescence.rs`).
+                driver.unpark();
+            }),
+            _ => crate::park_thread::block_on(beside),
         };
         if let Some(waker) = registered {
             self.core_waiters.lock().retain(|w| !w.will_wake(&waker));
@@ -239,10 +241,13 @@ impl Shared {
         result
     }
 
-    /// Whether the paused clock may jump: besides the thread asking, no
-    /// blocking call and no other `block_on` poll is running.
-    fn is_idle(&self) -> bool {
-        self.blocking.is_idle() && self.block_on_busy.load(Ordering::SeqCst) == 0
+    /// Whether the paused clock may jump now: besides the thread asking
+    /// (which runs the tasks), no blocking call and no other `block_on`
+    /// poll runs (`quiescence.rs`). Always false on the real clock.
+    fn may_advance(&self) -> bool {
+        self.quiescence
+            .as_ref()
+            .is_some_and(|quiescence| quiescence.may_advance(|| true))
     }
 
     /// Whether this thread holds the core (runs the tasks) now.
@@ -362,7 +367,7 @@ impl CoreContext {
                 if let Some(parker) = parker {
                     shared.metrics.parks.incr();
                     self.with_busy(|busy| busy.stop(&shared.metrics));
-                    parker.park(None, || shared.is_idle());
+                    parker.park(None, || shared.may_advance());
                     self.with_busy(BusyClock::start);
                 }
             }

@@ -30,8 +30,9 @@ use super::worker::{Core, Pushed, Remote};
 use crate::blocking::BlockingPool;
 use crate::context::Context;
 use crate::metrics::{SharedCounter, WorkerMetrics};
+use crate::quiescence::Quiescence;
 use crate::stall::StallConfig;
-use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, StdArc, fence};
+use crate::sync::{Arc, AtomicBool, Ordering, fence};
 use crate::task::{self, Notified, OwnedTasks, Schedule, Task};
 use crate::unhandled_panic::PanicPolicy;
 
@@ -57,9 +58,8 @@ pub(crate) struct Shared {
     shutdown: AtomicBool,
     driver: Option<Arc<DriverCell>>,
     blocking: BlockingPool,
-    /// Threads inside `block_on` that are awake (paused clocks only): they
-    /// may still register timers, so the clock must not jump.
-    block_on_busy: StdArc<AtomicUsize>,
+    /// What keeps a paused clock from jumping; `None` on the real clock.
+    quiescence: Option<Arc<Quiescence>>,
     panics: PanicPolicy,
     /// `MAINTENANCE_INTERVAL` unless a model shortened it; set
     /// before the workers start, so not part of any modelled protocol.
@@ -73,6 +73,7 @@ impl Shared {
         workers: usize,
         driver: Option<Arc<DriverCell>>,
         blocking: BlockingPool,
+        quiescence: Option<Arc<Quiescence>>,
         stall: StallConfig,
     ) -> (Arc<Shared>, Vec<Core>) {
         crate::context::host_crates();
@@ -94,7 +95,7 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             driver,
             blocking,
-            block_on_busy: StdArc::new(AtomicUsize::new(0)),
+            quiescence,
             panics: PanicPolicy::new(),
             #[cfg(loom)]
             maintenance_interval: crate::sync::CounterU32::new(super::MAINTENANCE_INTERVAL),
@@ -105,26 +106,26 @@ impl Shared {
     /// `block_on` from a thread that is not a worker: the future runs here,
     /// its tasks on the workers.
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let Some(driver) = self.driver.as_ref().filter(|d| d.handle().is_paused()) else {
+        let (Some(quiescence), Some(driver)) = (&self.quiescence, &self.driver) else {
             return crate::park_thread::block_on(future);
         };
-        // With a paused clock this thread counts as running whenever it is
-        // awake, so the clock never jumps past a timer it is about to set.
-        crate::park_thread::block_on_counted(future, &self.block_on_busy, || {
-            if self.idle.all_others_parked() {
-                // Every worker already sleeps, one of them in the driver
-                // having decided while we ran: have it decide again.
+        quiescence.block_on(future, || {
+            if self.may_advance() {
+                // Every worker sleeps, one of them in the driver having
+                // decided while we ran: have it decide again (rule 5 of
+                // `quiescence.rs`).
                 driver.unpark();
             }
         })
     }
 
-    /// Whether the paused clock may jump: no worker, blocking call or
-    /// `block_on` poll is running.
-    pub(super) fn is_idle(&self) -> bool {
-        self.idle.all_others_parked()
-            && self.blocking.is_idle()
-            && self.block_on_busy.load(Ordering::SeqCst) == 0
+    /// Whether the paused clock may jump now: no worker but the asking one,
+    /// no blocking call and no `block_on` poll runs (`quiescence.rs`).
+    /// Always false on the real clock.
+    pub(super) fn may_advance(&self) -> bool {
+        self.quiescence
+            .as_ref()
+            .is_some_and(|quiescence| quiescence.may_advance(|| self.idle.all_others_parked()))
     }
 
     /// The ticks between a worker's maintenance passes

@@ -293,7 +293,7 @@ impl Worker<'_> {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            parker.park(timeout, || shared.is_idle());
+            parker.park(timeout, || shared.may_advance());
         }
         if watch {
             shared.idle().stop_watching();

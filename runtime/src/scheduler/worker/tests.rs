@@ -24,8 +24,9 @@ fn shared(workers: usize) -> (Arc<Shared>, Vec<Core>) {
         1,
         crate::thread_config::ThreadConfig::new("braid-test-blocking".into()),
         Duration::ZERO,
+        None,
     );
-    Shared::new(workers, None, blocking, Default::default())
+    Shared::new(workers, None, blocking, None, Default::default())
 }
 
 /// A task bound to `shared`'s owned list whose future never completes and
