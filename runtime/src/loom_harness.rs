@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::blocking::BlockingPool;
 use crate::quiescence::Quiescence;
-use crate::scheduler::{DriverCell, MultiThread as Shared, Spawner, run_worker};
+use crate::scheduler::{self, DriverCell, Spawner, run_worker};
 use crate::sync::{Arc, AtomicUsize, Mutex, Ordering};
 use crate::task::{self, Header, JoinHandle, Notified, Schedule, Task};
 
@@ -165,7 +165,7 @@ impl fmt::Debug for TaskScheduler {
 /// ```
 #[derive(Clone)]
 pub struct MultiThread {
-    shared: Arc<Shared>,
+    shared: Arc<scheduler::MultiThread>,
 }
 
 /// One worker of a [`MultiThread`], to be run on a modelled thread.
@@ -211,7 +211,7 @@ impl MultiThread {
             )
         });
         let (shared, cores) =
-            Shared::new(workers, driver, blocking, quiescence, Default::default());
+            scheduler::MultiThread::new(workers, driver, blocking, quiescence, Default::default());
         let workers = cores
             .into_iter()
             .map(|core| {

@@ -12,10 +12,9 @@ mod stall;
 mod worker;
 mod worker_loop;
 
-pub(crate) use current_thread::{CurrentCore, Shared as CurrentThread};
+pub(crate) use current_thread::{CurrentCore, CurrentThread};
 pub(crate) use driver::DriverCell;
-pub(crate) use multi_thread::{CurrentWorker, Shared as MultiThread};
-#[cfg(loom)]
+pub(crate) use multi_thread::{CurrentWorker, MultiThread};
 #[cfg(loom)]
 pub(crate) use stall::StallWatch;
 pub(crate) use worker_loop::run as run_worker;

@@ -29,7 +29,10 @@ use crate::sync::{Arc, AtomicBool, CounterU64, Mutex, Ordering, StdArc};
 use crate::task::{Header, Notified, OwnedTasks, Schedule, Task};
 use crate::unhandled_panic::PanicPolicy;
 
-pub(crate) struct Shared {
+/// The current-thread scheduler: its queues, shared with the threads that
+/// spawn onto it (the thread inside `block_on` runs its tasks, holding its
+/// `Core`).
+pub(crate) struct CurrentThread {
     inject: Mutex<VecDeque<Notified>>,
     pub(crate) owned: OwnedTasks,
     /// The counters of the thread that runs the tasks: written only by the
@@ -67,7 +70,7 @@ struct Core {
 }
 
 struct CoreContext {
-    shared: Arc<Shared>,
+    shared: Arc<CurrentThread>,
     core: RefCell<Option<Box<Core>>>,
 }
 
@@ -112,15 +115,15 @@ impl Wake for MainWaker {
     }
 }
 
-impl Shared {
+impl CurrentThread {
     pub(crate) fn new(
         driver: Option<Arc<DriverCell>>,
         blocking: BlockingPool,
         quiescence: Option<Arc<Quiescence>>,
-    ) -> Arc<Shared> {
+    ) -> Arc<CurrentThread> {
         crate::context::host_crates();
         let parker = Parker::new(driver.clone());
-        Arc::new(Shared {
+        Arc::new(CurrentThread {
             inject: Mutex::new(VecDeque::new()),
             owned: OwnedTasks::new(1),
             metrics: CachePadded::default(),
@@ -416,7 +419,7 @@ impl CoreContext {
     }
 }
 
-impl Spawner for Shared {
+impl Spawner for CurrentThread {
     fn bind_and_schedule(
         self: &Arc<Self>,
         task: Task,
@@ -438,7 +441,7 @@ impl Spawner for Shared {
     }
 }
 
-impl Schedule for Arc<Shared> {
+impl Schedule for Arc<CurrentThread> {
     fn schedule(&self, task: Notified) {
         crate::context::with(|thread| self.schedule_task(task, thread));
     }

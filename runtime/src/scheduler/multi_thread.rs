@@ -36,8 +36,9 @@ use crate::sync::{Arc, AtomicBool, Ordering, fence};
 use crate::task::{self, Notified, OwnedTasks, Schedule, Task};
 use crate::unhandled_panic::PanicPolicy;
 
-/// State shared by all workers of one runtime.
-pub(crate) struct Shared {
+/// The multi-thread scheduler: the state its workers share (each worker's
+/// own state is its `Core`, in `worker.rs`).
+pub(crate) struct MultiThread {
     /// A cache line (or two) each: a worker writes its own `epoch` at every
     /// poll, which must not bounce a line its peers' polls touch.
     remotes: Box<[CachePadded<Remote>]>,
@@ -67,7 +68,7 @@ pub(crate) struct Shared {
     maintenance_interval: crate::sync::CounterU32,
 }
 
-impl Shared {
+impl MultiThread {
     /// Creates the shared state and the worker cores to run on threads.
     pub(crate) fn new(
         workers: usize,
@@ -75,7 +76,7 @@ impl Shared {
         blocking: BlockingPool,
         quiescence: Option<Arc<Quiescence>>,
         stall: StallConfig,
-    ) -> (Arc<Shared>, Vec<Core>) {
+    ) -> (Arc<MultiThread>, Vec<Core>) {
         crate::context::host_crates();
         let mut remotes = Vec::with_capacity(workers);
         let mut cores = Vec::with_capacity(workers);
@@ -84,7 +85,7 @@ impl Shared {
             remotes.push(CachePadded::new(core.remote()));
             cores.push(core);
         }
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(MultiThread {
             remotes: remotes.into_boxed_slice(),
             inject: Injector::new(),
             idle: CachePadded::new(Idle::new(workers)),
@@ -285,10 +286,10 @@ impl Shared {
         // `self` is often the `Arc` stored in the task's own allocation (a
         // wake goes through the task's scheduler handle). Once the entry is
         // queued, another worker may run, complete and free the task, so
-        // nothing may read that `Arc` after the push: use the `Shared` it
+        // nothing may read that `Arc` after the push: use the `MultiThread` it
         // points to, which the caller's worker or runtime handle keeps
         // alive.
-        let shared: &Shared = self;
+        let shared: &MultiThread = self;
         let task = match with_core(thread, self, |core| match core {
             Some(core) => {
                 let own = &shared.remotes[core.index()];
@@ -319,7 +320,7 @@ impl Shared {
     /// After a push into the injector from outside the workers (a spawn, or
     /// a wake on any thread): the runtime may have shut down since the
     /// caller last looked, and its last drain run before the push; the
-    /// entry would then keep its task, and the task this `Shared`, alive
+    /// entry would then keep its task, and the task this `MultiThread`, alive
     /// for good. So look again, and drain the injector if it has. The
     /// `SeqCst` fence pairs with the one in `drain_queues`: either that
     /// drain sees the entry, or this look sees the shutdown.
@@ -407,7 +408,7 @@ impl Shared {
         for remote in self.remotes.iter() {
             remote.lifo.drain();
         }
-        // The deques too: each entry holds a task, each task this `Shared`,
+        // The deques too: each entry holds a task, each task this `MultiThread`,
         // which holds the stealers; an entry left there would keep the whole
         // runtime alive in a cycle. The workers have exited (or, when the
         // runtime is dropped from a panicking worker, are about to), so
@@ -430,7 +431,7 @@ fn drain(steal: impl Fn() -> Steal<Notified>) {
     }
 }
 
-impl Spawner for Shared {
+impl Spawner for MultiThread {
     fn bind_and_schedule(
         self: &Arc<Self>,
         task: Task,
@@ -451,7 +452,7 @@ impl Spawner for Shared {
     }
 }
 
-impl Schedule for Arc<Shared> {
+impl Schedule for Arc<MultiThread> {
     fn schedule(&self, task: Notified) {
         crate::context::with(|thread| self.schedule_task(task, false, thread));
     }
@@ -473,7 +474,7 @@ impl Schedule for Arc<Shared> {
 
 /// The running worker of this thread, if any.
 struct WorkerContext {
-    shared: Arc<Shared>,
+    shared: Arc<MultiThread>,
     core: RefCell<Core>,
 }
 
@@ -492,9 +493,9 @@ impl CurrentWorker {
 /// this thread the core, unless `f` has it borrowed. `f` is also handed the
 /// thread's context, for the polls it runs (rule 3 of `context`).
 pub(super) fn enter(
-    shared: Arc<Shared>,
+    shared: Arc<MultiThread>,
     core: Core,
-    f: impl FnOnce(&Shared, &RefCell<Core>, &Context),
+    f: impl FnOnce(&MultiThread, &RefCell<Core>, &Context),
 ) {
     let cx = WorkerContext {
         shared,
@@ -518,7 +519,7 @@ pub(super) fn enter(
 /// destroyed: no worker).
 fn with_core<R>(
     thread: Option<&Context>,
-    shared: &Arc<Shared>,
+    shared: &Arc<MultiThread>,
     f: impl FnOnce(Option<&mut Core>) -> R,
 ) -> R {
     let cx = thread.map_or(ptr::null(), |thread| thread.worker.0.get());
@@ -540,14 +541,14 @@ fn with_core<R>(
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::Shared;
+    use super::MultiThread;
 
     #[test]
     fn the_idle_state_is_off_the_line_of_the_shutdown_flag() {
         // The idle state is written at every search and park; the flag is
         // read at every poll.
-        let idle = std::mem::offset_of!(Shared, idle);
-        let shutdown = std::mem::offset_of!(Shared, shutdown);
+        let idle = std::mem::offset_of!(MultiThread, idle);
+        let shutdown = std::mem::offset_of!(MultiThread, shutdown);
         assert!(
             idle.abs_diff(shutdown) >= 64,
             "the idle state shares a line with the shutdown flag"

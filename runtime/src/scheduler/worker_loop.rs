@@ -13,7 +13,7 @@ use std::time::Duration;
 use std::time::Instant;
 
 use super::lifo;
-use super::multi_thread::{self, Shared};
+use super::multi_thread::{self, MultiThread};
 use super::worker::{Core, Remote};
 use crate::context::Context;
 use crate::metrics::{BusyClock, WorkerMetrics};
@@ -72,7 +72,7 @@ impl WatchClock {
 }
 
 /// The body of a worker thread.
-pub(crate) fn run(shared: Arc<Shared>, core: Core) {
+pub(crate) fn run(shared: Arc<MultiThread>, core: Core) {
     let index = core.index();
     multi_thread::enter(shared, core, |shared, core, context| {
         Worker {
@@ -94,7 +94,7 @@ pub(crate) fn run(shared: Arc<Shared>, core: Core) {
 /// A worker thread's state. The core is borrowed only for short steps, so
 /// that the tasks it runs find it free to queue their wakes on.
 struct Worker<'a> {
-    shared: &'a Shared,
+    shared: &'a MultiThread,
     core: &'a RefCell<Core>,
     /// This thread's context, taken once: every poll runs on it (rule 3 of
     /// `context`).

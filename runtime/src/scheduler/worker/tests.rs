@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{Core, Pushed};
 use crate::blocking::BlockingPool;
-use crate::scheduler::multi_thread::Shared;
+use crate::scheduler::multi_thread::MultiThread;
 use crate::sync::{Arc, AtomicUsize, Ordering};
 use crate::task::{self, Notified};
 
@@ -19,19 +19,19 @@ impl Drop for Tracked {
     }
 }
 
-fn shared(workers: usize) -> (Arc<Shared>, Vec<Core>) {
+fn shared(workers: usize) -> (Arc<MultiThread>, Vec<Core>) {
     let blocking = BlockingPool::new(
         1,
         crate::thread_config::ThreadConfig::new("braid-test-blocking".into()),
         Duration::ZERO,
         None,
     );
-    Shared::new(workers, None, blocking, None, Default::default())
+    MultiThread::new(workers, None, blocking, None, Default::default())
 }
 
 /// A task bound to `shared`'s owned list whose future never completes and
 /// counts its drop.
-fn pending_task(shared: &Arc<Shared>, drops: &'static AtomicUsize) -> Notified {
+fn pending_task(shared: &Arc<MultiThread>, drops: &'static AtomicUsize) -> Notified {
     let tracked = Tracked(drops);
     let (task, notified, join) = task::new(
         async move {
@@ -48,7 +48,7 @@ fn pending_task(shared: &Arc<Shared>, drops: &'static AtomicUsize) -> Notified {
 }
 
 /// Pushes `task` on `core` as a wake during a poll does.
-fn wake_while_running(core: &mut Core, shared: &Shared, task: Notified) -> Pushed {
+fn wake_while_running(core: &mut Core, shared: &MultiThread, task: Notified) -> Pushed {
     core.running = true;
     let pushed = core.push_local(task, false, shared.remote(core.index()));
     core.running = false;
@@ -56,12 +56,12 @@ fn wake_while_running(core: &mut Core, shared: &Shared, task: Notified) -> Pushe
 }
 
 /// `core`'s next task on an ordinary (not a maintenance) tick.
-fn next_task(core: &mut Core, shared: &Shared) -> Option<Notified> {
+fn next_task(core: &mut Core, shared: &MultiThread) -> Option<Notified> {
     core.next_task(false, shared.remote(core.index()), shared.injector())
 }
 
 /// One search pass of `core` over its peers.
-fn steal_pass(core: &mut Core, shared: &Shared) -> (Option<Notified>, bool) {
+fn steal_pass(core: &mut Core, shared: &MultiThread) -> (Option<Notified>, bool) {
     let metrics = shared.worker_metrics(core.index());
     core.steal_pass(shared.remotes(), shared.injector(), metrics)
 }
