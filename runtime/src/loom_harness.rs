@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::blocking::BlockingPool;
 use crate::quiescence::Quiescence;
-use crate::scheduler::{self, DriverCell, Spawner, run_worker};
+use crate::scheduler::{self, DriverCell, RemoteFree, Spawner, run_worker};
 use crate::sync::{Arc, AtomicUsize, Mutex, Ordering};
 use crate::task::{self, Header, JoinHandle, Notified, Schedule, Task};
 
@@ -310,6 +310,133 @@ impl fmt::Debug for MultiThread {
 impl fmt::Debug for Worker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Worker").finish_non_exhaustive()
+    }
+}
+
+/// A worker's list of tasks to free (`scheduler/remote_free.rs`), with
+/// tasks whose last reference other threads drop: each such task is handed
+/// to the list, and freed by [`free_all`](HomeList::free_all) or
+/// [`close`](HomeList::close).
+///
+/// # Examples
+///
+/// ```ignore
+/// let home = braid::loom_harness::HomeList::new();
+/// drop(home.finished_task());
+/// home.free_all();
+/// assert_eq!(home.freed(), 1);
+/// ```
+#[derive(Clone)]
+pub struct HomeList {
+    inner: Arc<HomeInner>,
+}
+
+struct HomeInner {
+    list: RemoteFree,
+    /// Task allocations freed so far.
+    freed: AtomicUsize,
+    /// Tasks the list refused (closed): their droppers freed them.
+    refused: AtomicUsize,
+}
+
+/// The scheduler handle of a [`HomeList`]'s tasks; dropped when one is freed.
+struct HomeHandle(Arc<HomeInner>);
+
+impl Drop for HomeHandle {
+    fn drop(&mut self) {
+        self.0.freed.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Schedule for HomeHandle {
+    fn schedule(&self, _task: Notified) {
+        unreachable!("a finished task is never woken");
+    }
+
+    fn release(&self, _task: NonNull<Header>) -> bool {
+        false
+    }
+
+    fn defer_free(&self, task: NonNull<Header>) -> bool {
+        // SAFETY: called with the task's last reference gone.
+        let taken = unsafe { self.0.list.push(task) };
+        if !taken {
+            self.0.refused.fetch_add(1, Ordering::SeqCst);
+        }
+        taken
+    }
+}
+
+/// The last reference to a finished task: dropping it frees the task
+/// through the list.
+pub struct FinishedTask(Option<Task>);
+
+impl Drop for FinishedTask {
+    fn drop(&mut self) {
+        drop(self.0.take());
+    }
+}
+
+impl fmt::Debug for FinishedTask {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FinishedTask").finish_non_exhaustive()
+    }
+}
+
+impl HomeList {
+    /// An empty, open list.
+    pub fn new() -> HomeList {
+        HomeList {
+            inner: Arc::new(HomeInner {
+                list: RemoteFree::new(),
+                freed: AtomicUsize::new(0),
+                refused: AtomicUsize::new(0),
+            }),
+        }
+    }
+
+    /// A task that has run to completion, held only by the returned value.
+    pub fn finished_task(&self) -> FinishedTask {
+        let (task, notified) = task::new_detached(
+            async {},
+            HomeHandle(self.inner.clone()),
+            std::panic::Location::caller(),
+            crate::context::spawn_time(),
+        );
+        notified.run();
+        FinishedTask(Some(task))
+    }
+
+    /// The home worker's take: frees every task handed over so far.
+    pub fn free_all(&self) {
+        self.inner.list.free_all();
+    }
+
+    /// Shutdown's last take: frees the rest and refuses later hand-overs.
+    pub fn close(&self) {
+        self.inner.list.close();
+    }
+
+    /// Tasks freed so far, through the list or by their droppers.
+    pub fn freed(&self) -> usize {
+        self.inner.freed.load(Ordering::SeqCst)
+    }
+
+    /// Hand-overs refused by a closed list.
+    pub fn refused(&self) -> usize {
+        self.inner.refused.load(Ordering::SeqCst)
+    }
+}
+
+impl Default for HomeList {
+    fn default() -> HomeList {
+        HomeList::new()
+    }
+}
+
+impl fmt::Debug for HomeList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HomeList").finish_non_exhaustive()
     }
 }
 

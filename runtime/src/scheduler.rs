@@ -8,6 +8,7 @@ mod lifo;
 mod multi_thread;
 mod park;
 mod queue;
+mod remote_free;
 mod stall;
 mod worker;
 mod worker_loop;
@@ -15,6 +16,8 @@ mod worker_loop;
 pub(crate) use current_thread::{CurrentCore, CurrentThread};
 pub(crate) use driver::DriverCell;
 pub(crate) use multi_thread::{CurrentWorker, MultiThread};
+#[cfg(loom)]
+pub(crate) use remote_free::RemoteFree;
 #[cfg(loom)]
 pub(crate) use stall::StallWatch;
 pub(crate) use worker_loop::run as run_worker;

@@ -91,6 +91,15 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// linked (the caller then drops the list's reference).
     fn release(&self, task: NonNull<Header>) -> bool;
 
+    /// The task's last reference is gone: true if the scheduler takes it,
+    /// to free it later through `Vtable::free` (the work-stealing
+    /// scheduler hands it to the worker that allocated it). By default the
+    /// task is freed at once.
+    fn defer_free(&self, task: NonNull<Header>) -> bool {
+        let _ = task;
+        false
+    }
+
     /// A panic of one of its tasks that nobody observed: the output
     /// holding it was dropped unread (see `unhandled_panic.rs`). By
     /// default it is dropped.
@@ -193,6 +202,18 @@ pub(crate) struct Task {
 impl Task {
     pub(crate) fn raw(&self) -> RawTask {
         self.raw
+    }
+
+    /// Records the worker that allocated the task (see `Links::home`).
+    /// Called before the task is published to any other thread.
+    pub(crate) fn set_home(&self, worker: usize) {
+        let home = u16::try_from(worker).unwrap_or(header::NO_HOME);
+        // SAFETY: the task is not yet bound to a list nor queued, so nothing
+        // else reads its links.
+        self.raw
+            .header()
+            .owned
+            .with_mut(|links| unsafe { (*links).home = home });
     }
 
     /// Cancels a task that could not be bound to a closed runtime.

@@ -235,11 +235,14 @@ impl MultiThread {
         };
         let mut woken = 0;
         crate::context::with(|thread| {
-            with_core(thread, self, |core| {
+            with_core(thread, self, |mut core| {
                 for future in futures {
                     let spawned_at = crate::context::spawn_time_in(thread);
                     let (task, notified) =
                         task::new_detached(future, self.clone(), location, spawned_at);
+                    if let Some(core) = core.as_deref_mut() {
+                        core.adopt(&task, &self.remotes[core.index()]);
+                    }
                     match (self.owned.bind(task), core.as_deref()) {
                         (Ok(()), Some(core)) => core.push_back(notified),
                         (Ok(()), None) => self.inject.push(notified),
@@ -399,6 +402,15 @@ impl MultiThread {
         }
         // Tasks woken by the driver's shutdown, or by futures dropped above.
         self.drain_queues();
+        self.close_remote_frees();
+    }
+
+    /// Frees the tasks every worker was handed (rule 2 of
+    /// `remote_free.rs`): after this, tasks are freed where they die.
+    fn close_remote_frees(&self) {
+        for remote in self.remotes.iter() {
+            remote.remote_free.close();
+        }
     }
 
     fn drain_queues(&self) {
@@ -439,7 +451,10 @@ impl Spawner for MultiThread {
         thread: Option<&Context>,
     ) {
         with_core(thread, self, |core| match core {
-            Some(core) => self.metrics[core.index()].spawns.incr(),
+            Some(core) => {
+                core.adopt(&task, &self.remotes[core.index()]);
+                self.metrics[core.index()].spawns.incr();
+            }
             None => self.remote_spawns.add(1),
         });
         match self.owned.bind(task) {
@@ -469,6 +484,27 @@ impl Schedule for Arc<MultiThread> {
         if self.panics.report(payload) {
             self.signal_shutdown();
         }
+    }
+
+    fn defer_free(&self, task: NonNull<crate::task::Header>) -> bool {
+        // SAFETY: the task's last reference is gone and it is ours: the
+        // header and its links are ours to read.
+        let home = unsafe { task.as_ref().owned.with(|links| (*links).home) };
+        let Some(remote) = self.remotes.get(usize::from(home)) else {
+            // `NO_HOME`: allocated off the workers.
+            return false;
+        };
+        if self.is_shutdown() || !remote.unparker.is_awake() {
+            // Rule 3 of remote_free.rs: nobody to free it soon.
+            return false;
+        }
+        let at_home = crate::context::with(|thread| {
+            with_core(thread, self, |core| {
+                core.is_some_and(|core| usize::from(home) == core.index())
+            })
+        });
+        // SAFETY: dead and ours, as above; a closed list gives it back.
+        !at_home && unsafe { remote.remote_free.push(task) }
     }
 }
 

@@ -183,6 +183,13 @@ impl Parker {
 }
 
 impl Unparker {
+    /// Whether the worker is awake (not asleep in its park).
+    pub(crate) fn is_awake(&self) -> bool {
+        // Relaxed: a hint for `remote_free.rs` (rule 3); a worker that falls
+        // asleep right after frees what it was handed when it wakes.
+        matches!(self.inner.state.load(Ordering::Relaxed), EMPTY | NOTIFIED)
+    }
+
     pub(crate) fn unpark(&self) {
         self.inner.unpark();
     }

@@ -15,10 +15,11 @@ use super::driver::DriverCell;
 use super::lifo::{self, Look};
 use super::park::{Parker, Unparker};
 use super::queue::{Injector, Local, Stealer};
+use super::remote_free::RemoteFree;
 use super::stall::PollInfo;
 use crate::metrics::WorkerMetrics;
 use crate::sync::Arc;
-use crate::task::Notified;
+use crate::task::{Notified, Task};
 
 /// Where [`Core::push_local`] put the new work, which decides whom the
 /// pusher must wake (rules 1 and 6 of `idle.rs`).
@@ -38,6 +39,15 @@ pub(super) struct Remote {
     /// The task of the poll under an odd epoch (rule 7 of idle.rs).
     pub(super) poll: PollInfo,
     pub(super) unparker: Unparker,
+    /// Tasks this worker allocated that other threads let go of.
+    pub(super) remote_free: RemoteFree,
+}
+
+impl Remote {
+    /// The owner: frees the tasks of its own that other threads let go of.
+    pub(super) fn free_returned(&self) {
+        self.remote_free.free_all();
+    }
 }
 
 /// A worker's private state: what a spawn or a wake on the worker's thread
@@ -75,6 +85,7 @@ impl Core {
             lifo: lifo::Slot::new(),
             poll: PollInfo::new(),
             unparker: self.parker.unparker(),
+            remote_free: RemoteFree::new(),
         }
     }
 
@@ -90,6 +101,15 @@ impl Core {
 
     pub(super) fn index(&self) -> usize {
         self.index
+    }
+
+    /// Makes a task just allocated on this worker its own (its frees come
+    /// back here, see `remote_free.rs`), first freeing what came back so
+    /// far, so that the allocation reuses that memory. `own` is this
+    /// worker's remote part.
+    pub(super) fn adopt(&mut self, task: &Task, own: &Remote) {
+        own.free_returned();
+        task.set_home(self.index);
     }
 
     /// Queues a task on this worker (see `multi_thread.rs`, "Where a task

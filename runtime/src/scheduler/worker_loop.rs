@@ -140,6 +140,7 @@ impl Worker<'_> {
                 if let Some(driver) = shared.driver() {
                     driver.turn_nonblocking();
                 }
+                self.own().free_returned();
             }
             if let Some(task) = task {
                 self.run_task(task);
@@ -265,6 +266,9 @@ impl Worker<'_> {
     }
 
     fn park(&mut self) {
+        // Nothing waits for memory while this worker sleeps (rule 3 of
+        // `remote_free.rs` stops new hand-overs meanwhile).
+        self.own().free_returned();
         let shared = self.shared;
         let metrics = shared.worker_metrics(self.index);
         metrics.parks.incr();

@@ -27,6 +27,7 @@ where
         poll: Self::poll,
         schedule: Self::schedule,
         dealloc: Self::dealloc,
+        free: Self::free,
         try_read_output: Self::try_read_output,
         drop_join_handle_slow: Self::drop_join_handle_slow,
         shutdown: Self::shutdown,
@@ -245,6 +246,19 @@ where
     /// The reference count has reached zero: no other pointer to the task
     /// will be used again.
     unsafe fn dealloc(ptr: NonNull<Header>) {
+        // SAFETY: the last reference is ours, so the cell is alive and only
+        // ours; the scheduler takes the task only to free it later.
+        if unsafe { Self::cell(ptr) }.scheduler.defer_free(ptr) {
+            return;
+        }
+        // SAFETY: as above.
+        unsafe { Self::free(ptr) };
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` is a task of this type whose last reference is gone.
+    unsafe fn free(ptr: NonNull<Header>) {
         // SAFETY: allocated as a `Box<Cell<F, S>>` in `task::new`, and
         // nothing refers to it any more.
         drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });

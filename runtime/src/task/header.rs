@@ -20,24 +20,35 @@ pub(crate) struct Header {
     pub(crate) state: State,
     pub(crate) vtable: &'static Vtable,
     /// Links in the owned-task list; only touched under that list's shard
-    /// lock.
+    /// lock, or, once the task is dead, by whoever frees it.
     pub(crate) owned: UnsafeCell<Links>,
 }
 
-/// Intrusive links of the owned-task list.
+/// Intrusive links of the owned-task list; `next` also links a dead task
+/// into its home worker's list of tasks to free (`remote_free.rs`).
 pub(crate) struct Links {
     pub(crate) prev: Option<NonNull<Header>>,
     pub(crate) next: Option<NonNull<Header>>,
     pub(crate) linked: bool,
+    /// The worker that allocated the task, or [`NO_HOME`]: set before the
+    /// task is published, read when it is freed. (It fits in the padding
+    /// after `linked`.)
+    pub(crate) home: u16,
 }
+
+/// The `home` of a task allocated off any worker.
+pub(crate) const NO_HOME: u16 = u16::MAX;
 
 /// The functions that need the future's and the scheduler's types, one
 /// `const` table per monomorphisation.
 pub(crate) struct Vtable {
     pub(crate) poll: unsafe fn(NonNull<Header>, &Context),
     pub(crate) schedule: unsafe fn(NonNull<Header>),
-    /// The last reference is gone: free the task.
+    /// The last reference is gone: free the task, or hand it to its
+    /// scheduler to free later (`Schedule::defer_free`).
     pub(crate) dealloc: unsafe fn(NonNull<Header>),
+    /// Frees the task now.
+    pub(crate) free: unsafe fn(NonNull<Header>),
     pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
     pub(crate) drop_join_handle_slow: unsafe fn(NonNull<Header>),
     pub(crate) shutdown: unsafe fn(NonNull<Header>),
@@ -140,6 +151,7 @@ impl Header {
                 prev: None,
                 next: None,
                 linked: false,
+                home: NO_HOME,
             }),
         }
     }

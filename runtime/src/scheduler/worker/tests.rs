@@ -178,6 +178,58 @@ fn a_searcher_watches_every_peer_slot_at_once() {
     assert_eq!(DROPS.load(Ordering::SeqCst), 2);
 }
 
+/// A task that finishes at its first poll, allocated on `core` and bound to
+/// `shared`'s list, and its first queue entry.
+fn finishing_task_of(core: &mut Core, shared: &Arc<MultiThread>) -> Notified {
+    let (task, notified) = task::new_detached(
+        async {},
+        shared.clone(),
+        std::panic::Location::caller(),
+        crate::context::spawn_time(),
+    );
+    core.adopt(&task, shared.remote(core.index()));
+    assert!(shared.owned().bind(task).is_ok());
+    notified
+}
+
+#[test]
+fn a_task_freed_away_from_home_is_handed_back_and_freed_there() {
+    let (shared, mut cores) = shared(2);
+    let notified = finishing_task_of(&mut cores[0], &shared);
+    // Runs to completion on this thread, which is not its home worker:
+    // its last reference drops here, and it goes on worker 0's list.
+    notified.run();
+    assert_eq!(shared.owned().len(), 0);
+    assert_eq!(Arc::strong_count(&shared), 2, "held on worker 0's list");
+    // Worker 0 frees it at its next spawn (or maintenance, or park).
+    let next = finishing_task_of(&mut cores[0], &shared);
+    assert_eq!(
+        Arc::strong_count(&shared),
+        2,
+        "the first freed, the second alive"
+    );
+    next.run();
+    shared.signal_shutdown();
+    shared.shutdown_tasks();
+    assert_eq!(
+        Arc::strong_count(&shared),
+        1,
+        "shutdown freed what was left"
+    );
+    // Once shut down, a task is freed where it dies (a spawn refused by
+    // the closed list is one such).
+    let (task, notified) = task::new_detached(
+        async {},
+        shared.clone(),
+        std::panic::Location::caller(),
+        crate::context::spawn_time(),
+    );
+    cores[1].adopt(&task, shared.remote(1));
+    drop(notified);
+    task.shutdown();
+    assert_eq!(Arc::strong_count(&shared), 1);
+}
+
 #[test]
 fn workers_poll_epochs_are_a_cache_line_apart() {
     // Each worker writes its epoch at every poll: two on one line would
