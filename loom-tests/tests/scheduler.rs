@@ -219,3 +219,42 @@ fn one_close_racing_a_spawn_and_a_completion_frees_each_task_once() {
         assert_eq!(pool.tasks_unfreed(), 0, "a task never freed");
     });
 }
+
+#[test]
+fn the_last_searcher_hands_off_while_its_task_blocks() {
+    use loom::sync::{Arc, Condvar, Mutex};
+
+    /// Whether the second task ran; the first blocks its thread on it.
+    type Ran = Arc<(Mutex<bool>, Condvar)>;
+
+    // Both tasks are queued while a worker may be searching, so neither
+    // push need wake anyone (rule 1 of idle.rs). The worker that takes the
+    // first task blocks its thread until the second has run, so only the
+    // other worker can run it: woken by a push, by the last searcher's
+    // hand-off (rule 3), or by its own last look on the way to sleep (rule
+    // 2, which every parking worker makes: the hand-off finds no sleeper
+    // in a worker that has not yet recorded itself as parked). Without
+    // either, the model deadlocks; bound 2, as the worker must be
+    // interrupted on its way to sleep.
+    check_bounded("scheduler::last_searcher_handoff_blocking", Some(2), || {
+        let (pool, threads) = start(2);
+        let ran: Ran = Arc::new((Mutex::new(false), Condvar::new()));
+        let first = {
+            let ran = ran.clone();
+            pool.spawn(async move {
+                // Blocking code in async: the thread waits for the second.
+                let mut ran_yet = ran.0.lock().unwrap();
+                while !*ran_yet {
+                    ran_yet = ran.1.wait(ran_yet).unwrap();
+                }
+            })
+        };
+        let second = pool.spawn(async move {
+            *ran.0.lock().unwrap() = true;
+            ran.1.notify_one();
+        });
+        block_on(second).unwrap();
+        block_on(first).unwrap();
+        stop(pool, threads);
+    });
+}

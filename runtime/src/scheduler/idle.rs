@@ -14,7 +14,9 @@
 //!    producer's task: the two `SeqCst` operations cannot both miss.
 //! 3. A searcher that finds work stops searching; if it was the last one,
 //!    it wakes another sleeper to take over the search (the last-searcher
-//!    hand-off), so work pushed while it searched is not left behind.
+//!    hand-off), so work pushed while it searched is not left behind. A
+//!    worker on its way to sleep that has not yet recorded itself as
+//!    parked is no sleeper to wake: its own look of rule 2 finds the work.
 //! 4. At most half the workers search at once, so a burst of work does not
 //!    wake every thread to fight over one queue.
 //! 5. A batch of tasks pushed at once (a gather's children) is the
@@ -169,8 +171,9 @@ impl Idle {
         Self::num_searching(prev) == 1
     }
 
-    /// Rule 2: the worker is going to sleep. True if it was the last
-    /// searcher: the caller must then look at every queue again.
+    /// Rule 2: the worker is going to sleep; the caller must then look at
+    /// every queue again. True if it was the last searcher (which may take
+    /// the watcher role, rule 6).
     #[must_use]
     pub(crate) fn transition_worker_to_parked(&self, worker: usize, is_searching: bool) -> bool {
         let mut sleepers = self.sleepers.lock();

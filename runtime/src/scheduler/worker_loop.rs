@@ -279,14 +279,15 @@ impl Worker<'_> {
             .idle()
             .transition_worker_to_parked(self.index, was_searching);
         let mut watch = false;
-        if last_searcher || was_watching {
-            if shared.has_stealable_work() {
-                // Rule 2 of idle.rs: work arrived while we were giving up.
-                shared.notify_parked();
-            } else if shared.has_lifo_entry() {
-                // Rule 6: watch the slots, unless someone already does.
-                watch = shared.idle().try_start_watching();
-            }
+        if shared.has_stealable_work() {
+            // Rule 2 of idle.rs: work arrived while we were giving up. Every
+            // worker looks, not only the last searcher: the last searcher's
+            // hand-off (rule 3) finds no sleeper to wake in a worker that
+            // had not yet recorded itself as parked.
+            shared.notify_parked();
+        } else if (last_searcher || was_watching) && shared.has_lifo_entry() {
+            // Rule 6: watch the slots, unless someone already does.
+            watch = shared.idle().try_start_watching();
         }
         // Parked without the core borrowed: the driver wakes tasks from
         // inside `park`, and they are queued on this core.
