@@ -22,7 +22,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target-miri}"
 cargo +nightly miri setup
 
 strict="-Zmiri-strict-provenance ${MIRIFLAGS:-}"
-MIRIFLAGS="$strict" cargo +nightly miri test -p braid --lib -- --skip scheduler::worker:: --skip quiescence::
+MIRIFLAGS="$strict" cargo +nightly miri test -p braid --lib -- --skip scheduler::worker::
 MIRIFLAGS="$strict" cargo +nightly miri test -p braid-gather --lib
 
 # The scheduler's LIFO-slot and shutdown tests go through crossbeam's
@@ -33,10 +33,3 @@ MIRIFLAGS="$strict" cargo +nightly miri test -p braid-gather --lib
 # reference count returns to one), so ignoring leaks hides none of ours.
 MIRIFLAGS="-Zmiri-permissive-provenance -Zmiri-tree-borrows -Zmiri-ignore-leaks ${MIRIFLAGS:-}" \
     cargo +nightly miri test -p braid --lib scheduler::worker::
-
-# The quiescence tests park a thread on a parking_lot condvar while another
-# one wakes it; parking_lot's contended queue stores thread pointers in an
-# integer word, which strict provenance refuses. Permissive provenance
-# still checks every access of ours.
-MIRIFLAGS="-Zmiri-permissive-provenance ${MIRIFLAGS:-}" \
-    cargo +nightly miri test -p braid --lib quiescence::

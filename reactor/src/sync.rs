@@ -12,10 +12,12 @@
 //!    protocol.
 //! 2. `Mutex::lock` returns the guard: no poisoning, a panic while a lock
 //!    is held does not make the next `lock` fail (and the lock is
-//!    unwind-safe, as std's is). The lock is
-//!    `parking_lot`'s outside loom and loom's under it (a `parking_lot` lock
-//!    held across a modelled step would block loom's one OS thread for
-//!    good). `Condvar::wait` takes and returns the guard.
+//!    unwind-safe, as std's is). The lock is `parking_lot`'s in a plain
+//!    build, loom's under loom (a `parking_lot` lock held across a modelled
+//!    step would block loom's one OS thread for good) and std's under Miri
+//!    (`parking_lot` 0.12 hands the futex syscall a reference where it
+//!    takes a pointer, which Miri reports as undefined behaviour; its fix
+//!    needs Rust 1.95). `Condvar::wait` takes and returns the guard.
 //! 3. `thread_local!` takes std's syntax, `const { }` initialisers
 //!    included, and is std's outside loom. Under loom it declares loom's
 //!    thread-locals, without the `const`: loom runs its threads as
@@ -81,7 +83,7 @@ mod local {
     pub(crate) use loom_thread_local;
 }
 
-#[cfg(not(loom))]
+#[cfg(not(any(loom, miri)))]
 mod lock {
     use std::panic::{RefUnwindSafe, UnwindSafe};
 
@@ -105,15 +107,20 @@ mod lock {
     }
 }
 
-#[cfg(loom)]
+#[cfg(any(loom, miri))]
 mod lock {
     use std::panic::{RefUnwindSafe, UnwindSafe};
     use std::sync::PoisonError;
 
-    pub(crate) use loom::sync::MutexGuard;
+    #[cfg(loom)]
+    use loom::sync as imp;
+    #[cfg(not(loom))]
+    use std::sync as imp;
+
+    pub(crate) use imp::MutexGuard;
 
     #[derive(Debug, Default)]
-    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+    pub(crate) struct Mutex<T>(imp::Mutex<T>);
 
     // Rule 2: no poisoning, so unwind-safe as std's poisoning lock is.
     impl<T> UnwindSafe for Mutex<T> {}
@@ -121,7 +128,7 @@ mod lock {
 
     impl<T> Mutex<T> {
         pub(crate) fn new(value: T) -> Mutex<T> {
-            Mutex(loom::sync::Mutex::new(value))
+            Mutex(imp::Mutex::new(value))
         }
 
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
@@ -129,9 +136,11 @@ mod lock {
         }
     }
 
+    #[cfg(loom)]
     #[derive(Debug, Default)]
-    pub(crate) struct Condvar(loom::sync::Condvar);
+    pub(crate) struct Condvar(imp::Condvar);
 
+    #[cfg(loom)]
     impl Condvar {
         pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
             self.0.wait(guard).unwrap_or_else(PoisonError::into_inner)

@@ -403,7 +403,7 @@ mod tests {
     #[test]
     #[cfg_attr(
         miri,
-        ignore = "a whole runtime: parking_lot's locks fail strict provenance"
+        ignore = "a whole runtime: crossbeam's deques fail strict provenance"
     )]
     fn every_thread_of_a_runtime_keeps_the_reactor_state_in_its_context() {
         let rt = crate::Runtime::new().unwrap();
@@ -426,7 +426,7 @@ mod tests {
     #[test]
     #[cfg_attr(
         miri,
-        ignore = "a whole runtime: parking_lot's locks fail strict provenance"
+        ignore = "a whole runtime: crossbeam's deques fail strict provenance"
     )]
     fn nested_enters_restore_the_driver_in_the_one_context() {
         let outer = crate::Runtime::new().unwrap();
