@@ -9,9 +9,11 @@
 //!    sleeper picked may be the producer itself, inside its own driver
 //!    turn: it is then counted as a searcher and left to finish the turn.)
 //! 2. A worker going to sleep first records itself as parked (under the
-//!    sleepers lock, with a `SeqCst` update of the state), then looks at every
-//!    queue once more. Either the producer sees it parked, or it sees the
-//!    producer's task: the two `SeqCst` operations cannot both miss.
+//!    sleepers lock, with a `SeqCst` update of the state), then, after a
+//!    `SeqCst` fence, looks at every queue once more. Either the producer
+//!    sees it parked, or it sees the producer's task: the two fences cannot
+//!    both miss. (A `SeqCst` update followed by `Acquire` loads is not
+//!    enough: the loads may still read from before the producer's push.)
 //! 3. A searcher that finds work stops searching; if it was the last one,
 //!    it wakes another sleeper to take over the search (the last-searcher
 //!    hand-off), so work pushed while it searched is not left behind. A
@@ -180,6 +182,12 @@ impl Idle {
         let dec = UNPARK_ONE | usize::from(is_searching);
         let prev = self.state.fetch_sub(dec, Ordering::SeqCst);
         sleepers.push(worker);
+        drop(sleepers);
+        // SeqCst: pairs with the producer's fence (rule 2). The update alone
+        // does not order the last look's `Acquire` loads of the queues after
+        // it: without the fence, the look may miss a push whose producer
+        // still reads this worker as awake.
+        fence(Ordering::SeqCst);
         is_searching && Self::num_searching(prev) == 1
     }
 
