@@ -4,7 +4,10 @@
 //! The protocol that keeps a wake-up from being lost:
 //!
 //! 1. A producer pushes its task, then (after a `SeqCst` fence) reads the
-//!    state. It wakes a sleeper only if no worker is searching and some
+//!    state. A worker that moves a batch from the injector onto its deque
+//!    is the producer of the tasks it queued there: between taking them
+//!    and queueing them they are in neither queue, so a worker going to
+//!    sleep may have looked at both. It wakes a sleeper only if no worker is searching and some
 //!    worker is parked; the sleeper it wakes comes back as a searcher. (The
 //!    sleeper picked may be the producer itself, inside its own driver
 //!    turn: it is then counted as a searcher and left to finish the turn.)

@@ -150,30 +150,43 @@ impl Core {
 
     /// The task to run next, from this worker's own queues and the
     /// injector; `maintenance` on a maintenance tick, which looks at the
-    /// injector first.
+    /// injector first. The flag is set when a batch from the injector also
+    /// queued tasks on this worker's deque: the caller must then notify a
+    /// sleeper, as after any push (rule 1 of `idle.rs`), since a worker
+    /// on its way to sleep may have looked at both queues while the batch
+    /// was in neither.
     pub(super) fn next_task(
         &mut self,
         maintenance: bool,
         own: &Remote,
         inject: &Injector<Notified>,
-    ) -> Option<Notified> {
+    ) -> (Option<Notified>, bool) {
         if maintenance {
-            if let Some(task) = steal_from_injector(inject, &self.local) {
+            if let (Some(task), queued) = self.take_from_injector(inject) {
                 self.lifo_polls = 0;
-                return Some(task);
+                return (Some(task), queued);
             }
         }
         if let Some(task) = self.take_lifo(own) {
             if self.lifo_polls < lifo::MAX_LIFO_POLLS {
                 self.lifo_polls += 1;
-                return Some(task);
+                return (Some(task), false);
             }
             self.local.push(task);
         }
         self.lifo_polls = 0;
-        self.local
-            .pop()
-            .or_else(|| steal_from_injector(inject, &self.local))
+        match self.local.pop() {
+            Some(task) => (Some(task), false),
+            None => self.take_from_injector(inject),
+        }
+    }
+
+    /// A task from the injector, and whether the batch queued more on the
+    /// deque.
+    fn take_from_injector(&self, inject: &Injector<Notified>) -> (Option<Notified>, bool) {
+        let before = self.local.len();
+        let task = steal_from_injector(inject, &self.local);
+        (task, self.local.len() > before)
     }
 
     fn next_random(&mut self, bound: usize) -> usize {

@@ -131,10 +131,14 @@ impl Worker<'_> {
         while !shared.is_shutdown() {
             self.tick = self.tick.wrapping_add(1);
             let maintenance = self.tick % shared.maintenance_interval() == 0;
-            let task = self
-                .core
-                .borrow_mut()
-                .next_task(maintenance, self.own(), shared.injector());
+            let (task, queued) =
+                self.core
+                    .borrow_mut()
+                    .next_task(maintenance, self.own(), shared.injector());
+            if queued {
+                // Rule 1 of idle.rs: the batch is a push onto this deque.
+                shared.notify_parked();
+            }
             if maintenance {
                 crate::context::refresh_clock();
                 if let Some(driver) = shared.driver() {

@@ -58,6 +58,7 @@ fn wake_while_running(core: &mut Core, shared: &MultiThread, task: Notified) -> 
 /// `core`'s next task on an ordinary (not a maintenance) tick.
 fn next_task(core: &mut Core, shared: &MultiThread) -> Option<Notified> {
     core.next_task(false, shared.remote(core.index()), shared.injector())
+        .0
 }
 
 /// One search pass of `core` over its peers.
