@@ -25,6 +25,11 @@ strict="-Zmiri-strict-provenance ${MIRIFLAGS:-}"
 MIRIFLAGS="$strict" cargo +nightly miri test -p braid --lib -- --skip scheduler::worker::
 MIRIFLAGS="$strict" cargo +nightly miri test -p braid-gather --lib
 
+# The quiescence tests park threads that others wake. Miri picks one
+# schedule from its seed, and which one can differ between machines, so
+# they run under eight seeds.
+MIRIFLAGS="$strict -Zmiri-many-seeds=0..8" cargo +nightly miri test -p braid --lib quiescence::
+
 # The scheduler's LIFO-slot and shutdown tests go through crossbeam's
 # deques, whose epoch collector casts integers to pointers (refused under
 # strict provenance), reborrows in a way only Tree Borrows accepts, and
