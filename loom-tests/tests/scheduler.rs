@@ -258,3 +258,42 @@ fn the_last_searcher_hands_off_while_its_task_blocks() {
         stop(pool, threads);
     });
 }
+
+#[test]
+fn a_task_spawned_by_a_worker_that_then_blocks_is_taken_by_the_other() {
+    use loom::sync::{Arc, Condvar, Mutex};
+
+    /// Whether the child ran; the parent blocks its thread on it.
+    type Ran = Arc<(Mutex<bool>, Condvar)>;
+
+    // The parent spawns its child onto its own worker's deque, a push
+    // published by a `Release` store, then blocks its thread until the
+    // child has run: only the other worker can run it, woken by the push
+    // (rule 1 of idle.rs) or finding it in its last look on the way to
+    // sleep (rule 2). The producer's fence and the sleeper's make sure one
+    // of the two happens; without either, the model deadlocks.
+    check("scheduler::spawn_then_block", || {
+        let (pool, threads) = start(2);
+        let ran: Ran = Arc::new((Mutex::new(false), Condvar::new()));
+        let parent = {
+            let pool = pool.clone();
+            pool.clone().spawn(async move {
+                let child = {
+                    let ran = ran.clone();
+                    pool.spawn(async move {
+                        *ran.0.lock().unwrap() = true;
+                        ran.1.notify_one();
+                    })
+                };
+                drop(child);
+                // Blocking code in async: the thread waits for the child.
+                let mut ran_yet = ran.0.lock().unwrap();
+                while !*ran_yet {
+                    ran_yet = ran.1.wait(ran_yet).unwrap();
+                }
+            })
+        };
+        block_on(parent).unwrap();
+        stop(pool, threads);
+    });
+}
