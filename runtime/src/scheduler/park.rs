@@ -18,6 +18,11 @@
 //! through the condvar (taking the mutex first, so the notification cannot
 //! fall between the sleeper's check and its wait) or through the driver's
 //! waker.
+//!
+//! The parker takes a notification only with a read-modify-write (the
+//! exchange that finds it, or a swap after a failed exchange saw it),
+//! never with a store: notifications coalesce, so taking one must read the
+//! latest, to see what every unparker that swapped it in did before.
 
 use std::task::{Wake, Waker};
 use std::time::{Duration, Instant};
@@ -114,7 +119,7 @@ impl Parker {
                 ) {
                     Ok(_) => {}
                     Err(NOTIFIED) => {
-                        inner.state.store(EMPTY, Ordering::Release);
+                        take_notification(inner);
                         return;
                     }
                     Err(actual) => unreachable!("parker in state {actual} while parking"),
@@ -151,7 +156,7 @@ impl Parker {
         ) {
             Ok(_) => {}
             Err(NOTIFIED) => {
-                inner.state.store(EMPTY, Ordering::Release);
+                take_notification(inner);
                 return;
             }
             Err(actual) => unreachable!("parker in state {actual} while parking"),
@@ -180,6 +185,17 @@ impl Parker {
             }
         }
     }
+}
+
+/// A park that found `NOTIFIED` takes it with a swap, not a store: the
+/// failed exchange that saw it is a plain load, which may have read an
+/// earlier unpark's `NOTIFIED`, and another unpark may have swapped in its
+/// own since. Only a read of the latest value synchronises with that one's
+/// caller (its queued task, or the shutdown flag); a store would erase its
+/// notification unseen, and the worker could sleep through it.
+fn take_notification(inner: &Inner) {
+    let state = inner.state.swap(EMPTY, Ordering::Acquire);
+    debug_assert_eq!(state, NOTIFIED, "only the parker leaves NOTIFIED");
 }
 
 impl Unparker {
