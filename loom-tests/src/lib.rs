@@ -44,6 +44,23 @@ pub fn check_bounded<F>(name: &str, max_preemptions: Option<usize>, f: F)
 where
     F: Fn() + Sync + Send + 'static,
 {
+    check_long(name, max_preemptions, None, f);
+}
+
+/// As [`check_bounded`], for a model whose executions run past loom's
+/// default of 1,000 branches (scheduling points) each: `max_branches`
+/// raises that limit. Loom reports an execution past the limit as a spin
+/// that makes no progress, so a model that needs more says so here.
+///
+/// # Examples
+///
+/// ```ignore
+/// braid_loom_tests::check_long("noop", Some(2), Some(20_000), || {});
+/// ```
+pub fn check_long<F>(name: &str, max_preemptions: Option<usize>, max_branches: Option<usize>, f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
     let runs = StdArc::new(StdAtomicUsize::new(0));
     let counter = runs.clone();
     let mut builder = loom::model::Builder::new();
@@ -52,6 +69,9 @@ where
     }
     if let Some(bound) = max_preemptions {
         builder.preemption_bound = builder.preemption_bound.map(|b| b.min(bound));
+    }
+    if let Some(branches) = max_branches {
+        builder.max_branches = builder.max_branches.max(branches);
     }
     let started = Instant::now();
     builder.check(move || {
