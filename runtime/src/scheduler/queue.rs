@@ -65,6 +65,29 @@ mod model {
         }
     }
 
+    /// Crossbeam's claim of the oldest entry, for both rings: read `head`
+    /// (`Acquire`), fence (`SeqCst`), read `tail` with `tail_order`, and
+    /// move `head` on with a `SeqCst` exchange. The position claimed, or
+    /// `Empty`, or `Retry` when another taker moved `head` first.
+    fn claim<T>(
+        head: &AtomicUsize,
+        tail: &AtomicUsize,
+        tail_order: Ordering,
+    ) -> Result<usize, Steal<T>> {
+        let position = head.load(Ordering::Acquire);
+        fence(Ordering::SeqCst);
+        if tail.load(tail_order) <= position {
+            return Err(Steal::Empty);
+        }
+        // A failed exchange reads `Relaxed`, as crossbeam's deque does (its
+        // injector reads `Acquire`): the weaker of the two, so the models
+        // see no ordering the real queues lack.
+        match head.compare_exchange(position, position + 1, Ordering::SeqCst, Ordering::Relaxed) {
+            Ok(_) => Ok(position),
+            Err(_) => Err(Steal::Retry),
+        }
+    }
+
     fn check_room(tail: usize, head: usize) {
         assert!(
             tail - head < CAPACITY / 2,
@@ -118,19 +141,10 @@ mod model {
 
     impl<T> Deque<T> {
         fn take(&self) -> Steal<T> {
-            let front = self.front.load(Ordering::Acquire);
-            fence(Ordering::SeqCst);
-            let back = self.back.load(Ordering::Acquire);
-            if back <= front {
-                return Steal::Empty;
-            }
-            if self
-                .front
-                .compare_exchange(front, front + 1, Ordering::SeqCst, Ordering::Relaxed)
-                .is_err()
-            {
-                return Steal::Retry;
-            }
+            let front = match claim(&self.front, &self.back, Ordering::Acquire) {
+                Ok(front) => front,
+                Err(other) => return other,
+            };
             // SAFETY: `back` past `front`, read with `Acquire`, says the
             // slot is published; the exchange made this taker its reader.
             Steal::Success(unsafe { self.cells.read(front) })
@@ -282,19 +296,10 @@ mod model {
         }
 
         pub(crate) fn steal(&self) -> Steal<T> {
-            let head = self.head.load(Ordering::Acquire);
-            fence(Ordering::SeqCst);
-            let tail = self.tail.load(Ordering::Relaxed);
-            if tail <= head {
-                return Steal::Empty;
-            }
-            if self
-                .head
-                .compare_exchange(head, head + 1, Ordering::SeqCst, Ordering::Acquire)
-                .is_err()
-            {
-                return Steal::Retry;
-            }
+            let head = match claim(&self.head, &self.tail, Ordering::Relaxed) {
+                Ok(head) => head,
+                Err(other) => return other,
+            };
             let written = &self.written[head % CAPACITY];
             while !written.load(Ordering::Acquire) {
                 thread::yield_now();
