@@ -136,8 +136,10 @@ fn a_task_woken_by_a_worker_that_then_blocks_is_taken_by_the_other() {
     // thread until the peer has run: only the other worker can run it, by
     // stealing the entry once stale, while it searches or as the watcher
     // (rule 6 of idle.rs), or after being woken by the push. An entry
-    // nobody looks at again deadlocks the model.
-    check_bounded("scheduler::lifo_stuck_owner", Some(1), || {
+    // nobody looks at again deadlocks the model. Bound 2: at bound 1 the
+    // other worker is never refused the search (rule 4) while the entry is
+    // pushed, so it always parks as the last searcher.
+    check("scheduler::lifo_stuck_owner", || {
         let (pool, threads) = start(2);
         let go: Go = Arc::new(Mutex::new((false, None)));
         let ran: Ran = Arc::new((Mutex::new(false), Condvar::new()));

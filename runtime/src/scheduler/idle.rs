@@ -30,12 +30,16 @@
 //!    counted as a searcher, whether or not someone already searches.
 //! 6. A fresh LIFO entry is no work for a sleeper (a searcher may only take
 //!    it once it is stale, see `lifo.rs`), but someone must look at
-//!    it again in case its owner stays in its poll. So the last searcher to
-//!    park while a peer holds one becomes the *watcher*: it sleeps with a
+//!    it again in case its owner stays in its poll. So a worker going to
+//!    sleep that sees an entry in a peer's slot, in its last look of rule 2,
+//!    becomes the *watcher* unless another worker is: it sleeps with a
 //!    timeout, and when that expires it gives the role up, looks at every
 //!    slot once more, and takes the role again if one still holds an
 //!    entry. A push into a LIFO slot wakes a sleeper as in rule 1, except
-//!    that a watcher, like a searcher, makes the wake unnecessary. Giving
+//!    that a watcher, like a searcher, makes the wake unnecessary, and so
+//!    does a worker still awake: by rule 2's pairing it sees the entry as
+//!    it parks, and watches (any worker, not only the last searcher: one
+//!    refused the search by rule 4 also goes to sleep). Giving
 //!    the role up is a `SeqCst` store before the last look, and the pusher
 //!    reads the role after its fence: either the pusher sees no watcher and
 //!    wakes a sleeper, or the watcher's last look sees the entry. (Without
@@ -177,13 +181,11 @@ impl Idle {
     }
 
     /// Rule 2: the worker is going to sleep; the caller must then look at
-    /// every queue again. True if it was the last searcher (which may take
-    /// the watcher role, rule 6).
-    #[must_use]
-    pub(crate) fn transition_worker_to_parked(&self, worker: usize, is_searching: bool) -> bool {
+    /// every queue, and every LIFO slot (rule 6), again.
+    pub(crate) fn transition_worker_to_parked(&self, worker: usize, is_searching: bool) {
         let mut sleepers = self.sleepers.lock();
         let dec = UNPARK_ONE | usize::from(is_searching);
-        let prev = self.state.fetch_sub(dec, Ordering::SeqCst);
+        self.state.fetch_sub(dec, Ordering::SeqCst);
         sleepers.push(worker);
         drop(sleepers);
         // SeqCst: pairs with the producer's fence (rule 2). The update alone
@@ -191,7 +193,6 @@ impl Idle {
         // it: without the fence, the look may miss a push whose producer
         // still reads this worker as awake.
         fence(Ordering::SeqCst);
-        is_searching && Self::num_searching(prev) == 1
     }
 
     /// After waking: if the worker is still on the sleepers list (woken by
@@ -246,7 +247,7 @@ mod tests {
     fn a_push_wakes_one_sleeper_and_not_two() {
         let idle = Idle::new(4);
         for w in 0..4 {
-            assert!(!idle.transition_worker_to_parked(w, false));
+            idle.transition_worker_to_parked(w, false);
         }
         assert_eq!(idle.worker_to_notify(), Some(3));
         // The woken worker counts as searching: the next push wakes nobody.
@@ -259,7 +260,7 @@ mod tests {
     fn a_batch_wakes_a_sleeper_per_task_while_others_search() {
         let idle = Idle::new(4);
         for w in 0..4 {
-            assert!(!idle.transition_worker_to_parked(w, false));
+            idle.transition_worker_to_parked(w, false);
         }
         assert_eq!(idle.worker_to_notify(), Some(3));
         // A searcher is out, yet a batch still gets the other sleepers.
@@ -276,7 +277,7 @@ mod tests {
     #[test]
     fn a_watcher_makes_lifo_pushes_wake_nobody() {
         let idle = Idle::new(2);
-        assert!(!idle.transition_worker_to_parked(1, false));
+        idle.transition_worker_to_parked(1, false);
         assert!(idle.try_start_watching());
         assert!(!idle.try_start_watching(), "one watcher at a time");
         assert_eq!(idle.worker_to_notify_for_lifo(), None);
@@ -284,7 +285,7 @@ mod tests {
         assert_eq!(idle.worker_to_notify(), Some(1));
         assert!(idle.transition_worker_from_searching());
         idle.stop_watching();
-        assert!(!idle.transition_worker_to_parked(1, false));
+        idle.transition_worker_to_parked(1, false);
         // With the role given up, a LIFO push wakes the sleeper again.
         assert_eq!(idle.worker_to_notify_for_lifo(), Some(1));
     }
@@ -300,8 +301,8 @@ mod tests {
     #[test]
     fn spurious_wake_takes_the_worker_off_the_list() {
         let idle = Idle::new(2);
-        assert!(!idle.transition_worker_to_parked(0, false));
-        assert!(!idle.transition_worker_to_parked(1, false));
+        idle.transition_worker_to_parked(0, false);
+        idle.transition_worker_to_parked(1, false);
         assert!(idle.all_others_parked());
         assert!(idle.transition_worker_from_parked(1));
         assert!(!idle.transition_worker_from_parked(1));

@@ -41,8 +41,8 @@
 //!    [`LIFO_WATCH`] before it parks, so a worker that blocks right after
 //!    a wake loses its LIFO task within microseconds. If the owner is only
 //!    passing messages, the entry keeps changing and the searcher gives up.
-//! 6. The last searcher to park while a slot holds an entry becomes the
-//!    *watcher* (rule 6 of `idle.rs`): it sleeps [`LIFO_RECHECK`] at a time
+//! 6. A worker that parks while a slot holds an entry becomes the
+//!    *watcher* (rule 6 of `idle.rs`), unless another is: it sleeps [`LIFO_RECHECK`] at a time
 //!    and looks again, so a task stranded later waits about that long at
 //!    most. Its look ([`any_entry`]) is a `SeqCst` fence, then `Acquire`
 //!    loads of every slot; the fence pairs with the pusher's in

@@ -191,9 +191,8 @@ impl Worker<'_> {
         let shared = self.shared;
         if self.was_watching && !self.is_searching {
             // The watcher's last look (rule 6): one pass, which also records
-            // what it sees for the next look. `was_watching` stays set, so
-            // that `park` takes the role again if a slot still holds an
-            // entry.
+            // what it sees for the next look; `park` takes the role again if
+            // a slot still holds an entry.
             return self.steal_pass().0;
         }
         if !self.is_searching {
@@ -278,8 +277,8 @@ impl Worker<'_> {
         metrics.parks.incr();
         self.busy.stop(metrics);
         let was_searching = std::mem::replace(&mut self.is_searching, false);
-        let was_watching = std::mem::replace(&mut self.was_watching, false);
-        let last_searcher = shared
+        self.was_watching = false;
+        shared
             .idle()
             .transition_worker_to_parked(self.index, was_searching);
         let mut watch = false;
@@ -289,8 +288,10 @@ impl Worker<'_> {
             // hand-off (rule 3) finds no sleeper to wake in a worker that
             // had not yet recorded itself as parked.
             shared.notify_parked();
-        } else if (last_searcher || was_watching) && shared.has_lifo_entry() {
-            // Rule 6: watch the slots, unless someone already does.
+        } else if shared.has_lifo_entry() {
+            // Rule 6: watch the slots, unless someone already does. Any
+            // worker, not only the last searcher: a pusher that saw this
+            // one awake woke nobody for its entry.
             watch = shared.idle().try_start_watching();
         }
         // Parked without the core borrowed: the driver wakes tasks from
