@@ -4,13 +4,14 @@
 //! The protocol that keeps a wake-up from being lost:
 //!
 //! 1. A producer pushes its task, then (after a `SeqCst` fence) reads the
-//!    state. A worker that moves a batch from the injector onto its deque
-//!    is the producer of the tasks it queued there: between taking them
-//!    and queueing them they are in neither queue, so a worker going to
-//!    sleep may have looked at both. It wakes a sleeper only if no worker is searching and some
+//!    state. It wakes a sleeper only if no worker is searching and some
 //!    worker is parked; the sleeper it wakes comes back as a searcher. (The
 //!    sleeper picked may be the producer itself, inside its own driver
 //!    turn: it is then counted as a searcher and left to finish the turn.)
+//!    A worker that moves a batch from the injector onto its deque is the
+//!    producer of the tasks it queued there: between taking them and
+//!    queueing them they are in neither queue, so a worker going to sleep
+//!    may have looked at both.
 //! 2. A worker going to sleep first records itself as parked (under the
 //!    sleepers lock, with a `SeqCst` update of the state), then, after a
 //!    `SeqCst` fence, looks at every queue once more. Either the producer
@@ -38,8 +39,8 @@
 //!    entry. A push into a LIFO slot wakes a sleeper as in rule 1, except
 //!    that a watcher, like a searcher, makes the wake unnecessary, and so
 //!    does a worker still awake: by rule 2's pairing it sees the entry as
-//!    it parks, and watches (any worker, not only the last searcher: one
-//!    refused the search by rule 4 also goes to sleep). Giving
+//!    it parks, and watches (whether or not it searched: one refused the
+//!    search by rule 4 parks too). Giving
 //!    the role up is a `SeqCst` store before the last look, and the pusher
 //!    reads the role after its fence: either the pusher sees no watcher and
 //!    wakes a sleeper, or the watcher's last look sees the entry. (Without

@@ -289,9 +289,9 @@ impl Worker<'_> {
             // had not yet recorded itself as parked.
             shared.notify_parked();
         } else if shared.has_lifo_entry() {
-            // Rule 6: watch the slots, unless someone already does. Any
-            // worker, not only the last searcher: a pusher that saw this
-            // one awake woke nobody for its entry.
+            // Rule 6: watch the slots, unless someone already does, whether
+            // or not this worker searched: a pusher that saw it awake woke
+            // nobody for its entry.
             watch = shared.idle().try_start_watching();
         }
         // Parked without the core borrowed: the driver wakes tasks from
