@@ -42,12 +42,14 @@
 //!    a wake loses its LIFO task within microseconds. If the owner is only
 //!    passing messages, the entry keeps changing and the searcher gives up.
 //! 6. A worker that parks while a slot holds an entry becomes the
-//!    *watcher* (rule 6 of `idle.rs`), unless another is: it sleeps [`LIFO_RECHECK`] at a time
-//!    and looks again, so a task stranded later waits about that long at
-//!    most. Its look ([`any_entry`]) is a `SeqCst` fence, then `Acquire`
-//!    loads of every slot; the fence pairs with the pusher's in
-//!    `Idle::worker_to_notify_for_lifo`: either the pusher sees the worker
-//!    parked or watching, or the look sees its entry. A push into the slot
+//!    *watcher* (rule 6 of `idle.rs`), unless another is: it sleeps
+//!    [`LIFO_RECHECK`] at a time and looks again, so a task stranded later
+//!    waits about that long at most. Its look ([`any_entry`]) is `Acquire`
+//!    loads of every slot after the `SeqCst` fence with which the worker
+//!    recorded itself as parked (rule 2 of `idle.rs`); that fence pairs
+//!    with the pusher's in `Idle::worker_to_notify_for_lifo`: either the
+//!    pusher sees the worker parked or watching, or the look sees its
+//!    entry. A push into the slot
 //!    wakes a sleeper only when nobody searches or watches: message passing
 //!    costs no wake-ups and no spinning thread, and keeps its locality.
 //!    The role itself is held in the idle state beside the sleepers
@@ -62,7 +64,7 @@ mod seen;
 use std::ptr::{self, NonNull};
 use std::time::Duration;
 
-use crate::sync::{AtomicPtr, AtomicUsize, Ordering, fence};
+use crate::sync::{AtomicPtr, AtomicUsize, Ordering};
 use crate::task::{Header, Notified};
 pub(crate) use seen::SeenLifo;
 use seen::Sighting;
@@ -215,11 +217,9 @@ impl Slot {
     }
 }
 
-/// Whether any of `slots` holds an entry: the watcher's look (rule 6).
+/// Whether any of `slots` holds an entry: the look of a worker going to
+/// sleep (rule 6). The caller has recorded itself as parked, with the
+/// fence that pairs with the pusher's (`Idle::transition_worker_to_parked`).
 pub(crate) fn any_entry<'a>(mut slots: impl Iterator<Item = &'a Slot>) -> bool {
-    // Pairs with the pusher's fence in `Idle::worker_to_notify_for_lifo`
-    // (rule 6): either it sees this worker parked, or this load sees its
-    // entry.
-    fence(Ordering::SeqCst);
     slots.any(|slot| !slot.entry.load(Ordering::Acquire).is_null())
 }
