@@ -23,6 +23,7 @@ use std::mem::{self, MaybeUninit};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::Id;
 use crate::spawn::BoxedTask;
 use crate::sync::UnsafeCell;
 
@@ -114,6 +115,7 @@ pub struct ChildTask {
     buffer: UnsafeCell<Buffer>,
     vtable: &'static Vtable,
     boxed: bool,
+    id: Option<Id>,
     /// The future is pinned in place once the task is.
     _pinned: PhantomPinned,
 }
@@ -149,8 +151,52 @@ impl ChildTask {
             buffer,
             vtable: &VtableOf::<F>::VTABLE,
             boxed,
+            id: None,
             _pinned: PhantomPinned,
         }
+    }
+
+    /// Gives the child the id that its group handed out at `spawn`.
+    pub(crate) fn with_id(mut self, id: Id) -> ChildTask {
+        self.id = Some(id);
+        self
+    }
+
+    /// The id a [`TaskGroup`](crate::TaskGroup) gave this child when it was
+    /// spawned (its [`AbortHandle::id`](crate::AbortHandle::id)), for the
+    /// runtime to give the task that runs it, so that the child sees the
+    /// same id from inside; `None` for a gather's child, whose task takes an
+    /// id of its own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use braid_gather::{ChildTask, Spawn, TaskGroup, enter_spawner, gather};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// /// Keeps the children to look at them.
+    /// #[derive(Default)]
+    /// struct Later(Mutex<Vec<ChildTask>>);
+    ///
+    /// impl Spawn for Later {
+    ///     fn spawn(&self, task: ChildTask) {
+    ///         self.0.lock().unwrap().push(task);
+    ///     }
+    /// }
+    ///
+    /// let later = Arc::new(Later::default());
+    /// let _spawner = enter_spawner(later.clone());
+    /// let mut group = TaskGroup::<()>::new();
+    /// let handle = group.spawn(async {});
+    /// let waker = std::task::Waker::noop();
+    /// let mut cx = std::task::Context::from_waker(&waker);
+    /// let mut gathered = Box::pin(gather([async {}]));
+    /// assert!(gathered.as_mut().poll(&mut cx).is_pending()); // spawns its child
+    /// let ids: Vec<_> = later.0.lock().unwrap().iter().map(ChildTask::id).collect();
+    /// assert_eq!(ids, [Some(handle.id()), None]);
+    /// ```
+    pub fn id(&self) -> Option<Id> {
+        self.id
     }
 
     /// Whether the child's future is stored inline (for tests).
@@ -188,6 +234,7 @@ impl fmt::Debug for ChildTask {
         let storage = if self.boxed { "boxed" } else { "inline" };
         f.debug_struct("ChildTask")
             .field("storage", &storage)
+            .field("id", &self.id)
             .finish_non_exhaustive()
     }
 }

@@ -1,16 +1,19 @@
-//! For a runtime that runs tasks and reports how they ended as a
-//! [`JoinError`]: the two ways to make one.
+//! For a runtime that runs tasks and hands out braid's task types for
+//! them: how it makes a [`JoinError`], an [`Id`] and an [`AbortHandle`].
 //!
-//! braid's runtime builds its join handles' errors here. The `braid` facade
-//! does not re-export this module, so a program using braid receives
-//! `JoinError`s and never makes them: an error it sees came from a task that
-//! really was cancelled or really did panic. A runtime of your own that
-//! hosts braid's gathers (see [`Spawn`](crate::Spawn)) and wants the same
-//! error type for its own tasks makes them with these.
+//! braid's runtime builds its join handles' errors, its task ids and its
+//! abort handles here. The `braid` facade does not re-export this module,
+//! so a program using braid receives these values and never makes them: an
+//! error it sees came from a task that really was cancelled or really did
+//! panic, and an id names one task. A runtime of your own that hosts
+//! braid's gathers (see [`Spawn`](crate::Spawn)) and wants the same types
+//! for its own tasks makes them with these.
 
 use std::any::Any;
 
-use crate::JoinError;
+use crate::{AbortHandle, Id, JoinError};
+
+pub use crate::abort::AbortTask;
 
 /// The error of a task cancelled before it finished (aborted, or shut down
 /// with its runtime).
@@ -40,4 +43,60 @@ pub fn cancelled() -> JoinError {
 /// ```
 pub fn panicked(payload: Box<dyn Any + Send + 'static>) -> JoinError {
     JoinError::panic(payload)
+}
+
+/// A fresh task id, never handed out before: the one counter that numbers
+/// braid's tasks and task groups' children.
+///
+/// # Examples
+///
+/// ```
+/// let first = braid_gather::host::next_id();
+/// let second = braid_gather::host::next_id();
+/// assert_ne!(first, second);
+/// ```
+pub fn next_id() -> Id {
+    Id::next()
+}
+
+/// The id whose number is `n` ([`Id::as_u64`]), for a runtime that keeps
+/// ids as numbers in atomics; `None` for 0, which is never an id.
+///
+/// # Examples
+///
+/// ```
+/// let id = braid_gather::host::next_id();
+/// assert_eq!(braid_gather::host::id_from_u64(id.as_u64()), Some(id));
+/// assert_eq!(braid_gather::host::id_from_u64(0), None);
+/// ```
+pub fn id_from_u64(n: u64) -> Option<Id> {
+    Id::from_u64(n)
+}
+
+/// An abort handle for the task `id`, which `task` cancels and watches.
+/// `task` is stored in the handle without an allocation when it is at most
+/// three words; a larger one is boxed.
+///
+/// # Examples
+///
+/// ```
+/// use braid_gather::host::{self, AbortTask};
+///
+/// /// A task that finished long ago.
+/// struct Done;
+///
+/// impl AbortTask for Done {
+///     fn abort(&self) {}
+///     fn is_finished(&self) -> bool {
+///         true
+///     }
+/// }
+///
+/// let id = host::next_id();
+/// let handle = host::abort_handle(id, Done);
+/// assert_eq!(handle.id(), id);
+/// assert!(handle.is_finished());
+/// ```
+pub fn abort_handle<A: AbortTask>(id: Id, task: A) -> AbortHandle {
+    AbortHandle::new(id, task)
 }

@@ -219,6 +219,7 @@
 
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
+mod abort;
 mod as_completed;
 mod child_future;
 mod child_task;
@@ -230,6 +231,7 @@ mod error;
 mod gather;
 mod group;
 pub mod host;
+mod id;
 mod join_error;
 mod macros;
 mod settled;
@@ -242,6 +244,7 @@ mod try_gather;
 #[doc(hidden)]
 pub mod __private;
 
+pub use abort::AbortHandle;
 pub use as_completed::{AsCompleted, as_completed};
 pub use child_task::ChildTask;
 pub use collector::SPAWN_BATCH;
@@ -249,10 +252,11 @@ pub use context::{ThreadContext, set_thread_context};
 pub use current::current_token;
 pub use error::GatherError;
 pub use gather::{Gather, gather};
+pub use id::Id;
 pub use join_error::JoinError;
 pub use settled::{GatherSettled, gather_settled};
 pub use spawn::{BoxedTask, Spawn, SpawnerGuard, enter_spawner};
-pub use task_group::{GroupAbortHandle, TaskGroup};
+pub use task_group::TaskGroup;
 pub use token::{
     CancellationToken, DropGuard, WaitForCancellation, WaitForCancellationFutureOwned,
 };

@@ -17,8 +17,8 @@ use crate::current;
 use crate::deferred::HoldLink;
 use crate::spawn::try_current_spawner;
 use crate::sync::{Arc, StdArc};
-use crate::{CancellationToken, ChildTask, JoinError, Spawn, current_token};
-pub use abort::GroupAbortHandle;
+use crate::{AbortHandle, CancellationToken, ChildTask, Id, JoinError, Spawn, current_token};
+use abort::ChildAbort;
 use owner::Slots;
 use seat::Seat;
 use slots::Shared;
@@ -158,7 +158,9 @@ impl<T: Send + 'static> TaskGroup<T> {
     }
 
     /// Starts `future` as a child of the group (or queues it, under a
-    /// [`limit`](Self::limit)), and returns a handle that aborts it.
+    /// [`limit`](Self::limit)), and returns a handle that aborts it. The
+    /// child's id ([`AbortHandle::id`]) is given here, before it starts, and
+    /// is the id of the task that runs it.
     ///
     /// # Panics
     ///
@@ -175,7 +177,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     ///     assert!(group.join_next().await.unwrap().unwrap(), "runs in the group's scope");
     /// });
     /// ```
-    pub fn spawn<F>(&mut self, future: F) -> GroupAbortHandle<T>
+    pub fn spawn<F>(&mut self, future: F) -> AbortHandle
     where
         F: Future<Output = T> + Send + 'static,
     {
@@ -192,9 +194,12 @@ impl<T: Send + 'static> TaskGroup<T> {
         self.spawned += 1;
         self.len += 1;
         self.shared.add_remaining();
-        self.shared
-            .start(ChildTask::new(Child::new(future, seat)), spawner);
-        GroupAbortHandle::new(shared, slot, generation)
+        let id = Id::next();
+        self.shared.start(
+            ChildTask::new(Child::new(future, seat)).with_id(id),
+            spawner,
+        );
+        AbortHandle::new(id, ChildAbort::new(shared, slot, generation))
     }
 
     /// The next child to finish: `Some(Ok(value))`, or `Some(Err(_))` for

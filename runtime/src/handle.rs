@@ -293,17 +293,25 @@ impl braid_gather::Spawn for GatherSpawner {
     #[track_caller]
     fn spawn(&self, task: ChildTask) {
         let location = Location::caller();
-        context::with(|thread| self.0.spawn_detached(task, location, thread));
+        let given = task.id();
+        context::with(|thread| self.0.spawn_detached(task, given, location, thread));
     }
 
     #[track_caller]
     fn spawn_batch(&self, tasks: &mut dyn Iterator<Item = ChildTask>) {
         let location = Location::caller();
         match &self.0 {
-            Scheduler::MultiThread(shared) => shared.spawn_batch(tasks, location),
+            Scheduler::MultiThread(shared) => shared.spawn_batch(
+                tasks.map(|task| {
+                    let given = task.id();
+                    (task, given)
+                }),
+                location,
+            ),
             Scheduler::CurrentThread(shared) => context::with(|thread| {
                 for task in tasks {
-                    shared.spawn_detached(task, location, thread);
+                    let given = task.id();
+                    shared.spawn_detached(task, given, location, thread);
                 }
             }),
         }

@@ -129,10 +129,9 @@ mod thread_config;
 mod unhandled_panic;
 
 pub use braid_gather::{
-    AsCompleted, CancellationToken, DropGuard, Gather, GatherError, GatherSettled,
-    GroupAbortHandle, JoinError, TaskGroup, TryGather, WaitForCancellation,
-    WaitForCancellationFutureOwned, as_completed, current_token, gather, gather_settled,
-    try_gather,
+    AsCompleted, CancellationToken, DropGuard, Gather, GatherError, GatherSettled, JoinError,
+    TaskGroup, TryGather, WaitForCancellation, WaitForCancellationFutureOwned, as_completed,
+    current_token, gather, gather_settled, try_gather,
 };
 pub use braid_macros::{main, test};
 #[cfg(all(unix, not(loom)))]

@@ -241,8 +241,10 @@ impl MultiThread {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        self.shared
-            .spawn_batch(futures.into_iter(), std::panic::Location::caller());
+        self.shared.spawn_batch(
+            futures.into_iter().map(|future| (future, None)),
+            std::panic::Location::caller(),
+        );
     }
 
     /// Tells the workers to exit and wakes them.
@@ -399,6 +401,7 @@ impl HomeList {
     pub fn finished_task(&self) -> FinishedTask {
         let (task, notified) = task::new_detached(
             async {},
+            None,
             HomeHandle(self.inner.clone()),
             std::panic::Location::caller(),
             crate::context::spawn_time(),

@@ -28,7 +28,7 @@ use std::panic::Location;
 use crate::blocking::BlockingPool;
 use crate::context::{self, Context};
 use crate::sync::Arc;
-use crate::task::{self, JoinHandle, Notified, Schedule, Task};
+use crate::task::{self, Id, JoinHandle, Notified, Schedule, Task};
 use crate::unhandled_panic::PanicPolicy;
 
 /// Ticks (polls) between two looks at the injector and two non-blocking
@@ -72,17 +72,20 @@ where
 
     /// Spawns a task nobody joins (its output is `()`, dropped where it
     /// completes): no join handle to make and drop, which saves two atomic
-    /// operations on the task's state word per spawn.
+    /// operations on the task's state word per spawn. Its id is `given`, if
+    /// any (see `task::new_detached`).
     fn spawn_detached<F>(
         self: &Arc<Self>,
         future: F,
+        given: Option<Id>,
         location: &'static Location<'static>,
         thread: Option<&Context>,
     ) where
         F: Future<Output = ()> + Send + 'static,
     {
         let spawned_at = context::spawn_time_in(thread);
-        let (task, notified) = task::new_detached(future, self.clone(), location, spawned_at);
+        let (task, notified) =
+            task::new_detached(future, given, self.clone(), location, spawned_at);
         self.bind_and_schedule(task, notified, thread);
     }
 }
@@ -117,14 +120,19 @@ impl Scheduler {
     pub(crate) fn spawn_detached<F>(
         &self,
         future: F,
+        given: Option<Id>,
         location: &'static Location<'static>,
         thread: Option<&Context>,
     ) where
         F: Future<Output = ()> + Send + 'static,
     {
         match self {
-            Scheduler::MultiThread(shared) => shared.spawn_detached(future, location, thread),
-            Scheduler::CurrentThread(shared) => shared.spawn_detached(future, location, thread),
+            Scheduler::MultiThread(shared) => {
+                shared.spawn_detached(future, given, location, thread)
+            }
+            Scheduler::CurrentThread(shared) => {
+                shared.spawn_detached(future, given, location, thread)
+            }
         }
     }
 

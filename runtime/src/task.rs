@@ -324,15 +324,17 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let raw = allocate(future, scheduler, State::new(), location, spawned_at);
+    let raw = allocate(future, None, scheduler, State::new(), location, spawned_at);
     (Task { raw }, Notified { raw }, JoinHandle::new(raw))
 }
 
 /// Allocates a task that has no join handle (its output is dropped when it
 /// completes): the owned list's reference and the first queue entry. Saves
-/// the join handle's reference and its drop.
+/// the join handle's reference and its drop. The task's id is `given`, the
+/// one a task group handed out for it (`ChildTask::id`), else a fresh one.
 pub(crate) fn new_detached<F, S>(
     future: F,
+    given: Option<Id>,
     scheduler: S,
     location: &'static Location<'static>,
     spawned_at: Stamp,
@@ -343,6 +345,7 @@ where
 {
     let raw = allocate(
         future,
+        given,
         scheduler,
         State::new_detached(),
         location,
@@ -353,6 +356,7 @@ where
 
 fn allocate<F, S>(
     future: F,
+    given: Option<Id>,
     scheduler: S,
     state: State,
     location: &'static Location<'static>,
@@ -372,7 +376,7 @@ where
     // every field is written before `assume_init`.
     let cell = unsafe {
         (&raw mut (*ptr).header).write(Header::new(&Harness::<F, S>::VTABLE, state));
-        (&raw mut (*ptr).meta).write(Meta::new(location, spawned_at));
+        (&raw mut (*ptr).meta).write(Meta::new(given, location, spawned_at));
         (&raw mut (*ptr).scheduler).write(scheduler);
         (&raw mut (*ptr).stage).write(UnsafeCell::new(Stage::Running(future)));
         (&raw mut (*ptr).join_waker).write(UnsafeCell::new(None));

@@ -67,3 +67,45 @@ fn ids_print_as_their_number() {
     assert_eq!(format!("{id:?}"), format!("Id({})", id.as_u64()));
     rt.block_on(handle).unwrap();
 }
+
+#[test]
+fn a_group_child_runs_with_the_id_its_abort_handle_names() {
+    for (name, rt) in support::flavours() {
+        rt.block_on(async {
+            for limit in [None, Some(1)] {
+                let mut group = braid::TaskGroup::new();
+                if let Some(limit) = limit {
+                    // Later children wait unstarted: their ids are given at
+                    // `spawn`, before they have a task.
+                    group = group.limit(limit);
+                }
+                let handles: Vec<braid::AbortHandle> = (0..20)
+                    .map(|_| group.spawn(async { braid::task::id() }))
+                    .collect();
+                let mut inside: Vec<braid::task::Id> = group.join_all().await;
+                let mut outside: Vec<braid::task::Id> =
+                    handles.iter().map(|handle| handle.id()).collect();
+                assert_eq!(inside, outside, "{name}, limit {limit:?}: in spawn order");
+                inside.sort();
+                inside.dedup();
+                outside.sort();
+                assert_eq!(inside, outside, "{name}, limit {limit:?}: ids are unique");
+            }
+        });
+    }
+}
+
+#[test]
+fn group_children_gather_children_and_tasks_never_share_an_id() {
+    let rt = support::multi(2);
+    let ids = rt.block_on(async {
+        let mut group = braid::TaskGroup::new();
+        let mut ids: Vec<braid::task::Id> = (0..50).map(|_| group.spawn(async {}).id()).collect();
+        ids.extend(braid::gather((0..50).map(|_| async { braid::task::id() })).await);
+        ids.extend((0..50).map(|_| braid::spawn(async {}).id()));
+        group.join_all().await;
+        ids
+    });
+    let unique: HashSet<_> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len());
+}

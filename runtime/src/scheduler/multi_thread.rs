@@ -33,7 +33,7 @@ use crate::metrics::{SharedCounter, WorkerMetrics};
 use crate::quiescence::Quiescence;
 use crate::stall::StallConfig;
 use crate::sync::{Arc, AtomicBool, Ordering, fence};
-use crate::task::{self, Notified, OwnedTasks, Schedule, Task};
+use crate::task::{self, Id, Notified, OwnedTasks, Schedule, Task};
 use crate::unhandled_panic::PanicPolicy;
 
 /// The multi-thread scheduler: the state its workers share (each worker's
@@ -209,11 +209,12 @@ impl MultiThread {
         &self.panics
     }
 
-    /// Spawns many tasks, then wakes as many sleepers as they can use (up to
-    /// one per task).
+    /// Spawns many tasks, each with the id it was given if any (see
+    /// `task::new_detached`), then wakes as many sleepers as they can use
+    /// (up to one per task).
     pub(crate) fn spawn_batch<F>(
         self: &Arc<Self>,
-        futures: impl Iterator<Item = F>,
+        futures: impl Iterator<Item = (F, Option<Id>)>,
         location: &'static Location<'static>,
     ) where
         F: Future<Output = ()> + Send + 'static,
@@ -236,10 +237,10 @@ impl MultiThread {
         let mut woken = 0;
         crate::context::with(|thread| {
             with_core(thread, self, |mut core| {
-                for future in futures {
+                for (future, given) in futures {
                     let spawned_at = crate::context::spawn_time_in(thread);
                     let (task, notified) =
-                        task::new_detached(future, self.clone(), location, spawned_at);
+                        task::new_detached(future, given, self.clone(), location, spawned_at);
                     if let Some(core) = core.as_deref_mut() {
                         core.adopt(&task, &self.remotes[core.index()]);
                     }

@@ -71,7 +71,7 @@ impl PollInfo {
         // SAFETY: only `&'static Location`s are stored, and non-null once
         // the epoch is odd.
         let location = unsafe { location.as_ref() }?;
-        Some((crate::task::Id::from_u64(id)?, location))
+        Some((braid_gather::host::id_from_u64(id)?, location))
     }
 }
 

@@ -72,8 +72,13 @@ pub(crate) struct Meta {
 }
 
 impl Meta {
-    pub(crate) fn new(location: &'static Location<'static>, spawned_at: Stamp) -> Meta {
-        let id = Id::next();
+    /// The metadata of a new task: its id is `given`, else a fresh one.
+    pub(crate) fn new(
+        given: Option<Id>,
+        location: &'static Location<'static>,
+        spawned_at: Stamp,
+    ) -> Meta {
+        let id = given.unwrap_or_else(braid_gather::host::next_id);
         Meta {
             id,
             location,

@@ -1,80 +1,15 @@
-//! Task ids: a number per task, unique for the life of the process, and the
-//! id of the task this thread is polling.
+//! Task ids: a number per task, unique for the life of the process
+//! ([`Id`], made by `braid_gather::host::next_id`), and the id of the task
+//! this thread is polling.
 
 use std::cell::Cell;
-use std::fmt;
-use std::num::NonZeroU64;
 
 use crate::context;
-use crate::sync::{CounterU64, Ordering};
 
 /// A task's id: unique among all the tasks of the process, never reused.
-///
-/// Get it from [`JoinHandle::id`](crate::JoinHandle::id),
-/// [`AbortHandle::id`](crate::AbortHandle::id), or, inside the task, from
-/// [`id()`]. Dumps and stall reports name tasks by it.
-///
-/// # Examples
-///
-/// ```
-/// let rt = braid::Runtime::new().unwrap();
-/// rt.block_on(async {
-///     let handle = braid::spawn(async { braid::task::id() });
-///     let expected = handle.id();
-///     assert_eq!(handle.await.unwrap(), expected);
-/// });
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Id(NonZeroU64);
-
-/// The next id to hand out. A plain counter outside any modelled protocol,
-/// so std's atomic whatever the build.
-static NEXT_ID: CounterU64 = CounterU64::new(1);
-
-impl Id {
-    /// The id numbered `n`, if `n` is one (not 0).
-    #[cfg_attr(
-        loom,
-        allow(
-            dead_code,
-            reason = "the detector that reads it is left out of loom builds"
-        )
-    )]
-    pub(crate) fn from_u64(n: u64) -> Option<Id> {
-        NonZeroU64::new(n).map(Id)
-    }
-
-    pub(crate) fn next() -> Id {
-        // Relaxed: only uniqueness matters, which the RMW gives.
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        Id(NonZeroU64::new(id).expect("task ids ran out"))
-    }
-
-    /// The id as a number.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = braid::Runtime::new().unwrap();
-    /// let handle = rt.spawn(async {});
-    /// assert!(handle.id().as_u64() > 0);
-    /// ```
-    pub fn as_u64(&self) -> u64 {
-        self.0.get()
-    }
-}
-
-impl fmt::Display for Id {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Debug for Id {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Id({})", self.0)
-    }
-}
+/// The type is gather's, whose counter also numbers task groups' children,
+/// so a group child's id is the id of the task that runs it.
+pub use braid_gather::Id;
 
 /// The task this thread is polling, if any: the `task` field of the
 /// thread's [`Context`](crate::context::Context).

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::RawTask;
-use super::abort::AbortHandle;
+use super::abort::{AbortHandle, TaskAbort};
 use braid_gather::JoinError;
 
 /// An owned permission to await a spawned task's output.
@@ -114,7 +114,7 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn abort_handle(&self) -> AbortHandle {
-        AbortHandle::new(self.raw)
+        braid_gather::host::abort_handle(self.id(), TaskAbort::new(self.raw))
     }
 }
 

@@ -148,8 +148,13 @@ fn a_detached_task_runs_drops_its_future_once_and_is_freed() {
         cx.waker().wake_by_ref();
         Poll::Pending
     });
-    let (task, notified) =
-        super::new_detached(future, queue.clone(), Location::caller(), spawn_time());
+    let (task, notified) = super::new_detached(
+        future,
+        None,
+        queue.clone(),
+        Location::caller(),
+        spawn_time(),
+    );
     queue.schedule(notified);
     assert_eq!(queue.run_all(), 2, "the self-wake re-queued the task once");
     assert_eq!(DROPS.load(StdOrdering::SeqCst), 1);
@@ -165,6 +170,7 @@ fn a_detached_task_shut_down_before_it_runs_is_freed() {
     let tracked = Tracked(&DROPS);
     let (task, notified) = super::new_detached(
         async move { drop(tracked) },
+        None,
         queue.clone(),
         Location::caller(),
         spawn_time(),

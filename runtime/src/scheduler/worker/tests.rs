@@ -184,6 +184,7 @@ fn a_searcher_watches_every_peer_slot_at_once() {
 fn finishing_task_of(core: &mut Core, shared: &Arc<MultiThread>) -> Notified {
     let (task, notified) = task::new_detached(
         async {},
+        None,
         shared.clone(),
         std::panic::Location::caller(),
         crate::context::spawn_time(),
@@ -221,6 +222,7 @@ fn a_task_freed_away_from_home_is_handed_back_and_freed_there() {
     // the closed list is one such).
     let (task, notified) = task::new_detached(
         async {},
+        None,
         shared.clone(),
         std::panic::Location::caller(),
         crate::context::spawn_time(),
