@@ -10,6 +10,7 @@ mod state;
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::panic;
+use std::ptr::NonNull;
 use std::task::{Context, Poll};
 
 use crate::child_future::Child;
@@ -108,6 +109,9 @@ impl<T: Send + 'static> TaskGroup<T> {
         let token =
             current_token().map_or_else(CancellationToken::new, |outer| outer.child_token());
         let shared = Arc::new(Shared::new(token));
+        // Rule 11 of `slots.rs`: the reference the abort handles and the
+        // owner hold together, let go by the last of them.
+        let _handles = Arc::into_raw(shared.clone());
         let waker = slots::children_waker(&shared);
         // Registered until the token's cancel takes it out, which the group
         // does at the latest when it is dropped (or until a group dropped
@@ -190,16 +194,15 @@ impl<T: Send + 'static> TaskGroup<T> {
             })
         });
         let seat: Seat<T> = self.slots.claim(&self.shared, self.spawned);
-        let (shared, slot, generation) = seat.handle();
+        let (slot, generation) = seat.place();
         self.spawned += 1;
         self.len += 1;
-        self.shared.add_remaining();
         let id = Id::next();
         self.shared.start(
             ChildTask::new(Child::new(future, seat)).with_id(id),
             spawner,
         );
-        AbortHandle::new(id, ChildAbort::new(shared, slot, generation))
+        AbortHandle::new(id, ChildAbort::new(&self.shared, slot, generation))
     }
 
     /// The next child to finish: `Some(Ok(value))`, or `Some(Err(_))` for
@@ -251,7 +254,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// ```
     pub async fn join_all(mut self) -> Vec<T> {
         // Woken by the last child or a failure, not by every child.
-        self.shared.wake_at_end_only();
+        self.shared.wake_at_end_only(self.slots.take_counts_ahead());
         let mut values = Vec::with_capacity(self.len);
         let mut failure: Option<JoinError> = None;
         while let Some((seq, outcome)) = poll_fn(|cx| self.poll_next(cx)).await {
@@ -401,7 +404,11 @@ impl<T> Drop for TaskGroup<T> {
         self.cancel_all();
         self.slots.drop_ready();
         let hold = self.hold_link.take().and_then(|link| link.try_guard());
-        self.shared.owner_gone(hold);
+        self.shared.owner_gone(hold, self.slots.take_counts_ahead());
+        self.slots.give_back_refs(&self.shared);
+        // SAFETY: the handles' reference was taken in `new`, and the owner
+        // gives up its unit of `handles`, using it no more.
+        unsafe { Shared::handle_gone(NonNull::from(&*self.shared)) };
     }
 }
 

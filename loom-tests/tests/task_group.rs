@@ -223,3 +223,27 @@ fn group_dropped_racing_completion() {
         assert_eq!(drops.count(), 1);
     });
 }
+
+#[test]
+fn abort_handle_dropped_racing_group_drop_and_completion() {
+    check("task_group::abort_handle_racing_drop", || {
+        let drops = Drops::new();
+        let (children, _spawner) = Children::enter();
+        let mut group = TaskGroup::new();
+        let value = drops.track(0);
+        let handle = group.spawn(async move { value });
+        let child = run_ready(children.take_one());
+        // The handle and the owner share one reference to the group (rule
+        // 11 of `slots.rs`): whichever gives up its unit last lets it go,
+        // while the child may still be completing; loom reports a leaked or
+        // twice-dropped group.
+        let aborter = thread::spawn(move || {
+            handle.abort();
+            drop(handle);
+        });
+        drop(group);
+        child.join().unwrap();
+        aborter.join().unwrap();
+        assert_eq!(drops.count(), 1);
+    });
+}

@@ -1,13 +1,13 @@
 //! The owner's side of a task group's slots: the free list, the tail
-//! segment, and the completed slots taken from the stack (rules 2, 3, 5 and
-//! 7 of `slots.rs`).
+//! segment, the completed slots taken from the stack, and the counts taken
+//! ahead for the spawns to come (rules 2, 3, 5, 7 and 11 of `slots.rs`).
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::ptr::{self, NonNull};
 
 use super::seat::Seat;
-use super::slots::{DOUBLINGS, FIRST_SEGMENT, Segment, Shared, Slot};
+use super::slots::{AHEAD, DOUBLINGS, FIRST_SEGMENT, Segment, Shared, Slot};
 use crate::group::Outcome;
 use crate::sync::{Arc, AtomicPtr, Ordering};
 
@@ -22,6 +22,10 @@ pub(crate) struct Slots<T> {
     ready: VecDeque<NonNull<Slot<T>>>,
     /// A batch taken from the stack, newest first, being reversed.
     batch: Vec<NonNull<Slot<T>>>,
+    /// Rule 11: references to `Shared` taken ahead, one per spawn to come.
+    refs_ahead: usize,
+    /// Rule 11: units of `remaining` taken ahead, one per spawn to come.
+    counts_ahead: usize,
 }
 
 // SAFETY: the owner's side is only used by the owner; its pointers are into
@@ -39,11 +43,14 @@ impl<T> Slots<T> {
             segments: 0,
             ready: VecDeque::new(),
             batch: Vec::new(),
+            refs_ahead: 0,
+            counts_ahead: 0,
         }
     }
 
-    /// Rules 2 and 3: a slot for the child spawned `seq`-th, and the seat
-    /// that child completes through.
+    /// Rules 2, 3, 9 and 11: a slot for the child spawned `seq`-th, and the
+    /// seat that child completes through, with a reference to `Shared` and
+    /// a unit of `remaining` of its own.
     pub(crate) fn claim(&mut self, shared: &Arc<Shared<T>>, seq: u64) -> Seat<T> {
         let slot = match self.free.pop() {
             Some(slot) => slot,
@@ -53,7 +60,39 @@ impl<T> Slots<T> {
         let slot_ref = unsafe { slot.as_ref() };
         // SAFETY: as above: `seq` is only ever touched by the owner.
         unsafe { slot_ref.seq.with_mut(|place| *place = seq) };
-        Seat::new(shared.clone(), slot, slot_ref.occupant.generation())
+        if self.counts_ahead == 0 {
+            shared.add_remaining(AHEAD);
+            self.counts_ahead = AHEAD;
+        }
+        self.counts_ahead -= 1;
+        if self.refs_ahead == 0 {
+            for _ in 0..AHEAD {
+                // SAFETY: `shared` is a live reference; each one taken here
+                // goes to one seat, or back in `give_back_refs`.
+                unsafe { Arc::increment_strong_count(Arc::as_ptr(shared)) };
+            }
+            self.refs_ahead = AHEAD;
+        }
+        self.refs_ahead -= 1;
+        // SAFETY: one of the references taken ahead above, now the seat's.
+        let reference = unsafe { Arc::from_raw(Arc::as_ptr(shared)) };
+        Seat::new(reference, slot, slot_ref.occupant.generation())
+    }
+
+    /// Rule 11: the units of `remaining` taken ahead and not spent, which
+    /// the caller gives back to `Shared`; no spawn may follow.
+    pub(crate) fn take_counts_ahead(&mut self) -> usize {
+        std::mem::take(&mut self.counts_ahead)
+    }
+
+    /// Rule 11: gives back the references to `shared` taken ahead; by the
+    /// owner as it is dropped, which still holds its own.
+    pub(crate) fn give_back_refs(&mut self, shared: &Arc<Shared<T>>) {
+        for _ in 0..std::mem::take(&mut self.refs_ahead) {
+            // SAFETY: taken ahead by `claim` and given to no seat; not the
+            // last reference, as the caller holds one.
+            unsafe { Arc::decrement_strong_count(Arc::as_ptr(shared)) };
+        }
     }
 
     /// The next never-used slot, appending a segment when the tail is full.

@@ -44,10 +44,9 @@ impl<T> Seat<T> {
         unsafe { self.slot.as_ref() }
     }
 
-    /// A handle for aborting this child: the same slot, generation and a
-    /// reference of its own.
-    pub(crate) fn handle(&self) -> (Arc<Shared<T>>, NonNull<Slot<T>>, usize) {
-        (self.shared.clone(), self.slot, self.generation)
+    /// Where an abort handle reaches this child: its slot and generation.
+    pub(crate) fn place(&self) -> (NonNull<Slot<T>>, usize) {
+        (self.slot, self.generation)
     }
 }
 

@@ -62,14 +62,15 @@
 //!    it shuts down or is dropped (each counts as started, is dropped
 //!    unstarted, and completes as cancelled).
 //! 9. `remaining` counts the children spawned and not completed, plus one
-//!    for the owner while it lives: the owner adds one before each spawn,
-//!    each child takes one away after its push. A completion wakes the
-//!    owner while `wake_each` holds (the default, for `join_next`), and
-//!    otherwise only when it fails or is the last child (it leaves the
-//!    owner's one): `join_all`, which takes no outcome before the end or a
-//!    failure, clears `wake_each` before it waits. The last child's count
-//!    comes after every other child's push, so the owner it wakes takes
-//!    every outcome.
+//!    for the owner while it lives, plus the units the owner took ahead
+//!    (rule 11): the owner counts each child before its spawn, each child
+//!    takes one away after its push. A completion wakes the owner while
+//!    `wake_each` holds (the default, for `join_next`), and otherwise only
+//!    when it fails or is the last child (it leaves the owner's one):
+//!    `join_all`, which takes no outcome before the end or a failure and
+//!    spawns no more, clears `wake_each` and gives back the units it took
+//!    ahead before it waits. The last child's count comes after every
+//!    other child's push, so the owner it wakes takes every outcome.
 //! 10. A group made inside a gather or group child holds that child's
 //!     completion open until its own children are gone (`deferred.rs`): the
 //!     owner, as it is dropped, leaves its guard in `hold` and then gives up
@@ -78,6 +79,17 @@
 //!     guard, so the enclosing child completes after every trace of this
 //!     group's children is gone. Abort handles, which may live on anywhere,
 //!     keep the memory, never the hold.
+//! 11. The owner and its children work on different threads, so a count
+//!     both write moves between their caches at every write. So the owner
+//!     takes its counts ahead, `AHEAD` at a time: references to `Shared`
+//!     for its children's seats, and units of `remaining` for the children
+//!     to come; a spawn spends one of each. Abort handles hold no
+//!     reference each: they count in `handles`, on a line of its own, which
+//!     starts at one for the owner; together they hold one reference, taken
+//!     when the group is made and let go by whoever brings `handles` to
+//!     zero. The owner makes the handles and most die where they are made,
+//!     so that count seldom leaves its thread. The owner, as it is dropped,
+//!     gives back what it holds ahead and its unit of `handles`.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -103,6 +115,13 @@ pub(super) const FIRST_SEGMENT: usize = 1;
 /// Segments after the first double in size this many times, then stay.
 pub(super) const DOUBLINGS: u32 = 7;
 
+/// Rule 11: counts the owner takes ahead at a time. Smaller under loom, so
+/// that a model both spends a batch and gives back what is left.
+#[cfg(not(loom))]
+pub(super) const AHEAD: usize = 64;
+#[cfg(loom)]
+pub(super) const AHEAD: usize = 3;
+
 pub(crate) struct Slot<T> {
     pub(super) occupant: Occupant,
     pub(super) value: UnsafeCell<MaybeUninit<Outcome<T>>>,
@@ -127,8 +146,11 @@ pub(crate) struct Shared<T> {
     /// reference count and from what every child only reads.
     pub(super) waker: CachePadded<WakerCell>,
     pub(super) completed: CachePadded<Completed<Slot<T>>>,
-    /// Rule 9: children spawned and not yet completed, plus the owner.
+    /// Rule 9: children spawned and not yet completed, plus the owner,
+    /// plus the units it took ahead (rule 11).
     pub(super) remaining: CachePadded<AtomicUsize>,
+    /// Rule 11: abort handles alive, plus one for the owner while it lives.
+    handles: CachePadded<AtomicUsize>,
     /// Rule 10: written once by the owner as it is dropped, then read by
     /// whoever brings `remaining` to zero.
     hold: UnsafeCell<Option<HoldGuard>>,
@@ -164,6 +186,7 @@ impl<T> Shared<T> {
             waker: CachePadded::new(WakerCell::new()),
             completed: CachePadded::new(Completed::new()),
             remaining: CachePadded::new(AtomicUsize::new(1)),
+            handles: CachePadded::new(AtomicUsize::new(1)),
             hold: UnsafeCell::new(None),
             wake_each: AtomicBool::new(true),
             head: AtomicPtr::new(ptr::null_mut()),
@@ -265,22 +288,52 @@ impl<T> Shared<T> {
         unsafe { slot.as_ref() }.occupant.is_finished(generation)
     }
 
-    /// Rule 9: a child is about to be spawned.
-    pub(crate) fn add_remaining(&self) {
-        // Relaxed: the spawn that follows hands the count to the child.
-        self.remaining.fetch_add(1, Ordering::Relaxed);
+    /// Rules 9 and 11: `n` children are to be spawned.
+    pub(super) fn add_remaining(&self, n: usize) {
+        // Relaxed: the spawns that follow hand the counts to the children.
+        self.remaining.fetch_add(n, Ordering::Relaxed);
     }
 
-    /// Rule 10: the owner is being dropped; `hold` (if any) is released
+    /// Rules 10 and 11: the owner is being dropped, with `ahead` units of
+    /// `remaining` taken ahead and not spent; `hold` (if any) is released
     /// once its last child is gone.
-    pub(crate) fn owner_gone(&self, hold: Option<HoldGuard>) {
+    pub(crate) fn owner_gone(&self, hold: Option<HoldGuard>, ahead: usize) {
         // SAFETY: rule 10: only the owner writes the field, once, before it
         // gives up its count; nobody reads it before the count is zero.
         unsafe { self.hold.with_mut(|place| *place = hold) };
         // AcqRel: publish the hold to whoever reaches zero; see every
         // child's push if it is us.
-        if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+        if self.remaining.fetch_sub(1 + ahead, Ordering::AcqRel) == 1 + ahead {
             self.let_go();
+        }
+    }
+
+    /// Rule 11: one more abort handle, made by a holder of a reference or
+    /// of a unit of `handles`.
+    pub(super) fn add_handle(&self) {
+        // Relaxed: as an `Arc`'s clone: the caller's count keeps `handles`
+        // above zero meanwhile.
+        self.handles.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Rule 11: an abort handle, or the owner, gives up its unit of
+    /// `handles`; the last lets go of the handles' reference.
+    ///
+    /// # Safety
+    ///
+    /// `shared` is a group whose handles' reference was taken (by
+    /// `TaskGroup::new`), and the caller gives up a unit of `handles` it
+    /// holds; it uses `shared` no more.
+    pub(super) unsafe fn handle_gone(shared: NonNull<Shared<T>>) {
+        // SAFETY: the caller's unit keeps the handles' reference, and so
+        // `shared`, alive until this decrement.
+        let handles = unsafe { &shared.as_ref().handles };
+        // AcqRel: as an `Arc`'s drop: every unit's last use happens before
+        // the reference goes.
+        if handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // SAFETY: the last unit: the handles' reference is ours to let
+            // go, once.
+            unsafe { Arc::decrement_strong_count(shared.as_ptr().cast_const()) };
         }
     }
 
@@ -312,11 +365,17 @@ impl<T> Shared<T> {
         }
     }
 
-    /// Rule 9: from now on only the last completion and the failures wake
-    /// the owner.
-    pub(crate) fn wake_at_end_only(&self) {
+    /// Rules 9 and 11: from now on only the last completion and the
+    /// failures wake the owner, which gives back the `ahead` units of
+    /// `remaining` it took ahead and will spawn no more.
+    pub(crate) fn wake_at_end_only(&self, ahead: usize) {
         // Relaxed: a child that still sees `true` wakes the owner once more.
         self.wake_each.store(false, Ordering::Relaxed);
+        if ahead > 0 {
+            // AcqRel: the child that then leaves the owner's one alone sees
+            // it is the last; never zero, as the owner's unit stays.
+            self.remaining.fetch_sub(ahead, Ordering::AcqRel);
+        }
     }
 
     /// Rule 6: a segment was linked in; by the owner, before it spawns a
