@@ -12,7 +12,8 @@
 //! (`BENCHMARKS.md`, "Where a task is freed"). So a task freed
 //! on another thread while its home worker is awake goes on the home
 //! worker's list instead, and the home worker frees it, into its own
-//! thread cache, before its next spawns and at its regular maintenance.
+//! thread cache, every few spawns (`SPAWNS_PER_FREE` in `worker.rs`), at its
+//! regular maintenance and before it sleeps.
 //!
 //! # Protocol
 //!

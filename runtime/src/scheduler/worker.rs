@@ -62,7 +62,15 @@ pub(crate) struct Core {
     rng: u32,
     /// The peers' LIFO entries this worker saw on its last search pass.
     seen_lifo: lifo::SeenLifo,
+    /// Spawns since this worker last freed what came back to it.
+    spawns_since_free: u32,
 }
+
+/// A worker frees what came back to it once per this many spawns (and at
+/// its maintenance and before it sleeps): a look at its list is a read of a
+/// line the other workers write, so looking at every spawn moves that line
+/// back and forth once per task.
+const SPAWNS_PER_FREE: u32 = 32;
 
 impl Core {
     pub(super) fn new(index: usize, driver: Option<Arc<DriverCell>>) -> Core {
@@ -75,6 +83,7 @@ impl Core {
             // Any odd seed works for xorshift; spread them per worker.
             rng: (index as u32).wrapping_mul(0x9E37_79B9) | 1,
             seen_lifo: lifo::SeenLifo::new(),
+            spawns_since_free: 0,
         }
     }
 
@@ -104,11 +113,15 @@ impl Core {
     }
 
     /// Makes a task just allocated on this worker its own (its frees come
-    /// back here, see `remote_free.rs`), first freeing what came back so
-    /// far, so that the allocation reuses that memory. `own` is this
-    /// worker's remote part.
+    /// back here, see `remote_free.rs`), and every `SPAWNS_PER_FREE` spawns
+    /// frees what came back so far, so that the next allocations reuse that
+    /// memory. `own` is this worker's remote part.
     pub(super) fn adopt(&mut self, task: &Task, own: &Remote) {
-        own.free_returned();
+        self.spawns_since_free += 1;
+        if self.spawns_since_free == SPAWNS_PER_FREE {
+            self.spawns_since_free = 0;
+            own.free_returned();
+        }
         task.set_home(self.index);
     }
 

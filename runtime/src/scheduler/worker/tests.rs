@@ -203,14 +203,25 @@ fn a_task_freed_away_from_home_is_handed_back_and_freed_there() {
     notified.run();
     assert_eq!(shared.owned().len(), 0);
     assert_eq!(Arc::strong_count(&shared), 2, "held on worker 0's list");
-    // Worker 0 frees it at its next spawn (or maintenance, or park).
-    let next = finishing_task_of(&mut cores[0], &shared);
+    // Worker 0 frees it once it has made `SPAWNS_PER_FREE` spawns, the
+    // first included (or at its maintenance, or as it parks).
+    let mut next = vec![finishing_task_of(&mut cores[0], &shared)];
     assert_eq!(
         Arc::strong_count(&shared),
-        2,
-        "the first freed, the second alive"
+        3,
+        "still held, the second alive"
     );
-    next.run();
+    while next.len() + 1 < super::SPAWNS_PER_FREE as usize {
+        next.push(finishing_task_of(&mut cores[0], &shared));
+    }
+    assert_eq!(
+        Arc::strong_count(&shared),
+        1 + next.len(),
+        "the first freed, the others alive"
+    );
+    for task in next {
+        task.run();
+    }
     shared.signal_shutdown();
     shared.shutdown_tasks();
     assert_eq!(
