@@ -10,7 +10,6 @@ mod state;
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::panic;
-use std::ptr::NonNull;
 use std::task::{Context, Poll};
 
 use crate::child_future::Child;
@@ -408,7 +407,7 @@ impl<T> Drop for TaskGroup<T> {
         self.slots.give_back_refs(&self.shared);
         // SAFETY: the handles' reference was taken in `new`, and the owner
         // gives up its unit of `handles`, using it no more.
-        unsafe { Shared::handle_gone(NonNull::from(&*self.shared)) };
+        unsafe { Shared::handle_gone(slots::as_non_null(&self.shared)) };
     }
 }
 

@@ -3,8 +3,9 @@
 
 use std::ptr::NonNull;
 
-use super::slots::{Shared, Slot};
+use super::slots::{Shared, Slot, as_non_null};
 use crate::host::AbortTask;
+use crate::sync::Arc;
 
 /// One child of a group, as its abort handle sees it: a unit of the group's
 /// `handles`, which keeps the group, and so the slot, alive (rules 1 and
@@ -25,13 +26,13 @@ unsafe impl<T: Send> Sync for ChildAbort<T> {}
 impl<T> ChildAbort<T> {
     /// A handle for `generation`'s child of `slot`, one of `shared`'s slots.
     pub(super) fn new(
-        shared: &Shared<T>,
+        shared: &Arc<Shared<T>>,
         slot: NonNull<Slot<T>>,
         generation: usize,
     ) -> ChildAbort<T> {
         shared.add_handle();
         ChildAbort {
-            shared: NonNull::from(shared),
+            shared: as_non_null(shared),
             slot,
             generation,
         }

@@ -417,6 +417,14 @@ impl<T> Slot<T> {
     }
 }
 
+/// Rule 11: a pointer to the group that may stand for the handles'
+/// reference: taken from the `Arc`, so that it reaches the whole allocation
+/// the last unit of `handles` frees (a pointer made from `&Shared` reaches
+/// only the `Shared` inside it).
+pub(super) fn as_non_null<T>(shared: &Arc<Shared<T>>) -> NonNull<Shared<T>> {
+    NonNull::new(Arc::as_ptr(shared).cast_mut()).expect("an Arc is never null")
+}
+
 /// Rule 6: a waker that wakes every waiting child, for the owner to
 /// register on the group's token, so a cancel from outside reaches them.
 /// It holds a reference to the group until the token is cancelled (which
