@@ -388,7 +388,21 @@ mod tests {
         });
 
         let (release, released) = std::sync::mpsc::channel::<()>();
-        let running = pool.spawn(None, move || released.recv().unwrap(), Location::caller());
+        let started = Arc::new(AtomicBool::new(false));
+        let running = pool.spawn(
+            None,
+            {
+                let started = started.clone();
+                move || {
+                    started.store(true, Ordering::Release);
+                    released.recv().unwrap()
+                }
+            },
+            Location::caller(),
+        );
+        // Shutdown drops what is still queued: the call must have started
+        // for it to be the running one.
+        eventually("the call starts", || started.load(Ordering::Acquire));
         let dropped = pool.spawn(None, || (), Location::caller());
         // Shut down from another thread: it waits for the running call.
         let shutdown = os_thread::spawn({
