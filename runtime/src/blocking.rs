@@ -328,9 +328,19 @@ mod tests {
         let join = pool.spawn(None, || 1, Location::caller());
         assert_eq!(crate::park_thread::block_on(join).unwrap(), 1);
         eventually("the idle thread exits", || pool.num_threads() == 0);
-        // The pool is not done for: the next call starts a thread again.
-        let join = pool.spawn(None, || 2, Location::caller());
+        // The pool is not done for: the next call starts a thread again
+        // (held until counted, so the keep-alive cannot retire it first).
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let join = pool.spawn(
+            None,
+            move || {
+                released.recv().unwrap();
+                2
+            },
+            Location::caller(),
+        );
         assert_eq!(pool.num_threads(), 1);
+        release.send(()).unwrap();
         assert_eq!(crate::park_thread::block_on(join).unwrap(), 2);
         eventually("the second thread exits", || pool.num_threads() == 0);
         pool.shutdown(Some(Duration::from_secs(1)));

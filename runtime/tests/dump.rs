@@ -27,6 +27,10 @@ fn a_dump_lists_exactly_the_live_tasks() {
                 braid::yield_now().await;
             }
         });
+        // Finished, it leaves the list once its last poll returns.
+        support::wait_for("the finished tasks leave the list", || {
+            rt.handle().metrics().num_alive_tasks() == 5
+        });
         let dump = rt.handle().dump();
         let listed: HashSet<_> = dump.tasks().iter().map(|task| task.id()).collect();
         let expected: HashSet<_> = waiting.iter().map(|handle| handle.id()).collect();

@@ -3,6 +3,8 @@
 //! runtime serves the next connection.
 
 use std::io::{ErrorKind, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use braid::net::{TcpListener, TcpStream};
@@ -56,16 +58,28 @@ fn a_reset_during_a_blocked_write_fails_it() {
                 let (mut stream, _) = listener.accept().await.unwrap();
                 // The peer never reads: the writer fills the buffers and
                 // waits for room, and is waiting when the reset comes.
-                let writer = braid::spawn(async move {
-                    let chunk = vec![7u8; 64 * 1024];
-                    let mut written = 0usize;
-                    loop {
-                        match stream.write(&chunk).await {
-                            Ok(n) => written += n,
-                            Err(error) => return (written, error),
+                let progress = Arc::new(AtomicUsize::new(0));
+                let writer = braid::spawn({
+                    let progress = progress.clone();
+                    async move {
+                        let chunk = vec![7u8; 64 * 1024];
+                        let mut written = 0usize;
+                        loop {
+                            match stream.write(&chunk).await {
+                                Ok(n) => {
+                                    written += n;
+                                    progress.store(written, Ordering::SeqCst);
+                                }
+                                Err(error) => return (written, error),
+                            }
                         }
                     }
                 });
+                // Reset once the writer has written something and had the
+                // time to fill the buffers.
+                while progress.load(Ordering::SeqCst) == 0 {
+                    braid::time::sleep(Duration::from_millis(5)).await;
+                }
                 braid::time::sleep(Duration::from_millis(100)).await;
                 linger::reset(peer).unwrap();
                 let (written, error) = writer.await.unwrap();

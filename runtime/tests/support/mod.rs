@@ -34,6 +34,21 @@ impl Drop for DropToken {
     }
 }
 
+/// Polls `holds` until it is true, for at most thirty seconds: for what
+/// another thread finishes after the test has seen its result (a completed
+/// task leaves the runtime's list after the poll that completed it).
+#[track_caller]
+pub fn wait_for(what: &str, holds: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !holds() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
 pub fn multi(workers: usize) -> braid::Runtime {
     braid::Builder::new_multi_thread()
         .worker_threads(workers)
