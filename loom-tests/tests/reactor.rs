@@ -214,3 +214,73 @@ fn an_earlier_timer_interrupts_the_parked_driver() {
         assert!(wheel.is_empty());
     });
 }
+
+#[test]
+fn an_earlier_timer_in_another_wheel_interrupts_the_parked_driver() {
+    // As above, with the two timers inserted by two threads, so into two
+    // wheels (`reactor/src/time/timers.rs`, rule 3): the park decides
+    // under every wheel's lock, and the insert reads the park under its
+    // own wheel's lock. A park that looked at one wheel only would wait
+    // for the later timer (a deadlock).
+    const SOON: Duration = Duration::from_secs(60);
+    const WITHIN: Duration = Duration::from_secs(120);
+    check("reactor::earlier_timer_in_another_wheel", || {
+        let wheel = Arc::new(TimerWheel::with_real_clock());
+        let later = {
+            let wheel = wheel.clone();
+            thread::spawn(move || wheel.insert(Duration::from_secs(3600), Waker::noop()))
+                .join()
+                .unwrap()
+        };
+        let driver = {
+            let wheel = wheel.clone();
+            thread::spawn(
+                move || {
+                    while wheel.park_driver(WITHIN).is_none_or(|wait| wait > WITHIN) {}
+                },
+            )
+        };
+        let sooner = wheel.insert(SOON, Waker::noop());
+        assert_ne!(sooner.wheel(), later.wheel(), "one wheel per thread");
+        driver.join().unwrap();
+        wheel.remove(sooner);
+        wheel.remove(later);
+        assert!(wheel.is_empty());
+    });
+}
+
+#[test]
+fn a_timer_cancelled_from_another_thread_racing_fire() {
+    // A timer lives in the wheel of the thread that set it; another thread
+    // cancels it there while the clock fires it, and a timer of that other
+    // thread's own wheel fires meanwhile.
+    check("reactor::cancel_from_another_wheel_racing_fire", || {
+        let wheel = Arc::new(TimerWheel::new());
+        let (counter, waker) = CountingWaker::new();
+        let timer = wheel.insert(Duration::from_millis(1), &waker);
+        let canceller = {
+            let wheel = wheel.clone();
+            let waker = waker.clone();
+            thread::spawn(move || {
+                let own = wheel.insert(Duration::ZERO, &waker);
+                assert_ne!(own.wheel(), timer.wheel(), "one wheel per thread");
+                wheel.remove(timer);
+                own
+            })
+        };
+        drop(waker);
+        wheel.advance(Duration::from_millis(1));
+        let own = canceller.join().unwrap();
+        // The other thread's timer was due when set: fired at once, or by
+        // the advance, whichever came first.
+        assert!(wheel.poll(own, Waker::noop()), "a due timer did not fire");
+        wheel.remove(own);
+        assert!(wheel.is_empty(), "a cancelled timer's entry leaked");
+        assert!(counter.wakes() <= 2, "a timer was woken twice");
+        assert_eq!(
+            std::sync::Arc::strong_count(&counter),
+            1,
+            "a waker clone leaked"
+        );
+    });
+}

@@ -50,6 +50,9 @@ pub struct ThreadContext {
     pub(crate) driver: RefCell<Option<Handle>>,
     /// The budget in force, or `None` outside any (unlimited).
     pub(crate) budget: Cell<Option<Budget>>,
+    /// The timer wheel this thread inserts into (modulo the driver's
+    /// count), or `usize::MAX` until its first timer (`time/timers.rs`).
+    pub(crate) timer_wheel: Cell<usize>,
 }
 
 impl ThreadContext {
@@ -65,6 +68,7 @@ impl ThreadContext {
         ThreadContext {
             driver: RefCell::new(None),
             budget: Cell::new(None),
+            timer_wheel: Cell::new(usize::MAX),
         }
     }
 }

@@ -181,6 +181,14 @@ impl FakePoller {
 #[derive(Clone, Copy, Debug)]
 pub struct Timer(TimerKey);
 
+impl Timer {
+    /// Which of the driver's wheels holds the timer: the one of the thread
+    /// that inserted it.
+    pub fn wheel(&self) -> usize {
+        self.0.wheel()
+    }
+}
+
 impl TimerWheel {
     /// An empty wheel whose clock moves only by [`TimerWheel::advance`].
     pub fn new() -> TimerWheel {

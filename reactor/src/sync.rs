@@ -62,7 +62,7 @@ pub(crate) use std::sync::OnceLock;
 
 #[cfg(loom)]
 pub(crate) use lock::Condvar;
-pub(crate) use lock::Mutex;
+pub(crate) use lock::{Mutex, MutexGuard};
 
 #[cfg(loom)]
 mod local {

@@ -10,11 +10,28 @@ use std::task::Waker;
 /// "No node": the end of a list.
 pub(crate) const NIL: u32 = u32::MAX;
 
-/// Names one entry of one wheel.
+/// Names one entry of one wheel, and the wheel (`Timers` sets it; a wheel
+/// ignores it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TimerKey {
     index: u32,
     generation: u32,
+    wheel: u32,
+}
+
+impl TimerKey {
+    /// The key, naming wheel `wheel` of a driver's timers.
+    pub(crate) fn in_wheel(self, wheel: usize) -> TimerKey {
+        TimerKey {
+            wheel: wheel as u32,
+            ..self
+        }
+    }
+
+    /// The wheel the key's entry lives in.
+    pub(crate) fn wheel(self) -> usize {
+        self.wheel as usize
+    }
 }
 
 /// Where an entry stands.
@@ -81,6 +98,7 @@ impl Entries {
         TimerKey {
             index,
             generation: node.generation,
+            wheel: 0,
         }
     }
 

@@ -1,17 +1,41 @@
-//! The driver's timer state: the clock, the wheel behind a lock, and what a
-//! parked driver is waiting for.
+//! The driver's timer state: the clock, the wheels, each behind its own
+//! lock, and what a parked driver is waiting for.
 //!
-//! Any thread may insert, cancel or fire timers (`time::advance` fires from
-//! the caller's thread); wakers are collected under the lock and woken after
-//! it is released, each under the panic policy of `wake.rs`. When a new timer is earlier than the one a parked driver
-//! sleeps towards, the inserting side learns so (the `bool` results below)
-//! and unparks the driver, so that the new timer interrupts the poll.
+//! # One wheel per thread, as far as they go
+//!
+//! A thread inserts its timers into one wheel, the same each time (its
+//! number is kept in the thread's `ThreadContext`, handed out in turn the
+//! first time the thread inserts a timer, modulo the wheel count). So the
+//! workers of a runtime, which set and cancel most timers, each use a wheel
+//! that the others seldom touch, rather than all taking turns on one lock
+//! and on the cache lines of one arena. A timer's key names its wheel, so
+//! any thread may poll, move or cancel it there. A driver has a wheel per
+//! hardware thread, at most 16; threads beyond that share them.
+//!
+//! # Rules
+//!
+//! 1. Any thread may insert, cancel or fire timers (`time::advance` fires
+//!    from the caller's thread); wakers are collected under the locks and
+//!    woken after they are released, each under the panic policy of
+//!    `wake.rs`.
+//! 2. An operation on one timer takes its wheel's lock only. Whatever looks
+//!    at every wheel at once (the park's decision, the paused clock's
+//!    jumps, `advance`) takes every wheel's lock, in wheel order, so two of
+//!    them never wait on each other. Firing what is due and shutting down
+//!    take the locks one at a time.
+//! 3. When a new timer is earlier than the one a parked driver sleeps
+//!    towards, the inserting side learns so (the `bool` results below) and
+//!    unparks the driver, so that the new timer interrupts the poll. The
+//!    park records its wake-up tick in `parked_until` while it holds every
+//!    wheel's lock, and an insert reads it under its wheel's lock: either
+//!    the park saw the new timer, or the insert sees the park.
 
 use super::clock::Clock;
 use super::entry::{EntryState, TimerKey};
 use super::wheel::Wheel;
-use crate::sync::{AtomicU64, Mutex, Ordering};
+use crate::sync::{AtomicU64, Mutex, MutexGuard, Ordering};
 use crate::wake::Site;
+use crossbeam_utils::CachePadded;
 use std::task::Waker;
 use std::time::{Duration, Instant as StdInstant};
 
@@ -31,11 +55,14 @@ pub(crate) enum Park {
 #[derive(Debug)]
 pub(crate) struct Timers {
     clock: Clock,
-    wheel: Mutex<Wheel>,
+    /// Each on cache lines of its own (see the module docs).
+    wheels: Box<[CachePadded<Mutex<Wheel>>]>,
     /// The tick a parked driver will wake at (`u64::MAX`: no timer), or
-    /// `NOT_PARKED`. Written under the wheel lock so an insert either is
-    /// seen by the park's computation or sees the park.
+    /// `NOT_PARKED`. Written under every wheel's lock (rule 3).
     parked_until: AtomicU64,
+    /// The next wheel number to hand to a thread; std's whatever the build,
+    /// as the numbers only spread threads over the wheels.
+    next_wheel: std::sync::atomic::AtomicUsize,
 }
 
 /// Wakes fired timers; a panicking waker costs no other timer its wake
@@ -44,12 +71,29 @@ fn wake_all(wakers: Vec<Waker>) {
     crate::wake::wake_all(wakers, Site::Timers);
 }
 
+/// How many wheels a driver has: one per hardware thread, at most 16.
+/// Two under loom, so that the models cover timers in different wheels.
+fn wheel_count() -> usize {
+    if cfg!(loom) {
+        2
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(16))
+    }
+}
+
 impl Timers {
     pub(crate) fn new(start_paused: bool) -> Timers {
+        Timers::with_wheels(start_paused, wheel_count())
+    }
+
+    fn with_wheels(start_paused: bool, wheels: usize) -> Timers {
         Timers {
             clock: Clock::new(start_paused),
-            wheel: Mutex::new(Wheel::new()),
+            wheels: (0..wheels.max(1))
+                .map(|_| CachePadded::new(Mutex::new(Wheel::new())))
+                .collect(),
             parked_until: AtomicU64::new(NOT_PARKED),
+            next_wheel: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -59,7 +103,34 @@ impl Timers {
 
     /// Pending timers.
     pub(crate) fn len(&self) -> usize {
-        self.wheel.lock().len()
+        self.wheels.iter().map(|wheel| wheel.lock().len()).sum()
+    }
+
+    /// The wheel this thread inserts into.
+    fn own_wheel(&self) -> usize {
+        let number = crate::context::with(|cx| match cx {
+            Some(cx) => {
+                let mut number = cx.timer_wheel.get();
+                if number == usize::MAX {
+                    number = self
+                        .next_wheel
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    cx.timer_wheel.set(number);
+                }
+                number
+            }
+            None => 0,
+        });
+        number % self.wheels.len()
+    }
+
+    fn wheel(&self, key: TimerKey) -> MutexGuard<'_, Wheel> {
+        self.wheels[key.wheel()].lock()
+    }
+
+    /// Every wheel's lock, in wheel order (rule 2).
+    fn lock_all(&self) -> Vec<MutexGuard<'_, Wheel>> {
+        self.wheels.iter().map(|wheel| wheel.lock()).collect()
     }
 
     /// The tick for `deadline`; `0` (due) once it has passed, so a timer
@@ -84,29 +155,34 @@ impl Timers {
         waker: &Waker,
     ) -> (TimerKey, EntryState, bool) {
         let tick = self.tick_for(deadline);
-        let mut wheel = self.wheel.lock();
+        let index = self.own_wheel();
+        let mut wheel = self.wheels[index].lock();
         let (key, state) = wheel.insert(tick, Some(waker.clone()));
-        (key, state, self.interrupts_park(state, tick))
+        (
+            key.in_wheel(index),
+            state,
+            self.interrupts_park(state, tick),
+        )
     }
 
     /// Moves a timer; the `bool` says the driver must be unparked.
     pub(crate) fn reset(&self, key: TimerKey, deadline: StdInstant) -> (EntryState, bool) {
         let tick = self.tick_for(deadline);
-        let mut wheel = self.wheel.lock();
+        let mut wheel = self.wheel(key);
         let state = wheel.reset(key, tick);
         (state, self.interrupts_park(state, tick))
     }
 
     pub(crate) fn poll(&self, key: TimerKey, waker: &Waker) -> EntryState {
-        self.wheel.lock().poll(key, waker)
+        self.wheel(key).poll(key, waker)
     }
 
     pub(crate) fn state(&self, key: TimerKey) -> EntryState {
-        self.wheel.lock().state(key)
+        self.wheel(key).state(key)
     }
 
     pub(crate) fn remove(&self, key: TimerKey) {
-        self.wheel.lock().remove(key);
+        self.wheel(key).remove(key);
     }
 
     /// Decides how long a park may block and records it for inserters.
@@ -117,13 +193,13 @@ impl Timers {
         timeout: Option<Duration>,
         auto_advance: &dyn Fn() -> bool,
     ) -> Park {
-        let mut wheel = self.wheel.lock();
-        let next = wheel.next_expiration();
+        let mut wheels = self.lock_all();
+        let next = next_expiration(&wheels);
         if self.clock.is_paused() {
             if let (Some(next), true) = (next, next.is_some() && auto_advance()) {
                 let mut wakers = Vec::new();
-                self.auto_advance(&mut wheel, next, timeout, &mut wakers);
-                drop(wheel);
+                self.auto_advance(&mut wheels, next, timeout, &mut wakers);
+                drop(wheels);
                 wake_all(wakers);
                 return Park::Advanced;
             }
@@ -152,10 +228,10 @@ impl Timers {
     }
 
     /// Jumps the paused clock slot by slot (cascades fire nothing) until a
-    /// timer fires, the wheel empties, or `limit` of paused time is used.
+    /// timer fires, every wheel empties, or `limit` of paused time is used.
     fn auto_advance(
         &self,
-        wheel: &mut Wheel,
+        wheels: &mut [MutexGuard<'_, Wheel>],
         mut next: u64,
         limit: Option<Duration>,
         wakers: &mut Vec<Waker>,
@@ -165,14 +241,14 @@ impl Timers {
             let target = Duration::from_millis(next);
             if let Some(limit_at) = limit_at.filter(|&limit_at| target > limit_at) {
                 self.clock.advance_to(limit_at);
-                wheel.advance_to(self.clock.now_tick(), wakers);
+                advance_all(wheels, self.clock.now_tick(), wakers);
                 return;
             }
             self.clock.advance_to(target);
-            if wheel.advance_to(next, wakers) > 0 {
+            if advance_all(wheels, next, wakers) > 0 {
                 return;
             }
-            match wheel.next_expiration() {
+            match next_expiration(wheels) {
                 Some(later) => next = later,
                 None => return,
             }
@@ -182,8 +258,8 @@ impl Timers {
     /// Fires every timer due by the clock's current time.
     pub(crate) fn fire_due(&self) {
         let mut wakers = Vec::new();
-        {
-            let mut wheel = self.wheel.lock();
+        for wheel in self.wheels.iter() {
+            let mut wheel = wheel.lock();
             let now = self.clock.now_tick();
             wheel.advance_to(now, &mut wakers);
         }
@@ -198,12 +274,12 @@ impl Timers {
     pub(crate) fn advance(&self, duration: Duration) {
         let mut wakers = Vec::new();
         {
-            let mut wheel = self.wheel.lock();
+            let mut wheels = self.lock_all();
             assert!(
                 self.clock.advance(duration),
                 "time::advance needs a paused clock: build the runtime with start_paused(true)"
             );
-            wheel.advance_to(self.clock.now_tick(), &mut wakers);
+            advance_all(&mut wheels, self.clock.now_tick(), &mut wakers);
         }
         wake_all(wakers);
     }
@@ -211,7 +287,108 @@ impl Timers {
     /// Wakes every pending timer as shut down; later ones are refused.
     pub(crate) fn shutdown(&self) {
         let mut wakers = Vec::new();
-        self.wheel.lock().shutdown(&mut wakers);
+        for wheel in self.wheels.iter() {
+            wheel.lock().shutdown(&mut wakers);
+        }
         wake_all(wakers);
+    }
+}
+
+/// The earliest slot any of the locked wheels waits for.
+fn next_expiration(wheels: &[MutexGuard<'_, Wheel>]) -> Option<u64> {
+    wheels
+        .iter()
+        .filter_map(|wheel| wheel.next_expiration())
+        .min()
+}
+
+/// Advances every locked wheel to `now`; returns how many timers fired.
+fn advance_all(wheels: &mut [MutexGuard<'_, Wheel>], now: u64, wakers: &mut Vec<Waker>) -> usize {
+    wheels
+        .iter_mut()
+        .map(|wheel| wheel.advance_to(now, wakers))
+        .sum()
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    /// Inserts a timer due `after` from now on a new thread, which takes the
+    /// next wheel number.
+    fn insert_on_a_new_thread(timers: &std::sync::Arc<Timers>, after: Duration) -> TimerKey {
+        let timers = timers.clone();
+        std::thread::spawn(move || {
+            let deadline = timers.clock().now() + after;
+            timers.insert(deadline, Waker::noop()).0
+        })
+        .join()
+        .unwrap()
+    }
+
+    #[test]
+    fn each_thread_inserts_into_a_wheel_of_its_own_and_any_thread_cancels() {
+        let timers = std::sync::Arc::new(Timers::with_wheels(true, 2));
+        let first = insert_on_a_new_thread(&timers, Duration::from_millis(5));
+        let second = insert_on_a_new_thread(&timers, Duration::from_millis(5));
+        assert_ne!(first.wheel(), second.wheel());
+        // The same thread keeps its wheel.
+        let deadline = timers.clock().now() + Duration::from_millis(9);
+        let (mine, _, _) = timers.insert(deadline, Waker::noop());
+        let (again, _, _) = timers.insert(deadline, Waker::noop());
+        assert_eq!(mine.wheel(), again.wheel());
+        assert_eq!(timers.len(), 4);
+        // Cancelled from this thread, in the wheel the key names.
+        timers.remove(first);
+        assert_eq!(timers.len(), 3);
+        assert_eq!(timers.state(second), EntryState::Pending);
+        timers.advance(Duration::from_millis(5));
+        assert_eq!(timers.state(second), EntryState::Fired);
+        assert_eq!(timers.state(mine), EntryState::Pending);
+        for key in [second, mine, again] {
+            timers.remove(key);
+        }
+        assert_eq!(timers.len(), 0);
+    }
+
+    #[test]
+    fn a_park_waits_for_the_earliest_timer_of_any_wheel() {
+        let timers = std::sync::Arc::new(Timers::with_wheels(false, 2));
+        let later = insert_on_a_new_thread(&timers, Duration::from_secs(3600));
+        let sooner = insert_on_a_new_thread(&timers, Duration::from_secs(60));
+        assert_ne!(later.wheel(), sooner.wheel());
+        match timers.prepare_park(None, &|| false) {
+            Park::Wait(Some(wait)) => assert!(wait <= Duration::from_secs(60), "{wait:?}"),
+            other => panic!("expected a wait for the sooner timer, got {other:?}"),
+        }
+        timers.finish_park();
+    }
+
+    #[test]
+    fn the_paused_clock_jumps_to_the_earliest_timer_of_any_wheel() {
+        let timers = std::sync::Arc::new(Timers::with_wheels(true, 2));
+        let later = insert_on_a_new_thread(&timers, Duration::from_millis(700));
+        let sooner = insert_on_a_new_thread(&timers, Duration::from_millis(300));
+        assert_ne!(later.wheel(), sooner.wheel());
+        let start = timers.clock().now();
+        assert_eq!(timers.prepare_park(None, &|| true), Park::Advanced);
+        assert_eq!(timers.clock().now() - start, Duration::from_millis(300));
+        assert_eq!(timers.state(sooner), EntryState::Fired);
+        assert_eq!(timers.state(later), EntryState::Pending);
+        assert_eq!(timers.prepare_park(None, &|| true), Park::Advanced);
+        assert_eq!(timers.clock().now() - start, Duration::from_millis(700));
+        assert_eq!(timers.state(later), EntryState::Fired);
+    }
+
+    #[test]
+    fn shutdown_reaches_every_wheel() {
+        let timers = std::sync::Arc::new(Timers::with_wheels(true, 2));
+        let first = insert_on_a_new_thread(&timers, Duration::from_secs(1));
+        let second = insert_on_a_new_thread(&timers, Duration::from_secs(1));
+        assert_ne!(first.wheel(), second.wheel());
+        timers.shutdown();
+        assert_eq!(timers.state(first), EntryState::Shutdown);
+        assert_eq!(timers.state(second), EntryState::Shutdown);
     }
 }
