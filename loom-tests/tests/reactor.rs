@@ -1,6 +1,6 @@
 //! The reactor's readiness word, waiter slots and waiter list
 //! (`reactor/src/driver/*`), the registration slab's generations, and the
-//! timer wheel behind its lock.
+//! timer wheels behind their locks.
 #![cfg(loom)]
 
 use std::future::poll_fn;
@@ -133,11 +133,7 @@ fn timer_cancel_racing_fire() {
         clock.join().unwrap();
         assert!(wheel.is_empty(), "a cancelled timer's entry leaked");
         assert!(counter.wakes() <= 1);
-        assert_eq!(
-            std::sync::Arc::strong_count(&counter),
-            1,
-            "a waker clone leaked"
-        );
+        assert_no_waker_left(&counter);
     });
 }
 
@@ -194,24 +190,8 @@ fn an_earlier_timer_interrupts_the_parked_driver() {
     // the driver, which then parks towards the new timer. A park left
     // waiting for the later deadline is a deadlock (the fake poller never
     // times out), as the timer would fire up to an hour late.
-    const SOON: Duration = Duration::from_secs(60);
-    const WITHIN: Duration = Duration::from_secs(120);
     check("reactor::earlier_timer_interrupts_park", || {
-        let wheel = Arc::new(TimerWheel::with_real_clock());
-        let later = wheel.insert(Duration::from_secs(3600), Waker::noop());
-        let driver = {
-            let wheel = wheel.clone();
-            thread::spawn(
-                move || {
-                    while wheel.park_driver(WITHIN).is_none_or(|wait| wait > WITHIN) {}
-                },
-            )
-        };
-        let sooner = wheel.insert(SOON, Waker::noop());
-        driver.join().unwrap();
-        wheel.remove(sooner);
-        wheel.remove(later);
-        assert!(wheel.is_empty());
+        a_sooner_timer_interrupts_the_park(false);
     });
 }
 
@@ -222,31 +202,48 @@ fn an_earlier_timer_in_another_wheel_interrupts_the_parked_driver() {
     // under every wheel's lock, and the insert reads the park under its
     // own wheel's lock. A park that looked at one wheel only would wait
     // for the later timer (a deadlock).
+    check("reactor::earlier_timer_in_another_wheel", || {
+        a_sooner_timer_interrupts_the_park(true);
+    });
+}
+
+/// The two models above: a timer an hour away (set on another thread when
+/// `later_elsewhere`), a driver parking until its wait is short, and a
+/// timer a minute away set while it parks.
+fn a_sooner_timer_interrupts_the_park(later_elsewhere: bool) {
     const SOON: Duration = Duration::from_secs(60);
     const WITHIN: Duration = Duration::from_secs(120);
-    check("reactor::earlier_timer_in_another_wheel", || {
-        let wheel = Arc::new(TimerWheel::with_real_clock());
-        let later = {
-            let wheel = wheel.clone();
-            thread::spawn(move || wheel.insert(Duration::from_secs(3600), Waker::noop()))
-                .join()
-                .unwrap()
-        };
-        let driver = {
-            let wheel = wheel.clone();
-            thread::spawn(
-                move || {
-                    while wheel.park_driver(WITHIN).is_none_or(|wait| wait > WITHIN) {}
-                },
-            )
-        };
-        let sooner = wheel.insert(SOON, Waker::noop());
+    const LATER: Duration = Duration::from_secs(3600);
+    let wheel = Arc::new(TimerWheel::with_real_clock());
+    let later = if later_elsewhere {
+        let wheel = wheel.clone();
+        thread::spawn(move || wheel.insert(LATER, Waker::noop()))
+            .join()
+            .unwrap()
+    } else {
+        wheel.insert(LATER, Waker::noop())
+    };
+    let driver = {
+        let wheel = wheel.clone();
+        thread::spawn(move || while wheel.park_driver(WITHIN).is_none_or(|wait| wait > WITHIN) {})
+    };
+    let sooner = wheel.insert(SOON, Waker::noop());
+    if later_elsewhere {
         assert_ne!(sooner.wheel(), later.wheel(), "one wheel per thread");
-        driver.join().unwrap();
-        wheel.remove(sooner);
-        wheel.remove(later);
-        assert!(wheel.is_empty());
-    });
+    }
+    driver.join().unwrap();
+    wheel.remove(sooner);
+    wheel.remove(later);
+    assert!(wheel.is_empty());
+}
+
+/// No clone of the waker behind `counter` is left anywhere.
+fn assert_no_waker_left(counter: &std::sync::Arc<CountingWaker>) {
+    assert_eq!(
+        std::sync::Arc::strong_count(counter),
+        1,
+        "a waker clone leaked"
+    );
 }
 
 #[test]
@@ -277,10 +274,6 @@ fn a_timer_cancelled_from_another_thread_racing_fire() {
         wheel.remove(own);
         assert!(wheel.is_empty(), "a cancelled timer's entry leaked");
         assert!(counter.wakes() <= 2, "a timer was woken twice");
-        assert_eq!(
-            std::sync::Arc::strong_count(&counter),
-            1,
-            "a waker clone leaked"
-        );
+        assert_no_waker_left(&counter);
     });
 }

@@ -1,6 +1,6 @@
 //! Entry points for the loom models in `loom-tests/` (compiled only under
 //! `--cfg loom`): a registration's readiness and wakers, the registration
-//! slab with its generations, the timer wheel behind its lock, and sockets
+//! slab with its generations, the timer wheels behind their locks, and sockets
 //! of a whole driver whose OS poller is the scripted one
 //! (`driver/sys_scripted.rs`). Each wrapper calls the crate's real code;
 //! nothing here re-implements it.
