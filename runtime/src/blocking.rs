@@ -307,6 +307,27 @@ mod tests {
     use super::*;
     use crate::sync::{AtomicBool, Ordering, os_thread};
 
+    /// Spawns `f` onto `pool` and returns once a pool thread runs it.
+    fn spawn_and_wait_for_start<R: Send + 'static>(
+        pool: &BlockingPool,
+        f: impl FnOnce() -> R + Send + 'static,
+    ) -> JoinHandle<R> {
+        let started = Arc::new(AtomicBool::new(false));
+        let join = pool.spawn(
+            None,
+            {
+                let started = started.clone();
+                move || {
+                    started.store(true, Ordering::Release);
+                    f()
+                }
+            },
+            Location::caller(),
+        );
+        eventually("the call starts", || started.load(Ordering::Acquire));
+        join
+    }
+
     /// Polls `seen` until it holds, for at most ten seconds.
     fn eventually(what: &str, seen: impl Fn() -> bool) {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -355,19 +376,9 @@ mod tests {
             Duration::from_secs(10),
             None,
         );
-        let started = Arc::new(AtomicBool::new(false));
-        let join = pool.spawn(
-            None,
-            {
-                let started = started.clone();
-                move || {
-                    started.store(true, Ordering::Release);
-                    os_thread::sleep(Duration::from_millis(30));
-                }
-            },
-            Location::caller(),
-        );
-        eventually("the call starts", || started.load(Ordering::Acquire));
+        let join = spawn_and_wait_for_start(&pool, || {
+            os_thread::sleep(Duration::from_millis(30));
+        });
         pool.shutdown(Some(Duration::from_secs(10)));
         // The call finished and its thread exited before shutdown returned,
         // long before the keep-alive would have retired it.
@@ -398,21 +409,9 @@ mod tests {
         });
 
         let (release, released) = std::sync::mpsc::channel::<()>();
-        let started = Arc::new(AtomicBool::new(false));
-        let running = pool.spawn(
-            None,
-            {
-                let started = started.clone();
-                move || {
-                    started.store(true, Ordering::Release);
-                    released.recv().unwrap()
-                }
-            },
-            Location::caller(),
-        );
         // Shutdown drops what is still queued: the call must have started
         // for it to be the running one.
-        eventually("the call starts", || started.load(Ordering::Acquire));
+        let running = spawn_and_wait_for_start(&pool, move || released.recv().unwrap());
         let dropped = pool.spawn(None, || (), Location::caller());
         // Shut down from another thread: it waits for the running call.
         let shutdown = os_thread::spawn({

@@ -327,12 +327,24 @@ mod tests {
         .unwrap()
     }
 
+    /// Two wheels, each holding one timer set by a thread of its own, due
+    /// after `first` and `second`.
+    fn two_wheels(
+        start_paused: bool,
+        first: Duration,
+        second: Duration,
+    ) -> (std::sync::Arc<Timers>, TimerKey, TimerKey) {
+        let timers = std::sync::Arc::new(Timers::with_wheels(start_paused, 2));
+        let first = insert_on_a_new_thread(&timers, first);
+        let second = insert_on_a_new_thread(&timers, second);
+        assert_ne!(first.wheel(), second.wheel(), "one wheel per thread");
+        (timers, first, second)
+    }
+
     #[test]
     fn each_thread_inserts_into_a_wheel_of_its_own_and_any_thread_cancels() {
-        let timers = std::sync::Arc::new(Timers::with_wheels(true, 2));
-        let first = insert_on_a_new_thread(&timers, Duration::from_millis(5));
-        let second = insert_on_a_new_thread(&timers, Duration::from_millis(5));
-        assert_ne!(first.wheel(), second.wheel());
+        let five = Duration::from_millis(5);
+        let (timers, first, second) = two_wheels(true, five, five);
         // The same thread keeps its wheel.
         let deadline = timers.clock().now() + Duration::from_millis(9);
         let (mine, _, _) = timers.insert(deadline, Waker::noop());
@@ -354,10 +366,8 @@ mod tests {
 
     #[test]
     fn a_park_waits_for_the_earliest_timer_of_any_wheel() {
-        let timers = std::sync::Arc::new(Timers::with_wheels(false, 2));
-        let later = insert_on_a_new_thread(&timers, Duration::from_secs(3600));
-        let sooner = insert_on_a_new_thread(&timers, Duration::from_secs(60));
-        assert_ne!(later.wheel(), sooner.wheel());
+        let (timers, _later, _sooner) =
+            two_wheels(false, Duration::from_secs(3600), Duration::from_secs(60));
         match timers.prepare_park(None, &|| false) {
             Park::Wait(Some(wait)) => assert!(wait <= Duration::from_secs(60), "{wait:?}"),
             other => panic!("expected a wait for the sooner timer, got {other:?}"),
@@ -367,10 +377,8 @@ mod tests {
 
     #[test]
     fn the_paused_clock_jumps_to_the_earliest_timer_of_any_wheel() {
-        let timers = std::sync::Arc::new(Timers::with_wheels(true, 2));
-        let later = insert_on_a_new_thread(&timers, Duration::from_millis(700));
-        let sooner = insert_on_a_new_thread(&timers, Duration::from_millis(300));
-        assert_ne!(later.wheel(), sooner.wheel());
+        let (timers, later, sooner) =
+            two_wheels(true, Duration::from_millis(700), Duration::from_millis(300));
         let start = timers.clock().now();
         assert_eq!(timers.prepare_park(None, &|| true), Park::Advanced);
         assert_eq!(timers.clock().now() - start, Duration::from_millis(300));
@@ -383,10 +391,8 @@ mod tests {
 
     #[test]
     fn shutdown_reaches_every_wheel() {
-        let timers = std::sync::Arc::new(Timers::with_wheels(true, 2));
-        let first = insert_on_a_new_thread(&timers, Duration::from_secs(1));
-        let second = insert_on_a_new_thread(&timers, Duration::from_secs(1));
-        assert_ne!(first.wheel(), second.wheel());
+        let second = Duration::from_secs(1);
+        let (timers, first, second) = two_wheels(true, second, second);
         timers.shutdown();
         assert_eq!(timers.state(first), EntryState::Shutdown);
         assert_eq!(timers.state(second), EntryState::Shutdown);
