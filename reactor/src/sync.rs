@@ -56,6 +56,10 @@ pub(crate) use std::thread as os_thread;
 #[cfg(all(unix, not(loom)))]
 pub(crate) use std::sync::atomic::AtomicBool as StdAtomicBool;
 
+/// A number that only spreads threads over the timer wheels, outside
+/// every modelled protocol (`time/timers.rs`): std's whatever the build.
+pub(crate) use std::sync::atomic::AtomicUsize as StdAtomicUsize;
+
 /// A process-wide setting made once, outside every modelled protocol (the
 /// signal table, the host's context lookup): std's whatever the build.
 pub(crate) use std::sync::OnceLock;

@@ -10,13 +10,10 @@ use braid::RuntimeMetrics;
 use braid::net::{TcpListener, TcpStream};
 use futures::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Waits (up to the watchdog's bound) until `holds` is true of `metrics`.
+/// Waits until `holds` is true of `metrics` (`support::wait_for`).
+#[track_caller]
 fn wait_until(metrics: &RuntimeMetrics, what: &str, holds: impl Fn(&RuntimeMetrics) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !holds(metrics) {
-        assert!(Instant::now() < deadline, "never happened: {what}");
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    support::wait_for(what, || holds(metrics));
 }
 
 fn sum(metrics: &RuntimeMetrics, per_worker: impl Fn(&RuntimeMetrics, usize) -> u64) -> u64 {

@@ -33,7 +33,7 @@
 use super::clock::Clock;
 use super::entry::{EntryState, TimerKey};
 use super::wheel::Wheel;
-use crate::sync::{AtomicU64, Mutex, MutexGuard, Ordering};
+use crate::sync::{AtomicU64, Mutex, MutexGuard, Ordering, StdAtomicUsize};
 use crate::wake::Site;
 use crossbeam_utils::CachePadded;
 use std::task::Waker;
@@ -60,9 +60,8 @@ pub(crate) struct Timers {
     /// The tick a parked driver will wake at (`u64::MAX`: no timer), or
     /// `NOT_PARKED`. Written under every wheel's lock (rule 3).
     parked_until: AtomicU64,
-    /// The next wheel number to hand to a thread; std's whatever the build,
-    /// as the numbers only spread threads over the wheels.
-    next_wheel: std::sync::atomic::AtomicUsize,
+    /// The next wheel number to hand to a thread.
+    next_wheel: StdAtomicUsize,
 }
 
 /// Wakes fired timers; a panicking waker costs no other timer its wake
@@ -93,7 +92,7 @@ impl Timers {
                 .map(|_| CachePadded::new(Mutex::new(Wheel::new())))
                 .collect(),
             parked_until: AtomicU64::new(NOT_PARKED),
-            next_wheel: std::sync::atomic::AtomicUsize::new(0),
+            next_wheel: StdAtomicUsize::new(0),
         }
     }
 
@@ -258,10 +257,9 @@ impl Timers {
     /// Fires every timer due by the clock's current time.
     pub(crate) fn fire_due(&self) {
         let mut wakers = Vec::new();
+        let now = self.clock.now_tick();
         for wheel in self.wheels.iter() {
-            let mut wheel = wheel.lock();
-            let now = self.clock.now_tick();
-            wheel.advance_to(now, &mut wakers);
+            wheel.lock().advance_to(now, &mut wakers);
         }
         wake_all(wakers);
     }
