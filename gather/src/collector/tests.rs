@@ -147,3 +147,59 @@ fn a_failure_forgets_the_unspawned_children_a_batch_per_poll() {
     assert!(polls >= 3, "the forgetting took {polls} polls");
     assert!(queue.0.lock().is_empty(), "none of them was spawned");
 }
+
+/// A stand-in for a runtime's sleep as big as braid's (a deadline, the
+/// driver's handle and the timer's key), ready at once.
+struct SleepSized {
+    _deadline: std::time::Instant,
+    _driver: StdArc<()>,
+    _key: Option<(u32, u64)>,
+}
+
+impl Future for SleepSized {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        Poll::Ready(())
+    }
+}
+
+/// Keeps the children it is handed, unrun.
+#[derive(Default)]
+struct Keep(Mutex<Vec<ChildTask>>);
+
+impl Spawn for Keep {
+    fn spawn(&self, task: ChildTask) {
+        self.0.lock().push(task);
+    }
+}
+
+#[test]
+fn a_child_that_sleeps_with_a_drop_guard_is_spawned_without_a_box() {
+    let kept = StdArc::new(Keep::default());
+    let _spawner = enter_spawner(kept.clone());
+    let guard = StdArc::new(());
+    let children = (0..4_usize).map(|index| {
+        let guard = guard.clone();
+        async move {
+            let _guard = guard;
+            if index == 3 {
+                return Err(index);
+            }
+            SleepSized {
+                _deadline: std::time::Instant::now(),
+                _driver: StdArc::new(()),
+                _key: None,
+            }
+            .await;
+            Ok(index as u64)
+        }
+    });
+    let mut group = try_gather(children);
+    let mut cx = Context::from_waker(Waker::noop());
+    assert!(Pin::new(&mut group).poll(&mut cx).is_pending());
+    let inline: Vec<bool> = kept.0.lock().iter().map(ChildTask::is_inline).collect();
+    assert_eq!(
+        inline, [true; 4],
+        "the gather wrapper and the child fit inline"
+    );
+}
