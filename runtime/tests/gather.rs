@@ -113,15 +113,10 @@ fn cancelling_a_spawned_gather_cancels_nested_groups() {
 }
 
 #[test]
-fn groups_around_the_cooperative_budget_complete_on_one_worker() {
+fn groups_around_the_spawn_batch_complete_on_one_worker() {
     let rt = support::multi(1);
-    let budget = usize::from(braid_reactor::coop::BUDGET);
-    assert_eq!(
-        braid_gather::SPAWN_BATCH,
-        budget,
-        "a collector spawns one budget's worth of children per poll"
-    );
-    for n in [budget - 1, budget, budget + 1] {
+    let batch = braid_gather::SPAWN_BATCH;
+    for n in [batch - 1, batch, batch + 1, 2 * batch + 1] {
         let out = rt.block_on(gather((0..n).map(|i| async move {
             for _ in 0..3 {
                 braid::yield_now().await;

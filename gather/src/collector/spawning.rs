@@ -43,10 +43,12 @@ where
 /// has failed or been cancelled. A group of 100k would otherwise spawn them
 /// all in its first poll and hold its worker that long; past this many it
 /// wakes itself and goes on in its next poll, behind the tasks queued
-/// meanwhile. The figure is the cooperative budget of braid
-/// (`braid_reactor::coop::BUDGET`, which this crate cannot name: it does not
-/// depend on braid) and of Tokio — a poll's worth of work — and big enough
-/// that the runtime's batch spawn still wakes its workers in bulk.
+/// meanwhile. A spawn takes tens of nanoseconds, so a batch holds the
+/// worker for tens of microseconds, about as long as one poll that does
+/// real work. Smaller batches cost more than they give back: while the
+/// group waits behind its own children for its next poll, the other workers
+/// run out of stolen children and go to sleep, to be woken again by the
+/// next batch (`BENCHMARKS.md`, "Children spawned a thousand at a time").
 ///
 /// # Examples
 ///
@@ -60,7 +62,7 @@ where
 ///     assert!(out.into_iter().eq(0..n));
 /// }
 /// ```
-pub const SPAWN_BATCH: usize = 128;
+pub const SPAWN_BATCH: usize = 1024;
 
 /// Spawns children up to the limit, at most [`SPAWN_BATCH`] of them, or
 /// forgets as many of the unspawned ones once the group has failed or been
