@@ -83,6 +83,56 @@ fn spawn_yield_complete_join_and_free() {
 }
 
 #[test]
+fn a_wake_of_another_task_during_a_poll_queues_that_task() {
+    let queue = Arc::new(Queue::default());
+    let stash: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+    // The sleeper leaves its waker and waits to be woken by the other task.
+    let mut parked = false;
+    let sleeper_stash = stash.clone();
+    let sleeper = poll_fn(move |cx| {
+        if parked {
+            return Poll::Ready(1);
+        }
+        parked = true;
+        *sleeper_stash.lock() = Some(cx.waker().clone());
+        Poll::Pending
+    });
+    let (sleeper_task, notified, mut sleeper_join) =
+        new(sleeper, queue.clone(), Location::caller(), spawn_time());
+    queue.schedule(notified);
+    assert_eq!(queue.run_all(), 1);
+    // The waker wakes both the sleeper (by reference) and itself, in one poll.
+    let mut woke = false;
+    let waker_stash = stash.clone();
+    let waker = poll_fn(move |cx| {
+        if woke {
+            return Poll::Ready(2);
+        }
+        woke = true;
+        waker_stash
+            .lock()
+            .as_ref()
+            .expect("the sleeper parked")
+            .wake_by_ref();
+        cx.waker().wake_by_ref();
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    });
+    let (waker_task, notified, mut waker_join) =
+        new(waker, queue.clone(), Location::caller(), spawn_time());
+    queue.schedule(notified);
+    assert_eq!(
+        queue.run_all(),
+        3,
+        "the waker's poll, the sleeper woken by it, and the waker again, once"
+    );
+    assert!(matches!(poll_join(&mut sleeper_join), Poll::Ready(Ok(1))));
+    assert!(matches!(poll_join(&mut waker_join), Poll::Ready(Ok(2))));
+    drop(stash);
+    drop((sleeper_join, waker_join, sleeper_task, waker_task));
+}
+
+#[test]
 fn abort_cancels_an_idle_task_and_a_stored_waker_is_released() {
     static DROPS: AtomicUsize = AtomicUsize::new(0);
     let queue = Arc::new(Queue::default());

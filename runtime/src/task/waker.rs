@@ -34,6 +34,19 @@ unsafe fn header<'a>(ptr: *const ()) -> &'a Header {
     unsafe { &*(ptr as *const Header) }
 }
 
+/// The task pointer to hand to the vtable's `schedule` and `dealloc`: the
+/// waker's own, which has the provenance of the whole task allocation
+/// (a pointer made from a `&Header` would reach the header only, and the
+/// scheduler reads the whole cell through it).
+///
+/// # Safety
+///
+/// `ptr` is the data pointer of a task waker.
+unsafe fn task(ptr: *const ()) -> NonNull<Header> {
+    // SAFETY: task wakers are made from a `NonNull<Header>`.
+    unsafe { NonNull::new_unchecked(ptr.cast::<Header>().cast_mut()) }
+}
+
 unsafe fn clone(ptr: *const ()) -> RawWaker {
     // SAFETY: called on a live task waker.
     unsafe { header(ptr) }.state.ref_inc();
@@ -43,7 +56,8 @@ unsafe fn clone(ptr: *const ()) -> RawWaker {
 unsafe fn wake(ptr: *const ()) {
     // SAFETY: called on a live task waker.
     let header = unsafe { header(ptr) };
-    let nn = NonNull::from(header);
+    // SAFETY: as above.
+    let nn = unsafe { task(ptr) };
     match header.state.transition_to_notified_by_val() {
         // SAFETY: the waker's reference becomes the queue entry's.
         TransitionToNotified::Submit => unsafe { (header.vtable.schedule)(nn) },
@@ -57,8 +71,9 @@ unsafe fn wake_by_ref(ptr: *const ()) {
     // SAFETY: called on a live task waker.
     let header = unsafe { header(ptr) };
     match header.state.transition_to_notified_by_ref() {
-        // SAFETY: the transition added a reference for the queue entry.
-        TransitionToNotified::Submit => unsafe { (header.vtable.schedule)(NonNull::from(header)) },
+        // SAFETY: `ptr` is a task waker's; the transition added a reference
+        // for the queue entry.
+        TransitionToNotified::Submit => unsafe { (header.vtable.schedule)(task(ptr)) },
         TransitionToNotified::DoNothing => {}
         TransitionToNotified::Dealloc => unreachable!("wake_by_ref never drops a reference"),
     }
@@ -68,7 +83,7 @@ unsafe fn drop_waker(ptr: *const ()) {
     // SAFETY: called on a live task waker that owns a reference.
     let header = unsafe { header(ptr) };
     if header.state.ref_dec() {
-        // SAFETY: that was the last reference.
-        unsafe { (header.vtable.dealloc)(NonNull::from(header)) };
+        // SAFETY: `ptr` is a task waker's, and that was the last reference.
+        unsafe { (header.vtable.dealloc)(task(ptr)) };
     }
 }
