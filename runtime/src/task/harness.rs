@@ -69,7 +69,7 @@ where
         }
 
         cell.meta.count_poll();
-        let _current = super::id::enter(thread, cell.meta.id);
+        let current = super::id::enter(thread, ptr);
         // SAFETY: the runner's reference outlives this borrowed waker.
         let waker = unsafe { waker_ref(ptr) };
         let mut cx = Context::from_waker(&waker);
@@ -92,8 +92,9 @@ where
             })
         }));
 
+        let woke_itself = current.woke_itself();
         let result = match polled {
-            Ok(Poll::Pending) => match cell.header.state.transition_to_idle() {
+            Ok(Poll::Pending) => match cell.header.state.transition_to_idle(woke_itself) {
                 TransitionToIdle::Ok => return,
                 TransitionToIdle::OkNotified => {
                     // Woken by itself or by a peer during the poll: to the

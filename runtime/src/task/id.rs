@@ -3,7 +3,9 @@
 //! this thread is polling.
 
 use std::cell::Cell;
+use std::ptr::{self, NonNull};
 
+use super::header::Header;
 use crate::context;
 
 /// A task's id: unique among all the tasks of the process, never reused.
@@ -12,12 +14,41 @@ use crate::context;
 pub use braid_gather::Id;
 
 /// The task this thread is polling, if any: the `task` field of the
-/// thread's [`Context`](crate::context::Context).
-pub(crate) struct CurrentTask(Cell<Option<Id>>);
+/// thread's [`Context`](crate::context::Context), holding the polled task's
+/// header (null outside a poll), whose metadata has its id.
+///
+/// It also takes the wakes that the task makes of itself during its poll,
+/// such as a yield. Those need no atomic operation: the task is `RUNNING`,
+/// so a wake only has to be remembered until the poll ends, and on the
+/// polling thread that is the pointer's low bit ([`WOKEN`]; a header is
+/// aligned to more than 1), which the end of the poll reads
+/// (`CurrentGuard::woke_itself`) and turns into the `NOTIFIED` of a wake
+/// from anywhere else.
+pub(crate) struct CurrentTask(Cell<*const Header>);
+
+/// The polled task woke itself (the low bit of [`CurrentTask`]'s pointer).
+const WOKEN: usize = 1;
 
 impl CurrentTask {
     pub(crate) const fn new() -> CurrentTask {
-        CurrentTask(Cell::new(None))
+        CurrentTask(Cell::new(ptr::null()))
+    }
+
+    /// The polled task's header, without the [`WOKEN`] bit.
+    fn polled(&self) -> *const Header {
+        self.0.get().map_addr(|addr| addr & !WOKEN)
+    }
+
+    /// Takes a wake of the task whose waker's data pointer is `task`, if
+    /// this thread is polling it.
+    #[inline]
+    pub(crate) fn take_wake_of(&self, task: *const ()) -> bool {
+        let polled = self.0.get();
+        if polled.map_addr(|addr| addr & !WOKEN).cast::<()>() != task {
+            return false;
+        }
+        self.0.set(polled.map_addr(|addr| addr | WOKEN));
+        true
     }
 }
 
@@ -54,22 +85,38 @@ pub fn id() -> Id {
 /// assert!(inside.is_some());
 /// ```
 pub fn try_id() -> Option<Id> {
-    context::with(|cx| cx.and_then(|cx| cx.task.0.get()))
+    context::with(|cx| {
+        let polled = NonNull::new(cx?.task.polled().cast_mut())?;
+        // SAFETY: the pointer is the one `Harness::poll` entered, from the
+        // task's allocation, and its runner's reference keeps the task alive
+        // until the poll's guard takes the pointer out again.
+        Some(unsafe { Header::meta(polled) }.id)
+    })
 }
 
-/// Makes `id` the current task's until dropped (restoring the previous one,
+/// Makes a task the polled one until dropped (restoring the previous one,
 /// for a task polled inside another's poll, as `block_on` in a blocking call
 /// does). It sets and restores the slot of the context the poll already
 /// holds, with no thread-local access of its own.
 pub(crate) struct CurrentGuard<'a> {
     slot: &'a CurrentTask,
-    previous: Option<Id>,
+    previous: *const Header,
 }
 
-pub(crate) fn enter(cx: &context::Context, id: Id) -> CurrentGuard<'_> {
+/// Enters the poll of the task at `task`, a pointer from its allocation.
+pub(crate) fn enter(cx: &context::Context, task: NonNull<Header>) -> CurrentGuard<'_> {
     CurrentGuard {
         slot: &cx.task,
-        previous: cx.task.0.replace(Some(id)),
+        previous: cx.task.0.replace(task.as_ptr()),
+    }
+}
+
+impl CurrentGuard<'_> {
+    /// Whether the task woke itself during the poll so far; clears it.
+    pub(crate) fn woke_itself(&self) -> bool {
+        let polled = self.slot.0.get();
+        self.slot.0.set(polled.map_addr(|addr| addr & !WOKEN));
+        polled.addr() & WOKEN != 0
     }
 }
 

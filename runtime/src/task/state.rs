@@ -222,14 +222,19 @@ impl State {
     }
 
     /// A poll returned `Pending`. Clears `RUNNING` unless the task was
-    /// aborted meanwhile; keeps a wake that arrived during the poll.
-    pub(crate) fn transition_to_idle(&self) -> TransitionToIdle {
+    /// aborted meanwhile; keeps a wake that arrived during the poll, from
+    /// another thread (`NOTIFIED`) or from the task itself (`woke_itself`,
+    /// taken on the polling thread without touching the word).
+    pub(crate) fn transition_to_idle(&self, woke_itself: bool) -> TransitionToIdle {
         self.fetch_update(|mut s| {
             debug_assert!(s.is_running());
             if s.is_cancelled() {
                 return (None, TransitionToIdle::Cancelled);
             }
             s.unset(RUNNING);
+            if woke_itself {
+                s.set(NOTIFIED);
+            }
             if s.is_notified() {
                 (Some(s), TransitionToIdle::OkNotified)
             } else {
@@ -408,15 +413,41 @@ mod tests {
             state.transition_to_notified_by_ref(),
             TransitionToNotified::DoNothing
         );
-        assert_eq!(state.transition_to_idle(), TransitionToIdle::OkNotified);
+        assert_eq!(
+            state.transition_to_idle(false),
+            TransitionToIdle::OkNotified
+        );
         assert_eq!(state.load().ref_count(), 3);
+    }
+
+    #[test]
+    fn a_wake_of_itself_requeues_once_like_a_wake_from_elsewhere() {
+        let state = State::new();
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
+        assert_eq!(state.transition_to_idle(true), TransitionToIdle::OkNotified);
+        assert!(state.load().is_notified() && !state.load().is_running());
+        // Queued: a wake from elsewhere now does nothing.
+        assert_eq!(
+            state.transition_to_notified_by_ref(),
+            TransitionToNotified::DoNothing
+        );
+        // Both at once: still one queue entry, the runner's reference.
+        let state = State::new();
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
+        assert_eq!(
+            state.transition_to_notified_by_ref(),
+            TransitionToNotified::DoNothing
+        );
+        let refs = state.load().ref_count();
+        assert_eq!(state.transition_to_idle(true), TransitionToIdle::OkNotified);
+        assert_eq!(state.load().ref_count(), refs);
     }
 
     #[test]
     fn wake_when_idle_submits_and_adds_a_ref() {
         let state = State::new();
         assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
-        assert_eq!(state.transition_to_idle(), TransitionToIdle::Ok);
+        assert_eq!(state.transition_to_idle(false), TransitionToIdle::Ok);
         assert_eq!(
             state.transition_to_notified_by_ref(),
             TransitionToNotified::Submit
@@ -432,7 +463,7 @@ mod tests {
     fn abort_of_idle_task_submits_it_cancelled() {
         let state = State::new();
         assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
-        assert_eq!(state.transition_to_idle(), TransitionToIdle::Ok);
+        assert_eq!(state.transition_to_idle(false), TransitionToIdle::Ok);
         assert_eq!(
             state.transition_to_notified_and_cancel(),
             TransitionToNotified::Submit
@@ -451,7 +482,7 @@ mod tests {
             state.transition_to_notified_and_cancel(),
             TransitionToNotified::DoNothing
         );
-        assert_eq!(state.transition_to_idle(), TransitionToIdle::Cancelled);
+        assert_eq!(state.transition_to_idle(false), TransitionToIdle::Cancelled);
     }
 
     #[test]
@@ -477,6 +508,6 @@ mod tests {
         let state = State::new();
         assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
         assert!(!state.transition_to_shutdown());
-        assert_eq!(state.transition_to_idle(), TransitionToIdle::Cancelled);
+        assert_eq!(state.transition_to_idle(false), TransitionToIdle::Cancelled);
     }
 }

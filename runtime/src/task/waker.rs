@@ -7,6 +7,7 @@ use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use super::header::Header;
 use super::state::TransitionToNotified;
+use crate::context;
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
 
@@ -68,6 +69,11 @@ unsafe fn wake(ptr: *const ()) {
 }
 
 unsafe fn wake_by_ref(ptr: *const ()) {
+    if context::with(|cx| cx.is_some_and(|cx| cx.task.take_wake_of(ptr))) {
+        // The task woke itself during its poll, on its polling thread
+        // (`CurrentTask`): the end of the poll queues it.
+        return;
+    }
     // SAFETY: called on a live task waker.
     let header = unsafe { header(ptr) };
     match header.state.transition_to_notified_by_ref() {
