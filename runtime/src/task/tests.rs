@@ -82,41 +82,43 @@ fn spawn_yield_complete_join_and_free() {
     drop(task);
 }
 
+/// A future that calls `first` with its waker on its first poll and stays
+/// pending, then is ready with `value`.
+fn pending_once<T: Send>(
+    value: T,
+    first: impl FnOnce(&Waker) + Send,
+) -> impl Future<Output = T> + Send {
+    let mut first = Some(first);
+    let mut value = Some(value);
+    poll_fn(move |cx| match first.take() {
+        Some(first) => {
+            first(cx.waker());
+            Poll::Pending
+        }
+        None => Poll::Ready(value.take().expect("polled after it completed")),
+    })
+}
+
 #[test]
 fn a_wake_of_another_task_during_a_poll_queues_that_task() {
     let queue = Arc::new(Queue::default());
     let stash: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
     // The sleeper leaves its waker and waits to be woken by the other task.
-    let mut parked = false;
     let sleeper_stash = stash.clone();
-    let sleeper = poll_fn(move |cx| {
-        if parked {
-            return Poll::Ready(1);
-        }
-        parked = true;
-        *sleeper_stash.lock() = Some(cx.waker().clone());
-        Poll::Pending
+    let sleeper = pending_once(1, move |waker| {
+        *sleeper_stash.lock() = Some(waker.clone());
     });
     let (sleeper_task, notified, mut sleeper_join) =
         new(sleeper, queue.clone(), Location::caller(), spawn_time());
     queue.schedule(notified);
     assert_eq!(queue.run_all(), 1);
     // The waker wakes both the sleeper (by reference) and itself, in one poll.
-    let mut woke = false;
     let waker_stash = stash.clone();
-    let waker = poll_fn(move |cx| {
-        if woke {
-            return Poll::Ready(2);
-        }
-        woke = true;
-        waker_stash
-            .lock()
-            .as_ref()
-            .expect("the sleeper parked")
-            .wake_by_ref();
-        cx.waker().wake_by_ref();
-        cx.waker().wake_by_ref();
-        Poll::Pending
+    let waker = pending_once(2, move |waker| {
+        let sleeper = waker_stash.lock().clone().expect("the sleeper parked");
+        sleeper.wake_by_ref();
+        waker.wake_by_ref();
+        waker.wake_by_ref();
     });
     let (waker_task, notified, mut waker_join) =
         new(waker, queue.clone(), Location::caller(), spawn_time());
