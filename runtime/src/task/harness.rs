@@ -7,6 +7,7 @@ use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
 use super::header::{Cell, Header, Stage, Vtable};
+use super::id::CurrentGuard;
 use super::state::{TransitionToIdle, TransitionToRunning};
 use super::waker::waker_ref;
 use super::{Notified, Schedule};
@@ -57,7 +58,7 @@ where
                 // SAFETY: `RUNNING` is ours.
                 let result = unsafe { Self::cancel_future(cell) };
                 // SAFETY: `RUNNING` is ours and the future is gone.
-                unsafe { Self::complete(ptr, result) };
+                unsafe { Self::complete(ptr, result, None) };
                 return;
             }
             TransitionToRunning::Failed => return,
@@ -131,7 +132,7 @@ where
             }
         };
         // SAFETY: `RUNNING` is ours and the future is gone.
-        unsafe { Self::complete(ptr, result) };
+        unsafe { Self::complete(ptr, result, Some(current)) };
     }
 
     /// Drops whatever the stage holds, catching a panic from its destructor.
@@ -192,11 +193,21 @@ where
     /// instructions between `COMPLETE` and the unlink can see the output
     /// while the task still counts.)
     ///
+    /// `polled` is the poll's hold on this thread's current task, if the
+    /// task completes in a poll: the output is dropped and the join handle
+    /// woken under it (`task::id` still names the task), and it ends before
+    /// the runner's reference, so the thread's context never points at a
+    /// freed task.
+    ///
     /// # Safety
     ///
     /// The caller holds `RUNNING` and the runner's reference, and the
     /// future has been dropped.
-    unsafe fn complete(ptr: NonNull<Header>, result: Result<F::Output, JoinError>) {
+    unsafe fn complete(
+        ptr: NonNull<Header>,
+        result: Result<F::Output, JoinError>,
+        polled: Option<CurrentGuard<'_>>,
+    ) {
         // SAFETY: the runner's reference keeps the task alive.
         let cell = unsafe { Self::cell(ptr) };
         cell.stage.with_mut(|stage| {
@@ -219,6 +230,7 @@ where
                 let _ = catch_unwind(AssertUnwindSafe(|| waker.wake_by_ref()));
             });
         }
+        drop(polled);
         let last = if released {
             cell.header.state.ref_dec_twice()
         } else {
@@ -357,7 +369,7 @@ where
             let result = unsafe { Self::cancel_future(cell) };
             // SAFETY: `RUNNING` is ours, the future is gone, and the list's
             // reference serves as the runner's.
-            unsafe { Self::complete(ptr, result) };
+            unsafe { Self::complete(ptr, result, None) };
         } else if cell.header.state.ref_dec() {
             // SAFETY: that was the last reference.
             unsafe { Self::dealloc(ptr) };

@@ -232,3 +232,43 @@ fn a_detached_task_shut_down_before_it_runs_is_freed() {
     assert_eq!(DROPS.load(StdOrdering::SeqCst), 1);
     assert_eq!(Arc::strong_count(&queue), 1, "the task was freed");
 }
+
+#[test]
+fn the_current_task_is_the_one_polled_until_its_last_reference_goes() {
+    /// Which task each destructor below saw as current.
+    type Seen = Arc<Mutex<Vec<(&'static str, Option<super::Id>)>>>;
+    let seen = Seen::default();
+
+    /// Records the current task when dropped.
+    struct Ask(&'static str, Seen);
+    impl Drop for Ask {
+        fn drop(&mut self) {
+            self.1.lock().push((self.0, crate::task::try_id()));
+        }
+    }
+    impl std::task::Wake for Ask {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+
+    let queue = Arc::new(Queue::default());
+    let output = Ask("output", seen.clone());
+    let future = pending_once(output, |waker| waker.wake_by_ref());
+    let (task, notified, mut join) = new(future, queue.clone(), Location::caller(), spawn_time());
+    let id = join.id();
+    queue.schedule(notified);
+    // The join handle leaves a waker that only the freed task drops, then
+    // goes, so the output is dropped where the task completes.
+    let waker = Waker::from(std::sync::Arc::new(Ask("join waker", seen.clone())));
+    assert!(
+        Pin::new(&mut join)
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending()
+    );
+    drop((waker, join, task));
+    assert_eq!(queue.run_all(), 2);
+    assert_eq!(
+        *seen.lock(),
+        [("output", Some(id)), ("join waker", None)],
+        "the output is dropped in its task's poll, the task's memory after it"
+    );
+}
