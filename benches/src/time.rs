@@ -13,6 +13,11 @@ pub const TIMERS: usize = 100_000;
 /// Sleeps created and cancelled by `timer_churn`.
 pub const CHURN: usize = 1_000_000;
 
+/// Sleeps `timer_churn` polls per poll of its task: under the cooperative
+/// budget of braid and of Tokio (128), whose sleeps register nothing once
+/// their task's budget is spent.
+pub const CHURN_PER_POLL: usize = 64;
+
 /// Where in 1–50 ms the `index`-th timer's deadline falls: a fixed
 /// permutation (7919 is prime to 49,000), so deadlines arrive out of order.
 fn deadline_offset(index: usize) -> Duration {
@@ -66,7 +71,10 @@ pub fn timers_100k<R: BenchRuntime>(rt: &R) -> Run {
 }
 
 /// `timer_churn`: [`CHURN`] sleeps, each created, polled once (so it is
-/// registered with the timer driver) and dropped long before its deadline.
+/// registered with the timer driver) and dropped long before its deadline;
+/// the task yields every [`CHURN_PER_POLL`] sleeps, so that no poll runs
+/// out of its cooperative budget (after which a sleep's poll registers
+/// nothing).
 ///
 /// # Examples
 ///
@@ -81,6 +89,11 @@ pub fn timer_churn<R: BenchRuntime>(rt: &R) -> Run {
         let far = start + Duration::from_secs(60);
         let mut pending = 0;
         for index in 0..CHURN {
+            if index % CHURN_PER_POLL == 0 {
+                // A fresh cooperative budget: past it, braid's and Tokio's
+                // sleeps return `Pending` without registering a timer.
+                R::yield_now().await;
+            }
             let mut sleep = pin!(R::sleep_until(
                 far + Duration::from_millis((index % 1_000) as u64)
             ));
