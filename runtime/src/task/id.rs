@@ -17,8 +17,10 @@ pub use braid_gather::Id;
 /// thread's [`Context`](crate::context::Context), holding the polled task's
 /// header (null outside a poll), whose metadata has its id.
 ///
-/// It also takes the wakes that the task makes of itself during its poll,
-/// such as a yield. Those need no atomic operation: the task is `RUNNING`,
+/// It also takes the wakes by reference that the task makes of itself
+/// during its poll, such as a yield (a wake by value gives up the waker's
+/// reference, an atomic operation either way, and takes the usual path).
+/// Such a wake needs no atomic operation: the task is `RUNNING`,
 /// so a wake only has to be remembered until the poll ends, and on the
 /// polling thread that is the pointer's low bit ([`WOKEN`]; a header is
 /// aligned to more than 1), which the end of the poll reads
@@ -43,8 +45,8 @@ impl CurrentTask {
     /// this thread is polling it.
     #[inline]
     pub(crate) fn take_wake_of(&self, task: *const ()) -> bool {
-        let polled = self.0.get();
-        if polled.map_addr(|addr| addr & !WOKEN).cast::<()>() != task {
+        let polled = self.polled();
+        if polled.cast::<()>() != task {
             return false;
         }
         self.0.set(polled.map_addr(|addr| addr | WOKEN));
