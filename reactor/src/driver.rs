@@ -105,8 +105,9 @@ pub(crate) use context::with_current;
 use handle::Shared;
 pub use handle::{Handle, NO_RUNTIME};
 pub(crate) use readiness::Direction;
+pub(crate) use readiness::Ready;
 #[cfg(loom)]
-pub(crate) use readiness::{Ready, ReadyEvent};
+pub(crate) use readiness::ReadyEvent;
 pub(crate) use registration::Registration;
 
 use crate::sync::{Arc, Ordering};
@@ -116,6 +117,7 @@ pub(crate) use scheduled_io::ScheduledIo;
 pub(crate) use slab::Slab;
 use std::fmt;
 use std::io;
+use std::task::Waker;
 use std::time::Duration;
 
 /// The message every operation reports once its driver has shut down.
@@ -146,6 +148,11 @@ pub(crate) fn shutdown_error() -> io::Error {
 pub struct Driver {
     shared: Arc<Shared>,
     poller: sys::Poller,
+    /// The registrations a turn wakes, kept between turns so that a turn
+    /// allocates nothing.
+    woken: Vec<(Arc<ScheduledIo>, Ready)>,
+    /// The wakers of the timers a park fires, kept as `woken` is.
+    fired: Vec<Waker>,
     is_shutdown: bool,
 }
 
@@ -206,6 +213,8 @@ impl Driver {
         Ok(Driver {
             shared,
             poller,
+            woken: Vec::new(),
+            fired: Vec::new(),
             is_shutdown: false,
         })
     }
@@ -267,12 +276,18 @@ impl Driver {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn park(&mut self, timeout: Option<Duration>, auto_advance: &dyn Fn() -> bool) {
-        let Driver { shared, poller, .. } = self;
+        let Driver {
+            shared,
+            poller,
+            woken,
+            fired,
+            ..
+        } = self;
         let timers = &shared.timers;
         let paused = timers.clock().is_paused();
         // The paused clock may only jump when nothing else is pending, so
         // look for events and unparks first.
-        if !(paused && auto_advance() && turn(poller, shared, Some(Duration::ZERO))) {
+        if !(paused && auto_advance() && turn(poller, shared, woken, Some(Duration::ZERO))) {
             // Asked again under the timer lock, at the moment of the jump:
             // a thread that was busy when this park began may have
             // registered a timer since, or queued work for this thread and
@@ -284,12 +299,12 @@ impl Driver {
             match timers.prepare_park(timeout, &auto_advance) {
                 Park::Advanced => {}
                 Park::Wait(wait) => {
-                    turn(poller, shared, wait);
+                    turn(poller, shared, woken, wait);
                     timers.finish_park();
                 }
             }
         }
-        timers.fire_due();
+        timers.fire_due(fired);
     }
 
     /// Runtime shutdown: every task waiting on a socket or a timer is woken.
@@ -347,11 +362,16 @@ impl fmt::Debug for Driver {
 
 /// One poll of the OS and dispatch of its events; says whether it saw
 /// any event or unpark.
-fn turn(poller: &mut sys::Poller, shared: &Shared, timeout: Option<Duration>) -> bool {
+/// `woken` is empty before and after.
+fn turn(
+    poller: &mut sys::Poller,
+    shared: &Shared,
+    woken: &mut Vec<(Arc<ScheduledIo>, Ready)>,
+    timeout: Option<Duration>,
+) -> bool {
     if let Err(error) = poller.poll(timeout) {
         panic!("the braid I/O driver failed to poll the OS: {error}");
     }
-    let mut woken = Vec::new();
     let mut saw_event = false;
     let mut saw_signal = false;
     {
@@ -374,7 +394,7 @@ fn turn(poller: &mut sys::Poller, shared: &Shared, timeout: Option<Duration>) ->
         io.ready_count += woken.len() as u64;
     }
     // Rule 1: dispatch (which wakes) outside the slab lock.
-    for (scheduled, ready) in woken {
+    for (scheduled, ready) in woken.drain(..) {
         scheduled.dispatch(ready);
     }
     if saw_signal {

@@ -232,7 +232,7 @@ impl TimerWheel {
                     self.poller.wait();
                 }
                 self.timers.finish_park();
-                self.timers.fire_due();
+                self.timers.fire_due(&mut Vec::new());
                 wait
             }
         }

@@ -59,8 +59,16 @@ impl Waiters {
 
 /// Wakes outside the lock: a waker may run arbitrary code, and may panic
 /// (contained, see `wake.rs`: the other waiters are still woken).
+/// The slots and the list go through separate calls: most events wake one
+/// slot's waker and nobody listed, and a chain of the three costs an
+/// iterator's bookkeeping on every event.
 fn wake(slots: [Option<Waker>; 2], listed: Vec<Waker>) {
-    wake_all(slots.into_iter().flatten().chain(listed), Site::Io);
+    let [reader, writer] = slots;
+    wake_all(reader, Site::Io);
+    wake_all(writer, Site::Io);
+    if !listed.is_empty() {
+        wake_all(listed, Site::Io);
+    }
 }
 
 impl ScheduledIo {

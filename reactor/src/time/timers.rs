@@ -66,7 +66,7 @@ pub(crate) struct Timers {
 
 /// Wakes fired timers; a panicking waker costs no other timer its wake
 /// (see `wake.rs`).
-fn wake_all(wakers: Vec<Waker>) {
+fn wake_all(wakers: impl IntoIterator<Item = Waker>) {
     crate::wake::wake_all(wakers, Site::Timers);
 }
 
@@ -254,14 +254,15 @@ impl Timers {
         }
     }
 
-    /// Fires every timer due by the clock's current time.
-    pub(crate) fn fire_due(&self) {
-        let mut wakers = Vec::new();
+    /// Fires every timer due by the clock's current time. `wakers` is the
+    /// caller's buffer, empty before and after, so that a driver that fires
+    /// timers on every turn does not allocate each time.
+    pub(crate) fn fire_due(&self, wakers: &mut Vec<Waker>) {
         let now = self.clock.now_tick();
         for wheel in self.wheels.iter() {
-            wheel.lock().advance_to(now, &mut wakers);
+            wheel.lock().advance_to(now, wakers);
         }
-        wake_all(wakers);
+        wake_all(wakers.drain(..));
     }
 
     /// Moves the paused clock by `duration` and fires what is due.
