@@ -120,6 +120,11 @@ use std::io;
 use std::task::Waker;
 use std::time::Duration;
 
+/// Wakers of fired timers whose room a driver keeps between parks: a
+/// burst (a hundred thousand timeouts due in the same millisecond) would
+/// otherwise hold its buffer's memory for the driver's life.
+const FIRED_KEPT: usize = 1024;
+
 /// The message every operation reports once its driver has shut down.
 const SHUTDOWN_MESSAGE: &str = "the braid runtime has shut down; its sockets no longer work";
 
@@ -151,7 +156,8 @@ pub struct Driver {
     /// The registrations a turn wakes, kept between turns so that a turn
     /// allocates nothing.
     woken: Vec<(Arc<ScheduledIo>, Ready)>,
-    /// The wakers of the timers a park fires, kept as `woken` is.
+    /// The wakers of the timers a park fires, kept as `woken` is, up to
+    /// [`FIRED_KEPT`] of them after a burst.
     fired: Vec<Waker>,
     is_shutdown: bool,
 }
@@ -305,6 +311,7 @@ impl Driver {
             }
         }
         timers.fire_due(fired);
+        fired.shrink_to(FIRED_KEPT);
     }
 
     /// Runtime shutdown: every task waiting on a socket or a timer is woken.
@@ -362,7 +369,10 @@ impl fmt::Debug for Driver {
 
 /// One poll of the OS and dispatch of its events; says whether it saw
 /// any event or unpark.
-/// `woken` is empty before and after.
+///
+/// `woken` is the driver's buffer of registrations to wake, empty before
+/// and after; one poll returns at most `EVENTS_CAPACITY` events, which
+/// bounds it.
 fn turn(
     poller: &mut sys::Poller,
     shared: &Shared,

@@ -59,6 +59,7 @@ impl Waiters {
 
 /// Wakes outside the lock: a waker may run arbitrary code, and may panic
 /// (contained, see `wake.rs`: the other waiters are still woken).
+///
 /// The slots and the list go through separate calls: most events wake one
 /// slot's waker and nobody listed, and a chain of the three costs an
 /// iterator's bookkeeping on every event.
