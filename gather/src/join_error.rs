@@ -27,11 +27,20 @@ pub struct JoinError {
     repr: Repr,
 }
 
+/// One pointer wide: a `Result<T, JoinError>` sits in every task until its
+/// output is read, so a panic's parts live behind a box of their own rather
+/// than widening every task (a panic is rare; a task is not).
 enum Repr {
     Cancelled,
-    /// The payload, and its message when it is a string (read once, at
-    /// construction, so `&JoinError` never touches the payload).
-    Panic(Payload, Option<String>),
+    Panic(Box<Panicked>),
+}
+
+/// What a panicked task leaves behind.
+struct Panicked {
+    payload: Payload,
+    /// The payload's text when it is a string: read once, at construction,
+    /// so `&JoinError` never touches the payload.
+    message: Option<String>,
 }
 
 /// A panic payload that is only ever moved, never borrowed.
@@ -57,7 +66,10 @@ impl JoinError {
     pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
         let message = panic_message(payload.as_ref()).map(str::to_owned);
         JoinError {
-            repr: Repr::Panic(Payload(payload), message),
+            repr: Repr::Panic(Box::new(Panicked {
+                payload: Payload(payload),
+                message,
+            })),
         }
     }
 
@@ -127,7 +139,7 @@ impl JoinError {
     /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
-            Repr::Panic(Payload(payload), _) => Ok(payload),
+            Repr::Panic(panicked) => Ok(panicked.payload.0),
             Repr::Cancelled => Err(self),
         }
     }
@@ -145,8 +157,10 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => f.write_str("task was cancelled"),
-            Repr::Panic(_, Some(msg)) => write!(f, "task panicked with message {msg:?}"),
-            Repr::Panic(_, None) => f.write_str("task panicked"),
+            Repr::Panic(panicked) => match &panicked.message {
+                Some(msg) => write!(f, "task panicked with message {msg:?}"),
+                None => f.write_str("task panicked"),
+            },
         }
     }
 }
@@ -155,8 +169,10 @@ impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => f.write_str("JoinError::Cancelled"),
-            Repr::Panic(_, Some(msg)) => write!(f, "JoinError::Panic({msg:?})"),
-            Repr::Panic(_, None) => f.write_str("JoinError::Panic(..)"),
+            Repr::Panic(panicked) => match &panicked.message {
+                Some(msg) => write!(f, "JoinError::Panic({msg:?})"),
+                None => f.write_str("JoinError::Panic(..)"),
+            },
         }
     }
 }
@@ -184,6 +200,14 @@ mod tests {
         assert_eq!(boxed.to_string(), "task was cancelled");
         let io = std::io::Error::other(JoinError::panic(Box::new("p")));
         assert_eq!(io.to_string(), "task panicked with message \"p\"");
+    }
+
+    #[test]
+    fn is_one_pointer_wide() {
+        // Every task holds a `Result<Output, JoinError>` once it finishes;
+        // a wider error widens every task with a small future.
+        assert_eq!(size_of::<JoinError>(), size_of::<usize>());
+        assert_eq!(size_of::<Result<(), JoinError>>(), 2 * size_of::<usize>());
     }
 
     #[test]

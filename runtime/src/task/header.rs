@@ -203,4 +203,16 @@ mod tests {
         #[cfg(not(feature = "tracing"))]
         assert_eq!(size_of::<Meta>(), 32);
     }
+
+    #[test]
+    #[cfg(not(feature = "tracing"))]
+    fn a_small_task_fits_a_128_byte_allocation() {
+        // A task whose future and output are a word or two (a `Ready<usize>`,
+        // with an `Arc` for its scheduler): 120 bytes is glibc's largest
+        // request served from a 128-byte chunk, and within mimalloc's and
+        // jemalloc's 128-byte size class. The finished stage holds a
+        // `Result<usize, JoinError>`, so this fails if `JoinError` widens.
+        type Small = Cell<std::future::Ready<usize>, std::sync::Arc<()>>;
+        assert!(size_of::<Small>() <= 120, "{} bytes", size_of::<Small>());
+    }
 }
