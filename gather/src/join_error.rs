@@ -207,7 +207,7 @@ mod tests {
         // Every task holds a `Result<Output, JoinError>` once it finishes;
         // a wider error widens every task with a small future.
         assert_eq!(size_of::<JoinError>(), size_of::<usize>());
-        assert_eq!(size_of::<Result<(), JoinError>>(), 2 * size_of::<usize>());
+        assert!(size_of::<Result<(), JoinError>>() <= 2 * size_of::<usize>());
     }
 
     #[test]
