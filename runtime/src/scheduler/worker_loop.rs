@@ -3,7 +3,8 @@
 //!
 //! Which task comes next is the core's choice (`worker.rs`); the search is
 //! bounded in time (`SEARCH_SPIN`, or `LIFO_WATCH` of `lifo.rs` while a
-//! peer's fresh LIFO entry may go stale); sleeping follows `idle.rs` and
+//! peer's fresh LIFO entry may go stale), and yields the CPU between passes
+//! after a quick re-wake (`REWAKE_WINDOW`); sleeping follows `idle.rs` and
 //! `park.rs`. Every 61st tick the worker also turns the I/O driver without
 //! blocking, so a CPU-bound runtime still sees its sockets and timers.
 
@@ -27,6 +28,25 @@ use crate::task::Notified;
 /// (BENCHMARKS.md has the measurements behind the value).
 #[cfg(not(loom))]
 const SEARCH_SPIN: Duration = Duration::from_micros(2);
+
+/// A producer's wake this soon after a worker parked makes the worker's
+/// searches yield its CPU between passes instead of spinning, until it next
+/// parks.
+///
+/// Work that arrives faster than a park and a wake take (a task spawning
+/// children one at a time) wakes the same sleeper over and over: it takes
+/// the one task there is, finds nothing more within `SEARCH_SPIN`, and
+/// parks just before the next push wakes it again. When the kernel has put
+/// the sleeper on the producer's CPU, which it does when the other CPUs
+/// look busy, each of those wakes is a switch away from the producer and
+/// back, and the producer's loop crawls while its peer spins on the one
+/// CPU they share. A searcher that yields hands that CPU back: the producer
+/// pushes on, the searcher finds the work on its next pass, and, still
+/// searching, it makes the producer's next wake unnecessary (rule 1 of
+/// `idle.rs`). On a CPU of its own a yield returns at once. BENCHMARKS.md
+/// ("Two workers on one CPU") has the measurements.
+#[cfg(not(loom))]
+const REWAKE_WINDOW: Duration = Duration::from_micros(25);
 
 /// Spin-loop hints between two passes of a spinning searcher.
 const SPIN_PAUSES: u32 = 64;
@@ -85,6 +105,7 @@ pub(crate) fn run(shared: Arc<MultiThread>, core: Core) {
             tick: 0,
             is_searching: false,
             was_watching: false,
+            rewoken: false,
             busy: BusyClock::default(),
         }
         .run();
@@ -110,6 +131,10 @@ struct Worker<'a> {
     /// search makes one pass whether or not it may search (rule 6 of
     /// `idle.rs`).
     was_watching: bool,
+    /// Set when a producer woke this worker within `REWAKE_WINDOW` of its
+    /// parking: until it parks again, its searches yield between passes.
+    /// Never set under loom, which has no clock.
+    rewoken: bool,
     /// Time awake, for the busy-duration metric.
     busy: BusyClock,
 }
@@ -210,7 +235,9 @@ impl Worker<'_> {
             if watch.expired(watching) {
                 return None;
             }
-            if watching {
+            if watching || self.rewoken {
+                // Rule 5 of lifo.rs, or `REWAKE_WINDOW`: a peer that
+                // shares this CPU gets it back.
                 thread::yield_now();
             } else {
                 for _ in 0..SPIN_PAUSES {
@@ -298,6 +325,8 @@ impl Worker<'_> {
         // inside `park`, and they are queued on this core.
         let parker = self.core.borrow().parker();
         let stall_watch = self.look_for_stalls();
+        #[cfg(not(loom))]
+        let parked_at = Instant::now();
         if !shared.is_shutdown() {
             let timeout = match (watch.then_some(lifo::LIFO_RECHECK), stall_watch) {
                 (Some(a), Some(b)) => Some(a.min(b)),
@@ -322,6 +351,10 @@ impl Worker<'_> {
             self.was_watching = watch;
             false
         };
+        #[cfg(not(loom))]
+        {
+            self.rewoken = by_producer && parked_at.elapsed() < REWAKE_WINDOW;
+        }
         // Rule 7: a stall watcher back from its timeout takes the role
         // again as it parks; any other worker awake now wants a watcher.
         if stall_watch.is_none() || by_producer {
