@@ -1,6 +1,6 @@
-//! Two workers on one CPU, where the kernel puts them when the other CPUs
-//! look busy: a task that spawns its children one at a time must not make
-//! its peer park and wake once for every child the peer takes.
+//! Two workers on one CPU, where the kernel sometimes puts them even with
+//! another CPU free: a task that spawns its children one at a time must not
+//! make its peer park and wake once for every child the peer takes.
 //!
 //! Counted, not timed: a peer woken for each child it takes parks again
 //! right after it, about ninety times a round on the machine this was

@@ -37,10 +37,10 @@ const SEARCH_SPIN: Duration = Duration::from_micros(2);
 /// children one at a time) wakes the same sleeper over and over: it takes
 /// the one task there is, finds nothing more within `SEARCH_SPIN`, and
 /// parks just before the next push wakes it again. When the kernel has put
-/// the sleeper on the producer's CPU, which it does when the other CPUs
-/// look busy, each of those wakes is a switch away from the producer and
-/// back, and the producer's loop crawls while its peer spins on the one
-/// CPU they share. A searcher that yields hands that CPU back: the producer
+/// the sleeper on the producer's CPU, as it sometimes does even with another
+/// CPU free, each of those wakes is a switch away from the producer and
+/// back, and the producer's loop crawls while its peer spins on the one CPU
+/// they share. A searcher that yields hands that CPU back: the producer
 /// pushes on, the searcher finds the work on its next pass, and, still
 /// searching, it makes the producer's next wake unnecessary (rule 1 of
 /// `idle.rs`). On a CPU of its own a yield returns at once. BENCHMARKS.md
