@@ -246,7 +246,7 @@ pub mod __private;
 
 pub use abort::AbortHandle;
 pub use as_completed::{AsCompleted, as_completed};
-pub use child_task::ChildTask;
+pub use child_task::{ChildTask, SmallChildTask};
 pub use collector::SPAWN_BATCH;
 pub use context::{ThreadContext, set_thread_context};
 pub use current::current_token;

@@ -170,7 +170,11 @@ pub(crate) fn try_current_spawner() -> Option<StdArc<dyn Spawn>> {
 #[cfg(feature = "tokio")]
 impl Spawn for tokio::runtime::Handle {
     fn spawn(&self, task: ChildTask) {
-        // The output goes through the group; the JoinHandle is not needed.
-        drop(tokio::runtime::Handle::spawn(self, task));
+        // The output goes through the group; the JoinHandle is not needed. A
+        // child that fits runs in the smaller task (see `child_task.rs`).
+        match task.into_small() {
+            Ok(small) => drop(tokio::runtime::Handle::spawn(self, small)),
+            Err(task) => drop(tokio::runtime::Handle::spawn(self, task)),
+        }
     }
 }

@@ -247,3 +247,49 @@ fn tuple_macros_are_send_with_static_str_outputs() {
     });
     assert_eq!(inline, (("a", "b"), Ok(("c", "d"))));
 }
+
+/// Holds the children it is handed, to pass them on in one batch.
+#[derive(Default)]
+struct Held(std::sync::Mutex<Vec<braid_gather::ChildTask>>);
+
+impl braid_gather::Spawn for Held {
+    fn spawn(&self, task: braid_gather::ChildTask) {
+        self.0.lock().unwrap().push(task);
+    }
+}
+
+#[test]
+fn one_batch_of_children_of_two_sizes_runs_every_child() {
+    // A runtime stores a child that fits a small task in one, and the
+    // rest in a full one (`SmallChildTask`); a batch that mixes them, in
+    // either order, must run them all where they belong.
+    for (name, rt) in support::flavours() {
+        for large_first in [false, true] {
+            let held = Arc::new(Held::default());
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            let mut small = Box::pin(gather((0..4u64).map(|i| async move { i })));
+            let mut large = Box::pin(gather((0..4u64).map(|i| async move {
+                // Held across the yield: too large for a small task.
+                let pad = [i as u8; 64];
+                braid::yield_now().await;
+                u64::from(pad[63]) * 10
+            })));
+            {
+                let _spawner = braid_gather::enter_spawner(held.clone());
+                if large_first {
+                    assert!(large.as_mut().poll(&mut cx).is_pending());
+                }
+                assert!(small.as_mut().poll(&mut cx).is_pending());
+                if !large_first {
+                    assert!(large.as_mut().poll(&mut cx).is_pending());
+                }
+            }
+            let tasks: Vec<_> = held.0.lock().unwrap().drain(..).collect();
+            assert_eq!(tasks.len(), 8, "{name}");
+            braid_gather::Spawn::spawn_batch(rt.handle(), &mut tasks.into_iter());
+            let (small, large) = rt.block_on(async { (small.await, large.await) });
+            assert_eq!(small, [0, 1, 2, 3], "{name}, large first: {large_first}");
+            assert_eq!(large, [0, 10, 20, 30], "{name}, large first: {large_first}");
+        }
+    }
+}
