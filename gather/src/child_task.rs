@@ -168,8 +168,13 @@ impl<const N: usize> Stored<N> {
             .with_mut(|buffer| unsafe { (this.vtable.poll)(buffer.cast(), cx) })
     }
 
-    fn storage(&self) -> &'static str {
-        if self.boxed { "boxed" } else { "inline" }
+    /// The `Debug` output of a task type named `name` around this body.
+    fn fmt_as(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let storage = if self.boxed { "boxed" } else { "inline" };
+        f.debug_struct(name)
+            .field("storage", &storage)
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -360,10 +365,7 @@ impl Future for ChildTask {
 
 impl fmt::Debug for ChildTask {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ChildTask")
-            .field("storage", &self.0.storage())
-            .field("id", &self.0.id)
-            .finish_non_exhaustive()
+        self.0.fmt_as("ChildTask", f)
     }
 }
 
@@ -451,10 +453,7 @@ impl Future for SmallChildTask {
 
 impl fmt::Debug for SmallChildTask {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SmallChildTask")
-            .field("storage", &self.0.storage())
-            .field("id", &self.0.id)
-            .finish_non_exhaustive()
+        self.0.fmt_as("SmallChildTask", f)
     }
 }
 
