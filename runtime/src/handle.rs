@@ -288,9 +288,10 @@ impl braid_gather::Spawn for Handle {
 /// Runs gather's children as tasks of the runtime. Holds the scheduler,
 /// not a `Handle`, so a handle's spawner does not keep itself alive.
 ///
-/// A child whose future fits a [`SmallChildTask`](braid_gather::SmallChildTask) runs in one, in a task 96
-/// bytes smaller (see `braid_gather`'s `child_task.rs`). A batch takes the
-/// size of its first child: a gather's children share one future type.
+/// A child whose future fits a
+/// [`SmallChildTask`](braid_gather::SmallChildTask) runs in one, in a task
+/// 96 bytes smaller (see `braid_gather`'s `child_task.rs`). A batch takes
+/// the size of its first child: a gather's children share one future type.
 struct GatherSpawner(Scheduler);
 
 impl GatherSpawner {
