@@ -329,14 +329,14 @@ impl braid_gather::Spawn for GatherSpawner {
                         // its own, after this one.
                         let mut large = Vec::new();
                         let given = first.id();
-                        let rest = tasks.filter_map(|task| match task.into_small() {
-                            Ok(small) => {
-                                let given = small.id();
-                                Some((small, given))
-                            }
-                            Err(task) => {
-                                large.push(with_id(task));
-                                None
+                        let rest = tasks.filter_map(|task| {
+                            let given = task.id();
+                            match task.into_small() {
+                                Ok(small) => Some((small, given)),
+                                Err(task) => {
+                                    large.push((task, given));
+                                    None
+                                }
                             }
                         });
                         shared.spawn_batch(std::iter::once((first, given)).chain(rest), location);
