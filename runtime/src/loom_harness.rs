@@ -315,9 +315,10 @@ impl fmt::Debug for Worker {
     }
 }
 
-/// A worker's list of tasks to free (`scheduler/remote_free.rs`), with
-/// tasks whose last reference other threads drop: each such task is handed
-/// to the list, and freed by [`free_all`](HomeList::free_all) or
+/// A list of tasks to free (`scheduler/remote_free.rs`: a worker's, or the
+/// runtime's list of tasks spawned from outside the workers), with tasks
+/// whose last reference other threads drop: each such task is handed to the
+/// list, and freed by [`free_all`](HomeList::free_all), on any thread, or
 /// [`close`](HomeList::close).
 ///
 /// # Examples
@@ -410,7 +411,9 @@ impl HomeList {
         FinishedTask(Some(task))
     }
 
-    /// The home worker's take: frees every task handed over so far.
+    /// A take: frees every task handed over so far. The home worker's, for
+    /// a worker's list; any thread's, for the list of tasks spawned from
+    /// outside.
     pub fn free_all(&self) {
         self.inner.list.free_all();
     }

@@ -25,6 +25,7 @@ use super::driver::DriverCell;
 use super::idle::Idle;
 use super::lifo;
 use super::queue::{Injector, Steal};
+use super::remote_free::Outside;
 use super::stall::StallWatch;
 use super::worker::{Core, Pushed, Remote};
 use crate::blocking::BlockingPool;
@@ -53,6 +54,9 @@ pub(crate) struct MultiThread {
     /// Tasks spawned from threads that are not workers. Written at every
     /// such spawn: kept off the line of the fields every poll reads.
     remote_spawns: CachePadded<SharedCounter>,
+    /// Those tasks, once dead, for the spawning side to free
+    /// (`remote_free.rs`, rule 4).
+    outside: Outside,
     /// Rule 7 of idle.rs. Its watcher role is written at parks and wakes:
     /// kept off the line of the fields every poll reads.
     stall: CachePadded<StallWatch>,
@@ -92,6 +96,7 @@ impl MultiThread {
             owned: OwnedTasks::new(workers * 4),
             metrics: (0..workers).map(|_| CachePadded::default()).collect(),
             remote_spawns: CachePadded::default(),
+            outside: Outside::new(),
             stall: CachePadded::new(StallWatch::new(workers, stall)),
             shutdown: AtomicBool::new(false),
             driver,
@@ -167,6 +172,12 @@ impl MultiThread {
     }
 
     /// The queue of tasks spawned or woken off the workers.
+    /// A worker's take of the tasks spawned from outside that died
+    /// (rule 4 of `remote_free.rs`).
+    pub(super) fn free_outside(&self) {
+        self.outside.free_all();
+    }
+
     pub(super) fn injector(&self) -> &Injector<Notified> {
         &self.inject
     }
@@ -260,7 +271,10 @@ impl MultiThread {
                 }
                 match core {
                     Some(core) => self.metrics[core.index()].spawns.add(queued as u64),
-                    None => self.remote_spawns.add(queued as u64),
+                    None => {
+                        self.remote_spawns.add(queued as u64);
+                        self.outside.spawned(queued as u64);
+                    }
                 }
             })
         });
@@ -406,12 +420,14 @@ impl MultiThread {
         self.close_remote_frees();
     }
 
-    /// Frees the tasks every worker was handed (rule 2 of
-    /// `remote_free.rs`): after this, tasks are freed where they die.
+    /// Frees the tasks every worker was handed, and those spawned from
+    /// outside that died (rule 2 of `remote_free.rs`): after this, tasks are
+    /// freed where they die.
     fn close_remote_frees(&self) {
         for remote in self.remotes.iter() {
             remote.remote_free.close();
         }
+        self.outside.close();
     }
 
     fn drain_queues(&self) {
@@ -456,7 +472,10 @@ impl Spawner for MultiThread {
                 core.adopt(&task, &self.remotes[core.index()]);
                 self.metrics[core.index()].spawns.incr();
             }
-            None => self.remote_spawns.add(1),
+            None => {
+                self.remote_spawns.add(1);
+                self.outside.spawned(1);
+            }
         });
         match self.owned.bind(task) {
             Ok(()) => self.schedule_task(notified, true, thread),
@@ -491,11 +510,17 @@ impl Schedule for Arc<MultiThread> {
         // SAFETY: the task's last reference is gone and it is ours: the
         // header and its links are ours to read.
         let home = unsafe { task.as_ref().owned.with(|links| (*links).home) };
-        let Some(remote) = self.remotes.get(usize::from(home)) else {
-            // `NO_HOME`: allocated off the workers.
+        if self.is_shutdown() {
+            // Rule 2 of remote_free.rs: the lists are closed, or about to be.
             return false;
+        }
+        let Some(remote) = self.remotes.get(usize::from(home)) else {
+            // `NO_HOME`: allocated off the workers, for the spawning side
+            // to free (rule 4).
+            // SAFETY: dead and ours, as above; a closed list gives it back.
+            return unsafe { self.outside.push(task) };
         };
-        if self.is_shutdown() || !remote.unparker.is_awake() {
+        if !remote.unparker.is_awake() {
             // Rule 3 of remote_free.rs: nobody to free it soon.
             return false;
         }
@@ -578,7 +603,55 @@ fn with_core<R>(
 
 #[cfg(all(test, not(loom)))]
 mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
     use super::MultiThread;
+    use crate::blocking::BlockingPool;
+    use crate::scheduler::{Spawner, run_worker};
+    use crate::sync::Arc;
+
+    #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "a real worker thread; crossbeam's epoch fails strict provenance"
+    )]
+    fn a_worker_going_to_sleep_frees_the_tasks_spawned_from_outside() {
+        let blocking = BlockingPool::new(
+            1,
+            crate::thread_config::ThreadConfig::new("braid-test-blocking".into()),
+            Duration::ZERO,
+            None,
+        );
+        let (shared, mut cores) = MultiThread::new(1, None, blocking, None, Default::default());
+        let worker = {
+            let (shared, core) = (shared.clone(), cores.remove(0));
+            std::thread::spawn(move || run_worker(shared, core))
+        };
+        static RAN: AtomicBool = AtomicBool::new(false);
+        // The first spawn from outside: no spawn's take comes after it.
+        shared.spawn_detached(
+            async { RAN.store(true, Ordering::SeqCst) },
+            None,
+            std::panic::Location::caller(),
+            None,
+        );
+        // It dies on the worker and waits on the outside list until the
+        // worker, out of work, takes the list before it sleeps. Left there,
+        // it would hold a reference to `shared`, as the worker does.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !(RAN.load(Ordering::SeqCst) && Arc::strong_count(&shared) == 2) {
+            assert!(
+                Instant::now() < deadline,
+                "the worker went to sleep with a dead task on the outside list"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        shared.signal_shutdown();
+        worker.join().unwrap();
+        shared.shutdown_tasks();
+        assert_eq!(Arc::strong_count(&shared), 1);
+    }
 
     #[test]
     fn the_idle_state_is_off_the_line_of_the_shutdown_flag() {

@@ -15,7 +15,7 @@ use super::driver::DriverCell;
 use super::lifo::{self, Look};
 use super::park::{Parker, Unparker};
 use super::queue::{Injector, Local, Stealer};
-use super::remote_free::RemoteFree;
+use super::remote_free::{RemoteFree, SPAWNS_PER_FREE};
 use super::stall::PollInfo;
 use crate::metrics::WorkerMetrics;
 use crate::sync::Arc;
@@ -65,12 +65,6 @@ pub(crate) struct Core {
     /// Spawns since this worker last freed what came back to it.
     spawns_since_free: u32,
 }
-
-/// A worker frees what came back to it once per this many spawns (and at
-/// its maintenance and before it sleeps): a look at its list is a read of a
-/// line the other workers write, so looking at every spawn moves that line
-/// back and forth once per task.
-const SPAWNS_PER_FREE: u32 = 32;
 
 impl Core {
     pub(super) fn new(index: usize, driver: Option<Arc<DriverCell>>) -> Core {

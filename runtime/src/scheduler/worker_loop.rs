@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use super::lifo;
 use super::multi_thread::{self, MultiThread};
+use super::remote_free::MAINTENANCES_PER_OUTSIDE_FREE;
 use super::worker::{Core, Remote};
 use crate::context::Context;
 use crate::metrics::{BusyClock, WorkerMetrics};
@@ -170,6 +171,10 @@ impl Worker<'_> {
                     driver.turn_nonblocking();
                 }
                 self.own().free_returned();
+                if self.tick % (shared.maintenance_interval() * MAINTENANCES_PER_OUTSIDE_FREE) == 0
+                {
+                    shared.free_outside();
+                }
             }
             if let Some(task) = task {
                 self.run_task(task);
@@ -297,9 +302,11 @@ impl Worker<'_> {
 
     fn park(&mut self) {
         // Nothing waits for memory while this worker sleeps (rule 3 of
-        // `remote_free.rs` stops new hand-overs meanwhile).
+        // `remote_free.rs` stops new hand-overs meanwhile), nor, as far as
+        // this worker can help it, while the runtime is idle (rule 4).
         self.own().free_returned();
         let shared = self.shared;
+        shared.free_outside();
         let metrics = shared.worker_metrics(self.index);
         metrics.parks.incr();
         self.busy.stop(metrics);

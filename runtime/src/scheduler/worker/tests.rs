@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::{Core, Pushed};
 use crate::blocking::BlockingPool;
+use crate::scheduler::Spawner;
 use crate::scheduler::multi_thread::MultiThread;
 use crate::sync::{Arc, AtomicUsize, Ordering};
 use crate::task::{self, Notified};
@@ -242,6 +243,56 @@ fn a_task_freed_away_from_home_is_handed_back_and_freed_there() {
     drop(notified);
     task.shutdown();
     assert_eq!(Arc::strong_count(&shared), 1);
+}
+
+#[test]
+fn a_task_spawned_from_outside_is_freed_by_the_spawns_that_follow() {
+    let (shared, mut cores) = shared(1);
+    let spawn_from_outside = |future: fn() -> std::future::Pending<()>| {
+        // This thread is no worker: the spawn goes to the injector.
+        shared.spawn_detached(future(), None, std::panic::Location::caller(), None);
+    };
+    shared.spawn_detached(async {}, None, std::panic::Location::caller(), None);
+    let task = next_task(&mut cores[0], &shared).expect("the spawn is queued");
+    // It finishes and its last reference drops away from the thread that
+    // allocated it: it goes on the runtime's list of such tasks.
+    task.run();
+    assert_eq!(shared.owned().len(), 0);
+    assert_eq!(Arc::strong_count(&shared), 2, "held on the outside list");
+    // The spawn that brings the count of spawns from outside to
+    // `SPAWNS_PER_FREE` takes the list, on the spawning thread.
+    let per_free = super::SPAWNS_PER_FREE as usize;
+    for _ in 2..per_free {
+        spawn_from_outside(std::future::pending);
+    }
+    assert_eq!(
+        Arc::strong_count(&shared),
+        1 + 1 + (per_free - 2),
+        "still held, the others alive"
+    );
+    spawn_from_outside(std::future::pending);
+    assert_eq!(
+        Arc::strong_count(&shared),
+        1 + (per_free - 1),
+        "the first freed, the others alive"
+    );
+    // Another dies the same way; shutdown frees it with the rest.
+    shared.spawn_detached(async {}, None, std::panic::Location::caller(), None);
+    while let Some(task) = next_task(&mut cores[0], &shared) {
+        task.run();
+    }
+    assert_eq!(
+        Arc::strong_count(&shared),
+        1 + 1 + (per_free - 1),
+        "the second held, the pending ones alive"
+    );
+    shared.signal_shutdown();
+    shared.shutdown_tasks();
+    assert_eq!(
+        Arc::strong_count(&shared),
+        1,
+        "shutdown freed what was left"
+    );
 }
 
 #[test]
