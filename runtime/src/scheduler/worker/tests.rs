@@ -276,7 +276,7 @@ fn a_task_spawned_from_outside_is_freed_by_the_spawns_that_follow() {
         1 + (per_free - 1),
         "the first freed, the others alive"
     );
-    // Another dies the same way; shutdown frees it with the rest.
+    // Another dies the same way.
     shared.spawn_detached(async {}, None, std::panic::Location::caller(), None);
     while let Some(task) = next_task(&mut cores[0], &shared) {
         task.run();
@@ -286,6 +286,23 @@ fn a_task_spawned_from_outside_is_freed_by_the_spawns_that_follow() {
         1 + 1 + (per_free - 1),
         "the second held, the pending ones alive"
     );
+    // A batch from outside (a gather inside `block_on`) counts each of its
+    // tasks: this one brings the count to the next multiple.
+    shared.spawn_batch(
+        (1..per_free).map(|_| (std::future::pending::<()>(), None)),
+        std::panic::Location::caller(),
+    );
+    assert_eq!(
+        Arc::strong_count(&shared),
+        1 + 2 * (per_free - 1),
+        "the second freed, the pending ones alive"
+    );
+    // A third dies; shutdown frees it with the rest.
+    shared.spawn_detached(async {}, None, std::panic::Location::caller(), None);
+    while let Some(task) = next_task(&mut cores[0], &shared) {
+        task.run();
+    }
+    assert_eq!(Arc::strong_count(&shared), 1 + 1 + 2 * (per_free - 1));
     shared.signal_shutdown();
     shared.shutdown_tasks();
     assert_eq!(
