@@ -171,13 +171,13 @@ impl MultiThread {
         &self.remotes[index]
     }
 
-    /// The queue of tasks spawned or woken off the workers.
     /// A worker's take of the tasks spawned from outside that died
     /// (rule 4 of `remote_free.rs`).
     pub(super) fn free_outside(&self) {
         self.outside.free_all();
     }
 
+    /// The queue of tasks spawned or woken off the workers.
     pub(super) fn injector(&self) -> &Injector<Notified> {
         &self.inject
     }
