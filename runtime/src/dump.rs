@@ -180,8 +180,8 @@ impl TaskSnapshot {
 
     /// How long ago the task was spawned. A task spawned on a worker counts
     /// from that worker's last reading of the clock (taken when it wakes and
-    /// every 61 polls), so its age may be overstated by that much, never
-    /// understated.
+    /// every 61 polls), and a gather's child from the start of its batch, so
+    /// its age may be overstated by that much, never understated.
     ///
     /// # Examples
     ///

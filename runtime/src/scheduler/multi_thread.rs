@@ -247,9 +247,11 @@ impl MultiThread {
         };
         let mut woken = 0;
         crate::context::with(|thread| {
+            // One stamp for the batch: off the workers, a clock read per
+            // task would be a measurable share of each spawn.
+            let spawned_at = crate::context::spawn_time_in(thread);
             with_core(thread, self, |mut core| {
                 for (future, given) in futures {
-                    let spawned_at = crate::context::spawn_time_in(thread);
                     let (task, notified) =
                         task::new_detached(future, given, self.clone(), location, spawned_at);
                     if let Some(core) = core.as_deref_mut() {
