@@ -95,13 +95,15 @@ impl RemoteFree {
             if head == CLOSED {
                 return false;
             }
-            // SAFETY: the task is dead and ours (the contract): its links
-            // are ours to write.
-            unsafe { task.as_ref() }
-                .owned
-                .with_mut(|links| unsafe { (*links).next = NonNull::new(head) });
+            // SAFETY: the task is dead and ours (the contract): its header
+            // is alive and its links are ours to write.
+            unsafe {
+                task.as_ref()
+                    .owned
+                    .with_mut(|links| (*links).next = NonNull::new(head));
+            }
             // Release: the task's last writes (and the link) happen before
-            // the home worker's take.
+            // the take that finds it.
             match self.head.compare_exchange_weak(
                 head,
                 task.as_ptr(),

@@ -3,13 +3,12 @@
 //! fields that every poll reads.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::MultiThread;
 use crate::blocking::BlockingPool;
 use crate::scheduler::{Spawner, run_worker};
-use crate::sync::Arc;
+use crate::sync::{Arc, AtomicBool, Ordering};
 
 /// A scheduler with one worker, running on a thread of its own.
 fn one_worker() -> (Arc<MultiThread>, std::thread::JoinHandle<()>) {
