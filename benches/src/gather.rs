@@ -18,6 +18,10 @@ use crate::sync::{Arc, AtomicUsize, Ordering};
 
 /// Children of the `as_completed` and `try_gather_cancel` workloads.
 pub const CHILDREN_10K: usize = 10_000;
+/// The failing child of `try_gather_cancel`: the last one spawned.
+pub const FAILS_LAST: usize = CHILDREN_10K - 1;
+/// The failing child of `try_gather_first_fails`: the first one.
+pub const FAILS_FIRST: usize = 0;
 /// How long the pending children of `try_gather_cancel` would sleep.
 const LONG_SLEEP: Duration = Duration::from_secs(30);
 
@@ -209,9 +213,16 @@ impl Drop for DropCounter {
     }
 }
 
-/// Checks the failure and that all `n` children were dropped.
-fn check_cancelled(workload: &str, failed: Option<usize>, dropped: &AtomicUsize, n: usize) {
-    assert_eq!(failed, Some(n - 1), "{workload}: wrong failing child");
+/// Checks that the child at `fail_at` failed and all `n` children were
+/// dropped.
+fn check_cancelled(
+    workload: &str,
+    failed: Option<usize>,
+    fail_at: usize,
+    dropped: &AtomicUsize,
+    n: usize,
+) {
+    assert_eq!(failed, Some(fail_at), "{workload}: wrong failing child");
     assert_eq!(
         dropped.load(Ordering::Acquire),
         n,
@@ -220,28 +231,31 @@ fn check_cancelled(workload: &str, failed: Option<usize>, dropped: &AtomicUsize,
 }
 
 /// `try_gather_cancel` with braid's `try_gather`: [`CHILDREN_10K`]
-/// children pending on a long sleep, the last one fails at once; timed
-/// until the error is back with every child dropped.
+/// children pending on a long sleep but the one at `fail_at`, which fails
+/// at once; timed until the error is back with every child dropped.
 ///
 /// # Examples
 ///
 /// ```
 /// use braid_benches::{BenchRuntime, Braid, gather};
 ///
-/// assert_eq!(gather::braid_try_gather_cancel(&Braid::with_workers(2)).units, 10_000);
+/// let rt = Braid::with_workers(2);
+/// for fail_at in [gather::FAILS_FIRST, gather::FAILS_LAST] {
+///     assert_eq!(gather::braid_try_gather_cancel(&rt, fail_at).units, 10_000);
+/// }
 /// ```
-pub fn braid_try_gather_cancel(rt: &Braid) -> Run {
+pub fn braid_try_gather_cancel(rt: &Braid, fail_at: usize) -> Run {
     let n = CHILDREN_10K;
     let dropped = Arc::new(AtomicUsize::new(0));
     let children: Vec<_> = (0..n)
-        .map(|index| cancel_child::<Braid>(index, n - 1, &dropped))
+        .map(|index| cancel_child::<Braid>(index, fail_at, &dropped))
         .collect();
     let (elapsed, result) = time_in_task(rt, braid::try_gather(children));
     let failed = match result {
         Err(braid::GatherError::Failed { index, .. }) => Some(index),
         _ => None,
     };
-    check_cancelled("braid try_gather", failed, &dropped, n);
+    check_cancelled("braid try_gather", failed, fail_at, &dropped, n);
     Run {
         elapsed,
         units: n as u64,
@@ -249,21 +263,24 @@ pub fn braid_try_gather_cancel(rt: &Braid) -> Run {
     }
 }
 
-/// `try_gather_cancel` with Tokio's `JoinSet`: the first error, then
-/// `shutdown` (abort all, wait for all).
+/// `try_gather_cancel` with Tokio's `JoinSet`: the first error (from the
+/// child at `fail_at`), then `shutdown` (abort all, wait for all).
 ///
 /// # Examples
 ///
 /// ```
 /// use braid_benches::{BenchRuntime, Tokio, gather};
 ///
-/// assert_eq!(gather::tokio_join_set_cancel(&Tokio::with_workers(2)).units, 10_000);
+/// let rt = Tokio::with_workers(2);
+/// for fail_at in [gather::FAILS_FIRST, gather::FAILS_LAST] {
+///     assert_eq!(gather::tokio_join_set_cancel(&rt, fail_at).units, 10_000);
+/// }
 /// ```
-pub fn tokio_join_set_cancel(rt: &Tokio) -> Run {
+pub fn tokio_join_set_cancel(rt: &Tokio, fail_at: usize) -> Run {
     let n = CHILDREN_10K;
     let dropped = Arc::new(AtomicUsize::new(0));
     let children: Vec<_> = (0..n)
-        .map(|index| cancel_child::<Tokio>(index, n - 1, &dropped))
+        .map(|index| cancel_child::<Tokio>(index, fail_at, &dropped))
         .collect();
     let (elapsed, failed) = time_in_task(rt, async move {
         let mut set = tokio::task::JoinSet::new();
@@ -280,7 +297,7 @@ pub fn tokio_join_set_cancel(rt: &Tokio) -> Run {
         set.shutdown().await;
         failed
     });
-    check_cancelled("tokio JoinSet", failed, &dropped, n);
+    check_cancelled("tokio JoinSet", failed, fail_at, &dropped, n);
     Run {
         elapsed,
         units: n as u64,
@@ -288,22 +305,25 @@ pub fn tokio_join_set_cancel(rt: &Tokio) -> Run {
     }
 }
 
-/// `try_gather_cancel` by hand: spawn all, take the first error from a
-/// `FuturesUnordered` of handles, then cancel each remaining task and wait
-/// for it.
+/// `try_gather_cancel` by hand: spawn all, take the first error (from the
+/// child at `fail_at`) from a `FuturesUnordered` of handles, then cancel
+/// each remaining task and wait for it.
 ///
 /// # Examples
 ///
 /// ```
 /// use braid_benches::{BenchRuntime, Smol, gather};
 ///
-/// assert_eq!(gather::try_gather_cancel_abort_each(&Smol::with_workers(2)).units, 10_000);
+/// let rt = Smol::with_workers(2);
+/// for fail_at in [gather::FAILS_FIRST, gather::FAILS_LAST] {
+///     assert_eq!(gather::try_gather_cancel_abort_each(&rt, fail_at).units, 10_000);
+/// }
 /// ```
-pub fn try_gather_cancel_abort_each<R: BenchRuntime>(rt: &R) -> Run {
+pub fn try_gather_cancel_abort_each<R: BenchRuntime>(rt: &R, fail_at: usize) -> Run {
     let n = CHILDREN_10K;
     let dropped = Arc::new(AtomicUsize::new(0));
     let children: Vec<_> = (0..n)
-        .map(|index| cancel_child::<R>(index, n - 1, &dropped))
+        .map(|index| cancel_child::<R>(index, fail_at, &dropped))
         .collect();
     let (elapsed, failed) = time_in_task(rt, async move {
         let mut pending: FuturesUnordered<_> = children.into_iter().map(R::spawn).collect();
@@ -319,7 +339,7 @@ pub fn try_gather_cancel_abort_each<R: BenchRuntime>(rt: &R) -> Run {
         }
         failed
     });
-    check_cancelled("cancel each", failed, &dropped, n);
+    check_cancelled("cancel each", failed, fail_at, &dropped, n);
     Run {
         elapsed,
         units: n as u64,
