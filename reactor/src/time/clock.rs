@@ -1,5 +1,26 @@
 //! The driver's clock: real time, or a paused test clock that moves only
 //! when told to.
+//!
+//! # Whether a deadline has passed
+//!
+//! A timer being set asks whether its deadline has passed already, so that
+//! a sleep first polled after its deadline completes on that poll (the
+//! promise of `Sleep::is_elapsed`). Reading the real clock is a good part
+//! of setting a timer (`Instant::now` reads the cycle counter: about 25 ns
+//! on a virtual machine), so on Linux [`Clock::has_passed`] first reads the
+//! coarse monotonic clock (about 5 ns: the time of the kernel's last tick,
+//! with no cycle counter read). The rules:
+//!
+//! 1. The coarse time is never later than the real time (it is the real
+//!    clock as of the kernel's last timekeeping update), and trails it by
+//!    at most one kernel tick (its resolution) while the kernel keeps time.
+//! 2. A deadline at or before the coarse time has passed. A deadline more
+//!    than four kernel ticks after the coarse time has not.
+//!    Only a deadline in between costs a read of the real clock.
+//! 3. So the answer is the real clock's, unless the kernel's timekeeping
+//!    stalls for longer than that: then a sleep due within the window
+//!    registers as pending and completes at the driver's next turn, a
+//!    tick late, instead of on its first poll.
 
 use crate::sync::Mutex;
 use std::time::{Duration, Instant as StdInstant};
@@ -10,7 +31,115 @@ pub(crate) struct Clock {
     base: StdInstant,
     /// Time since `base` while paused; `None` for a real clock.
     paused: Option<Mutex<Duration>>,
+    /// The cheap lower bound of a real clock, where the platform has one.
+    coarse: Option<Coarse>,
 }
+
+#[cfg(all(target_os = "linux", not(miri), not(loom)))]
+mod coarse {
+    use std::time::{Duration, Instant as StdInstant};
+
+    /// How many kernel ticks the coarse clock may trail the real one before
+    /// `Clock::has_passed` reads the real clock (rule 2 of the module docs).
+    const TICKS: u32 = 4;
+
+    /// Linux's `CLOCK_MONOTONIC_COARSE`, placed on std's `Instant` (which
+    /// is `CLOCK_MONOTONIC` on Linux).
+    #[derive(Debug, Clone, Copy)]
+    pub(super) struct Coarse {
+        /// An `Instant`, and `CLOCK_MONOTONIC` read just after it: a coarse
+        /// reading `c` is at or before `instant + (c - monotonic)` (rule 1).
+        instant: StdInstant,
+        monotonic: Duration,
+        /// `TICKS` of the coarse clock's resolution.
+        window: Duration,
+    }
+
+    impl Coarse {
+        /// `None` where the kernel offers no coarse clock, or one whose
+        /// ticks are so long that it would seldom settle a deadline.
+        pub(super) fn new() -> Option<Coarse> {
+            let resolution = resolution(libc::CLOCK_MONOTONIC_COARSE)?;
+            if resolution.is_zero() || resolution > Duration::from_millis(100) {
+                return None;
+            }
+            let instant = StdInstant::now();
+            Some(Coarse {
+                instant,
+                monotonic: read(libc::CLOCK_MONOTONIC)?,
+                window: resolution * TICKS,
+            })
+        }
+
+        /// `Some(passed)` when the coarse time settles whether `deadline`
+        /// has passed (rule 2), `None` when only the real clock can.
+        pub(super) fn settles(&self, deadline: StdInstant) -> Option<bool> {
+            let since = read(libc::CLOCK_MONOTONIC_COARSE)?.checked_sub(self.monotonic)?;
+            let lower_bound = self.instant.checked_add(since)?;
+            if deadline <= lower_bound {
+                Some(true)
+            } else if deadline > lower_bound.checked_add(self.window)? {
+                Some(false)
+            } else {
+                None
+            }
+        }
+    }
+
+    /// One reading of `clock`; `None` if the kernel refuses it.
+    fn read(clock: libc::clockid_t) -> Option<Duration> {
+        let mut now = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `now` is a valid, writable `timespec`.
+        let result = unsafe { libc::clock_gettime(clock, &mut now) };
+        duration(result, now)
+    }
+
+    /// The resolution of `clock`; `None` if the kernel refuses it.
+    fn resolution(clock: libc::clockid_t) -> Option<Duration> {
+        let mut resolution = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `resolution` is a valid, writable `timespec`.
+        let result = unsafe { libc::clock_getres(clock, &mut resolution) };
+        duration(result, resolution)
+    }
+
+    /// A call's `timespec` as a `Duration`, if the call succeeded.
+    fn duration(result: libc::c_int, time: libc::timespec) -> Option<Duration> {
+        if result != 0 {
+            return None;
+        }
+        let seconds = u64::try_from(time.tv_sec).ok()?;
+        let nanos = u32::try_from(time.tv_nsec).ok()?;
+        Some(Duration::new(seconds, nanos))
+    }
+}
+
+/// No coarse clock: elsewhere than Linux, and under Miri and loom, whose
+/// runs read no clock but std's. Every check reads the real clock.
+#[cfg(not(all(target_os = "linux", not(miri), not(loom))))]
+mod coarse {
+    use std::time::Instant as StdInstant;
+
+    #[derive(Debug, Clone, Copy)]
+    pub(super) enum Coarse {}
+
+    impl Coarse {
+        pub(super) fn new() -> Option<Coarse> {
+            None
+        }
+
+        pub(super) fn settles(&self, _deadline: StdInstant) -> Option<bool> {
+            match *self {}
+        }
+    }
+}
+
+use coarse::Coarse;
 
 /// How far a paused clock can move from its start: a million years.
 /// `advance` saturates here, so that the paused time, and any deadline a
@@ -36,6 +165,16 @@ impl Clock {
         Clock {
             base: StdInstant::now(),
             paused: start_paused.then(|| Mutex::new(Duration::ZERO)),
+            coarse: if start_paused { None } else { Coarse::new() },
+        }
+    }
+
+    /// Whether `deadline` is at or before [`now`](Clock::now), reading the
+    /// real clock only when the coarse one cannot tell (module docs).
+    pub(crate) fn has_passed(&self, deadline: StdInstant) -> bool {
+        match self.coarse.and_then(|coarse| coarse.settles(deadline)) {
+            Some(passed) => passed,
+            None => deadline <= self.now(),
         }
     }
 
@@ -110,6 +249,46 @@ mod tests {
         assert!(clock.advance(Duration::from_micros(1)));
         assert_eq!(clock.now_tick(), 2);
         assert_eq!(clock.until_tick(5), Duration::from_millis(3));
+    }
+
+    /// Deadlines on both sides of now, inside the coarse clock's window
+    /// and beyond it: `has_passed` says yes to each one that had passed
+    /// before the call, and to none that had not passed by its end.
+    #[test]
+    fn has_passed_answers_as_the_real_clock_does() {
+        let clock = Clock::new(false);
+        for _ in 0..20 {
+            let around = StdInstant::now();
+            for micros in (0..=40_000).step_by(250) {
+                let offset = Duration::from_micros(micros);
+                let deadlines = [around.checked_sub(offset), around.checked_add(offset)];
+                for deadline in deadlines.into_iter().flatten() {
+                    let before = StdInstant::now();
+                    let passed = clock.has_passed(deadline);
+                    let after = StdInstant::now();
+                    if deadline <= before {
+                        assert!(passed, "a deadline {offset:?} from now had passed");
+                    }
+                    if passed {
+                        assert!(
+                            deadline <= after,
+                            "a deadline {offset:?} from now had not passed"
+                        );
+                    }
+                }
+            }
+            // The next round meets the coarse clock at another point of
+            // the kernel's tick.
+            std::thread::sleep(Duration::from_micros(700));
+        }
+    }
+
+    /// The check above covers the coarse clock only where there is one.
+    #[test]
+    #[cfg(all(target_os = "linux", not(miri)))]
+    fn a_real_clock_on_linux_has_a_coarse_bound_and_a_paused_one_does_not() {
+        assert!(Clock::new(false).coarse.is_some());
+        assert!(Clock::new(true).coarse.is_none());
     }
 
     #[test]

@@ -135,7 +135,7 @@ impl Sleep {
         let timers = self.handle.timers();
         match self.key {
             Some(key) => timers.state(key) == EntryState::Fired,
-            None => self.deadline.into_std() <= timers.clock().now(),
+            None => timers.clock().has_passed(self.deadline.into_std()),
         }
     }
 

@@ -133,9 +133,10 @@ impl Timers {
     }
 
     /// The tick for `deadline`; `0` (due) once it has passed, so a timer
-    /// polled after its deadline completes at once.
+    /// polled after its deadline completes at once (see `clock.rs` for how
+    /// that is decided).
     fn tick_for(&self, deadline: StdInstant) -> u64 {
-        if deadline <= self.clock.now() {
+        if self.clock.has_passed(deadline) {
             0
         } else {
             self.clock.tick_for(deadline)
