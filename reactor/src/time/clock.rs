@@ -88,29 +88,28 @@ mod coarse {
 
     /// One reading of `clock`; `None` if the kernel refuses it.
     fn read(clock: libc::clockid_t) -> Option<Duration> {
-        let mut now = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: `now` is a valid, writable `timespec`.
-        let result = unsafe { libc::clock_gettime(clock, &mut now) };
-        duration(result, now)
+        query(libc::clock_gettime, clock)
     }
 
     /// The resolution of `clock`; `None` if the kernel refuses it.
     fn resolution(clock: libc::clockid_t) -> Option<Duration> {
-        let mut resolution = libc::timespec {
+        query(libc::clock_getres, clock)
+    }
+
+    /// `clock_gettime` or `clock_getres`, with the `timespec` it writes as
+    /// a `Duration`.
+    fn query(
+        call: unsafe extern "C" fn(libc::clockid_t, *mut libc::timespec) -> libc::c_int,
+        clock: libc::clockid_t,
+    ) -> Option<Duration> {
+        let mut time = libc::timespec {
             tv_sec: 0,
             tv_nsec: 0,
         };
-        // SAFETY: `resolution` is a valid, writable `timespec`.
-        let result = unsafe { libc::clock_getres(clock, &mut resolution) };
-        duration(result, resolution)
-    }
-
-    /// A call's `timespec` as a `Duration`, if the call succeeded.
-    fn duration(result: libc::c_int, time: libc::timespec) -> Option<Duration> {
-        if result != 0 {
+        // SAFETY: `call` is one of the two clock calls above, which write
+        // one `timespec` through the pointer, and `time` is one, valid and
+        // writable.
+        if unsafe { call(clock, &mut time) } != 0 {
             return None;
         }
         let seconds = u64::try_from(time.tv_sec).ok()?;
