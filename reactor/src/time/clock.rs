@@ -43,12 +43,14 @@ mod coarse {
     /// `Clock::has_passed` reads the real clock (rule 2 of the module docs).
     const TICKS: u32 = 4;
 
-    /// Linux's `CLOCK_MONOTONIC_COARSE`, placed on std's `Instant` (which
-    /// is `CLOCK_MONOTONIC` on Linux).
+    /// Linux's `CLOCK_MONOTONIC_COARSE`, placed on std's `Instant`, which
+    /// std documents as `clock_gettime(CLOCK_MONOTONIC)` on Linux.
     #[derive(Debug, Clone, Copy)]
     pub(super) struct Coarse {
-        /// An `Instant`, and `CLOCK_MONOTONIC` read just after it: a coarse
-        /// reading `c` is at or before `instant + (c - monotonic)` (rule 1).
+        /// An `Instant`, and `CLOCK_MONOTONIC` read just after it. As the
+        /// second read is no earlier than the first, a coarse reading `c`
+        /// is at or after `instant + (c - monotonic)`: that instant is a
+        /// lower bound of the real time as well (rule 1).
         instant: StdInstant,
         monotonic: Duration,
         /// `TICKS` of the coarse clock's resolution.
