@@ -39,8 +39,9 @@ pub(crate) struct Clock {
 mod coarse {
     use std::time::{Duration, Instant as StdInstant};
 
-    /// How many kernel ticks the coarse clock may trail the real one before
-    /// `Clock::has_passed` reads the real clock (rule 2 of the module docs).
+    /// The window after the coarse time, in kernel ticks, for whose
+    /// deadlines `Clock::has_passed` reads the real clock too (rule 2 of
+    /// the module docs).
     const TICKS: u32 = 4;
 
     /// Linux's `CLOCK_MONOTONIC_COARSE`, placed on std's `Instant`, which
