@@ -37,7 +37,7 @@ pub(crate) struct Clock {
 
 #[cfg(all(target_os = "linux", not(miri), not(loom)))]
 mod coarse {
-    use std::time::{Duration, Instant as StdInstant};
+    use std::time::Duration;
 
     /// The window after the coarse time, in kernel ticks, for whose
     /// deadlines `Clock::has_passed` reads the real clock too (rule 2 of
@@ -48,40 +48,40 @@ mod coarse {
     /// std documents as `clock_gettime(CLOCK_MONOTONIC)` on Linux.
     #[derive(Debug, Clone, Copy)]
     pub(super) struct Coarse {
-        /// An `Instant`, and `CLOCK_MONOTONIC` read just after it. As the
-        /// second read is no earlier than the first, a coarse reading `c`
-        /// is at or after `instant + (c - monotonic)`: that instant is a
-        /// lower bound of the real time as well (rule 1).
-        instant: StdInstant,
+        /// `CLOCK_MONOTONIC`, read just after the clock's base `Instant`.
+        /// As that read is no earlier than the base, a coarse reading `c`
+        /// is at or after `base + (c - monotonic)`: `c - monotonic` (or
+        /// zero, when `c` is the earlier) is a lower bound of the real
+        /// time since the base as well (rule 1).
         monotonic: Duration,
         /// `TICKS` of the coarse clock's resolution.
         window: Duration,
     }
 
     impl Coarse {
-        /// `None` where the kernel offers no coarse clock, or one whose
-        /// ticks are so long that it would seldom settle a deadline.
+        /// Call just after taking the base `Instant`. `None` where the
+        /// kernel offers no coarse clock, or one whose ticks are so long
+        /// that it would seldom settle a deadline.
         pub(super) fn new() -> Option<Coarse> {
+            let monotonic = read(libc::CLOCK_MONOTONIC)?;
             let resolution = resolution(libc::CLOCK_MONOTONIC_COARSE)?;
             if resolution.is_zero() || resolution > Duration::from_millis(100) {
                 return None;
             }
-            let instant = StdInstant::now();
             Some(Coarse {
-                instant,
-                monotonic: read(libc::CLOCK_MONOTONIC)?,
+                monotonic,
                 window: resolution * TICKS,
             })
         }
 
-        /// `Some(passed)` when the coarse time settles whether `deadline`
-        /// has passed (rule 2), `None` when only the real clock can.
-        pub(super) fn settles(&self, deadline: StdInstant) -> Option<bool> {
-            let since = read(libc::CLOCK_MONOTONIC_COARSE)?.checked_sub(self.monotonic)?;
-            let lower_bound = self.instant.checked_add(since)?;
-            if deadline <= lower_bound {
+        /// `Some(passed)` when the coarse time settles whether a deadline
+        /// `offset` after the base has passed (rule 2), `None` when only
+        /// the real clock can.
+        pub(super) fn settles(&self, offset: Duration) -> Option<bool> {
+            let since = read(libc::CLOCK_MONOTONIC_COARSE)?.saturating_sub(self.monotonic);
+            if offset <= since {
                 Some(true)
-            } else if deadline > lower_bound.checked_add(self.window)? {
+            } else if offset > since.saturating_add(self.window) {
                 Some(false)
             } else {
                 None
@@ -125,7 +125,7 @@ mod coarse {
 /// runs read no clock but std's. Every check reads the real clock.
 #[cfg(not(all(target_os = "linux", not(miri), not(loom))))]
 mod coarse {
-    use std::time::Instant as StdInstant;
+    use std::time::Duration;
 
     #[derive(Debug, Clone, Copy)]
     pub(super) enum Coarse {}
@@ -135,7 +135,7 @@ mod coarse {
             None
         }
 
-        pub(super) fn settles(&self, _deadline: StdInstant) -> Option<bool> {
+        pub(super) fn settles(&self, _offset: Duration) -> Option<bool> {
             match *self {}
         }
     }
@@ -164,8 +164,10 @@ fn ceil_millis(duration: Duration) -> u64 {
 
 impl Clock {
     pub(crate) fn new(start_paused: bool) -> Clock {
+        // The coarse clock's `CLOCK_MONOTONIC` read must follow the base.
+        let base = StdInstant::now();
         Clock {
-            base: StdInstant::now(),
+            base,
             paused: start_paused.then(|| Mutex::new(Duration::ZERO)),
             coarse: if start_paused { None } else { Coarse::new() },
         }
@@ -174,9 +176,16 @@ impl Clock {
     /// Whether `deadline` is at or before [`now`](Clock::now), reading the
     /// real clock only when the coarse one cannot tell (module docs).
     pub(crate) fn has_passed(&self, deadline: StdInstant) -> bool {
-        match self.coarse.and_then(|coarse| coarse.settles(deadline)) {
+        self.offset_has_passed(deadline.saturating_duration_since(self.base))
+    }
+
+    /// As [`has_passed`](Clock::has_passed), for the deadline `offset`
+    /// after the base. A deadline before the base is at offset zero, and
+    /// has passed: the base is.
+    fn offset_has_passed(&self, offset: Duration) -> bool {
+        match self.coarse.and_then(|coarse| coarse.settles(offset)) {
             Some(passed) => passed,
-            None => deadline <= self.now(),
+            None => offset <= self.since_base(),
         }
     }
 
@@ -197,10 +206,17 @@ impl Clock {
         u64::try_from(self.since_base().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// The tick of `deadline`, rounded up: at that tick the deadline has
-    /// passed.
-    pub(crate) fn tick_for(&self, deadline: StdInstant) -> u64 {
-        ceil_millis(deadline.saturating_duration_since(self.base))
+    /// The tick at which a timer for `deadline` is due: `0` once the
+    /// deadline has passed (as [`has_passed`](Clock::has_passed) decides),
+    /// so that a timer set after its deadline fires at once; otherwise the
+    /// deadline's tick, rounded up, at which it has passed.
+    pub(crate) fn due_tick(&self, deadline: StdInstant) -> u64 {
+        let offset = deadline.saturating_duration_since(self.base);
+        if self.offset_has_passed(offset) {
+            0
+        } else {
+            ceil_millis(offset)
+        }
     }
 
     /// Real time left until `tick` begins.
@@ -244,13 +260,29 @@ mod tests {
     fn deadlines_round_up_and_now_rounds_down() {
         let clock = Clock::new(true);
         let base = clock.now();
-        assert_eq!(clock.tick_for(base + Duration::from_micros(1500)), 2);
-        assert_eq!(clock.tick_for(base + Duration::from_millis(2)), 2);
+        assert_eq!(clock.due_tick(base + Duration::from_micros(1500)), 2);
+        assert_eq!(clock.due_tick(base + Duration::from_millis(2)), 2);
         assert!(clock.advance(Duration::from_micros(1999)));
         assert_eq!(clock.now_tick(), 1);
         assert!(clock.advance(Duration::from_micros(1)));
         assert_eq!(clock.now_tick(), 2);
         assert_eq!(clock.until_tick(5), Duration::from_millis(3));
+    }
+
+    #[test]
+    fn a_deadline_that_has_passed_is_due_at_tick_zero() {
+        let clock = Clock::new(true);
+        let base = clock.now();
+        let deadline = base + Duration::from_micros(1500);
+        assert_eq!(clock.due_tick(deadline), 2);
+        assert!(clock.advance(Duration::from_micros(1499)));
+        assert_eq!(clock.due_tick(deadline), 2, "not yet passed");
+        assert!(clock.advance(Duration::from_micros(1)));
+        assert_eq!(clock.due_tick(deadline), 0, "passed at its instant");
+        if let Some(before_base) = base.checked_sub(Duration::from_secs(1)) {
+            assert_eq!(clock.due_tick(before_base), 0);
+            assert!(clock.has_passed(before_base));
+        }
     }
 
     /// Deadlines on both sides of now, inside the coarse clock's window
@@ -313,7 +345,7 @@ mod tests {
         assert_eq!(u128::from(end_tick), MAX_PAUSED.as_millis());
         // Deadlines past the end still form and map to ticks.
         let later = clock.now() + Duration::from_secs(86_400 * 365 * 30);
-        assert!(clock.tick_for(later) > end_tick);
+        assert!(clock.due_tick(later) > end_tick);
     }
 
     #[test]

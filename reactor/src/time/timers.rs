@@ -132,17 +132,6 @@ impl Timers {
         self.wheels.iter().map(|wheel| wheel.lock()).collect()
     }
 
-    /// The tick for `deadline`; `0` (due) once it has passed, so a timer
-    /// polled after its deadline completes at once (see `clock.rs` for how
-    /// that is decided).
-    fn tick_for(&self, deadline: StdInstant) -> u64 {
-        if self.clock.has_passed(deadline) {
-            0
-        } else {
-            self.clock.tick_for(deadline)
-        }
-    }
-
     /// Whether a parked driver must wake for a timer at `tick`.
     fn interrupts_park(&self, state: EntryState, tick: u64) -> bool {
         state == EntryState::Pending && tick < self.parked_until.load(Ordering::Relaxed)
@@ -154,7 +143,7 @@ impl Timers {
         deadline: StdInstant,
         waker: &Waker,
     ) -> (TimerKey, EntryState, bool) {
-        let tick = self.tick_for(deadline);
+        let tick = self.clock.due_tick(deadline);
         let index = self.own_wheel();
         let mut wheel = self.wheels[index].lock();
         let (key, state) = wheel.insert(tick, Some(waker.clone()));
@@ -167,7 +156,7 @@ impl Timers {
 
     /// Moves a timer; the `bool` says the driver must be unparked.
     pub(crate) fn reset(&self, key: TimerKey, deadline: StdInstant) -> (EntryState, bool) {
-        let tick = self.tick_for(deadline);
+        let tick = self.clock.due_tick(deadline);
         let mut wheel = self.wheel(key);
         let state = wheel.reset(key, tick);
         (state, self.interrupts_park(state, tick))
