@@ -21,6 +21,13 @@
 //!    stalls for longer than that: then a sleep due within the window
 //!    registers as pending and completes at the driver's next turn, a
 //!    tick late, instead of on its first poll.
+//! 4. The coarse time is placed on std's `Instant` (`CLOCK_MONOTONIC` on
+//!    Linux) through the clock's base: `CLOCK_MONOTONIC` is read just
+//!    before and just after the base `Instant` is taken, and the later
+//!    reading stands for the base. The three reads are taken again until
+//!    the two readings are at most a quarter tick apart, so the placement
+//!    errs early (rule 1 holds), by at most a quarter tick, which the
+//!    window of rule 2 covers with the tick of rule 1.
 
 use crate::sync::Mutex;
 use std::time::{Duration, Instant as StdInstant};
@@ -37,12 +44,16 @@ pub(crate) struct Clock {
 
 #[cfg(all(target_os = "linux", not(miri), not(loom)))]
 mod coarse {
-    use std::time::Duration;
+    use std::time::{Duration, Instant as StdInstant};
 
     /// The window after the coarse time, in kernel ticks, for whose
     /// deadlines `Clock::has_passed` reads the real clock too (rule 2 of
     /// the module docs).
     const TICKS: u32 = 4;
+
+    /// Tries at a close pair of readings around the base (rule 4 of the
+    /// module docs) before the clock goes without a coarse bound.
+    const ATTEMPTS: u32 = 8;
 
     /// Linux's `CLOCK_MONOTONIC_COARSE`, placed on std's `Instant`, which
     /// std documents as `clock_gettime(CLOCK_MONOTONIC)` on Linux.
@@ -59,19 +70,25 @@ mod coarse {
     }
 
     impl Coarse {
-        /// Call just after taking the base `Instant`. `None` where the
-        /// kernel offers no coarse clock, or one whose ticks are so long
-        /// that it would seldom settle a deadline.
-        pub(super) fn new() -> Option<Coarse> {
-            let monotonic = read(libc::CLOCK_MONOTONIC)?;
+        /// A clock's base `Instant` and the coarse clock placed on it
+        /// (rule 4). `None` where the kernel offers no coarse clock, or
+        /// one whose ticks are so long that it would seldom settle a
+        /// deadline, or when no try brought the readings close enough.
+        pub(super) fn with_base() -> Option<(StdInstant, Coarse)> {
             let resolution = resolution(libc::CLOCK_MONOTONIC_COARSE)?;
             if resolution.is_zero() || resolution > Duration::from_millis(100) {
                 return None;
             }
-            Some(Coarse {
+            let (base, monotonic) = close_pair(
+                resolution / 4,
+                || read(libc::CLOCK_MONOTONIC),
+                StdInstant::now,
+            )?;
+            let coarse = Coarse {
                 monotonic,
                 window: resolution * TICKS,
-            })
+            };
+            Some((base, coarse))
         }
 
         /// `Some(passed)` when the coarse time settles whether a deadline
@@ -87,6 +104,26 @@ mod coarse {
                 None
             }
         }
+    }
+
+    /// Reads `monotonic`, takes `instant`, and reads `monotonic` again,
+    /// until the two readings are at most `within` apart (at most
+    /// `ATTEMPTS` times): the instant and the later reading, which is no
+    /// earlier than the instant and at most `within` after it.
+    pub(super) fn close_pair<I>(
+        within: Duration,
+        mut monotonic: impl FnMut() -> Option<Duration>,
+        mut instant: impl FnMut() -> I,
+    ) -> Option<(I, Duration)> {
+        for _ in 0..ATTEMPTS {
+            let before = monotonic()?;
+            let taken = instant();
+            let after = monotonic()?;
+            if after.saturating_sub(before) <= within {
+                return Some((taken, after));
+            }
+        }
+        None
     }
 
     /// One reading of `clock`; `None` if the kernel refuses it.
@@ -125,13 +162,13 @@ mod coarse {
 /// runs read no clock but std's. Every check reads the real clock.
 #[cfg(not(all(target_os = "linux", not(miri), not(loom))))]
 mod coarse {
-    use std::time::Duration;
+    use std::time::{Duration, Instant as StdInstant};
 
     #[derive(Debug, Clone, Copy)]
     pub(super) enum Coarse {}
 
     impl Coarse {
-        pub(super) fn new() -> Option<Coarse> {
+        pub(super) fn with_base() -> Option<(StdInstant, Coarse)> {
             None
         }
 
@@ -164,12 +201,19 @@ fn ceil_millis(duration: Duration) -> u64 {
 
 impl Clock {
     pub(crate) fn new(start_paused: bool) -> Clock {
-        // The coarse clock's `CLOCK_MONOTONIC` read must follow the base.
-        let base = StdInstant::now();
+        let placed = if start_paused {
+            None
+        } else {
+            Coarse::with_base()
+        };
+        let (base, coarse) = match placed {
+            Some((base, coarse)) => (base, Some(coarse)),
+            None => (StdInstant::now(), None),
+        };
         Clock {
             base,
             paused: start_paused.then(|| Mutex::new(Duration::ZERO)),
-            coarse: if start_paused { None } else { Coarse::new() },
+            coarse,
         }
     }
 
@@ -315,6 +359,27 @@ mod tests {
             // the kernel's tick.
             std::thread::sleep(Duration::from_micros(700));
         }
+    }
+
+    /// Rule 4: a pair of readings further apart than asked is taken
+    /// again, and the instant comes with the later reading of its pair.
+    #[test]
+    #[cfg(all(target_os = "linux", not(miri), not(loom)))]
+    fn the_base_is_placed_by_the_first_close_pair_of_readings() {
+        let ms = Duration::from_millis;
+        let mut readings = [ms(0), ms(10), ms(20), ms(21), ms(30), ms(30)].into_iter();
+        let mut instants = 0..;
+        let placed = coarse::close_pair(ms(1), || readings.next(), || instants.next());
+        assert_eq!(placed, Some((Some(1), ms(21))));
+
+        let mut apart = (0..).map(|step| ms(10 * step));
+        assert_eq!(
+            coarse::close_pair(ms(1), || apart.next(), || ()),
+            None,
+            "no pair came close",
+        );
+        let mut refused = [Some(ms(0)), None].into_iter().flatten();
+        assert_eq!(coarse::close_pair(ms(1), || refused.next(), || ()), None);
     }
 
     /// The check above covers the coarse clock only where there is one.
