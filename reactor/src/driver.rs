@@ -80,6 +80,15 @@
 //!    of the jump, with no unpark pending. A park that finds `auto_advance`
 //!    true as it begins first makes a non-blocking turn, and does not jump
 //!    if that turn saw an I/O event or an unpark.
+//! 5. A turn that may not block (a zero wait: step 6, or a timer already
+//!    due) skips the OS poll while no socket and no signal pipe is
+//!    registered: the poll could only report an unpark, which matters only
+//!    to a park that blocks. The waker's event stays pending meanwhile, and
+//!    so does rule 3's flag, so unparks in between write nothing and the
+//!    next poll that would block returns at once, as after any unpark. A
+//!    runtime busy with computation alone then makes no system call for
+//!    its driver; a socket registered during the skipped turn is polled by
+//!    the next turn, as it would be had it been registered just after.
 
 mod block_on;
 mod blocking;
@@ -305,7 +314,11 @@ impl Driver {
             match timers.prepare_park(timeout, &auto_advance) {
                 Park::Advanced => {}
                 Park::Wait(wait) => {
-                    turn(poller, shared, woken, wait);
+                    // Rule 5: a turn that may not block polls the OS only
+                    // if it has something to report.
+                    if wait != Some(Duration::ZERO) || shared.has_sources() {
+                        turn(poller, shared, woken, wait);
+                    }
                     timers.finish_park();
                 }
             }

@@ -365,4 +365,17 @@ impl Shared {
     pub(super) fn remove_registration(&self, token: usize) {
         let _ = self.io.lock().slab.remove(token);
     }
+
+    /// Whether the OS poller can report anything but an unpark: a socket or
+    /// the signal pipe is registered (rule 5 of the [driver docs](super)).
+    pub(super) fn has_sources(&self) -> bool {
+        if self.io.lock().slab.len() > 0 {
+            return true;
+        }
+        #[cfg(all(unix, not(loom)))]
+        if self.signals.lock().is_some() {
+            return true;
+        }
+        false
+    }
 }

@@ -1,6 +1,7 @@
-//! The driver's own buffers.
+//! The driver's own buffers, and when a turn polls the OS.
 
 use super::{Driver, FIRED_KEPT};
+use crate::sync::Ordering;
 use crate::time::{Duration, Instant, sleep_until};
 use std::task::{Context, Waker};
 
@@ -31,4 +32,53 @@ fn a_burst_of_fired_timers_leaves_the_kept_room_only() {
     }
     assert!(driver.fired.is_empty());
     assert!(driver.fired.capacity() <= FIRED_KEPT);
+}
+
+/// Rule 5: with nothing but the waker registered, a non-blocking turn
+/// leaves the OS alone, so an unpark stays pending; the next park that may
+/// block polls, sees it and returns at once.
+#[test]
+fn a_non_blocking_turn_with_nothing_registered_skips_the_poll() {
+    let mut driver = Driver::new(false).unwrap();
+    driver.handle().unpark();
+    driver.park(Some(Duration::ZERO), &|| false);
+    assert!(
+        driver.shared.notified.load(Ordering::Acquire),
+        "the non-blocking turn polled the OS and took the unpark"
+    );
+    // Would block for good if the unpark had been lost.
+    driver.park(None, &|| false);
+    assert!(!driver.shared.notified.load(Ordering::Acquire));
+}
+
+/// Rule 5: a registered socket makes every turn poll, non-blocking ones
+/// included; dropping the socket makes them skip again.
+#[test]
+fn a_non_blocking_turn_polls_while_a_socket_is_registered() {
+    let mut driver = Driver::new(false).unwrap();
+    let guard = driver.handle().enter();
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let socket = crate::net::UdpSocket::from_std(socket).unwrap();
+    driver.handle().unpark();
+    driver.park(Some(Duration::ZERO), &|| false);
+    assert!(!driver.shared.notified.load(Ordering::Acquire));
+    // The new socket is writable: the turn dispatched that to it.
+    assert!(driver.handle().io_ready_count() > 0);
+
+    drop(socket);
+    drop(guard);
+    driver.handle().unpark();
+    driver.park(Some(Duration::ZERO), &|| false);
+    assert!(driver.shared.notified.load(Ordering::Acquire));
+}
+
+/// Rule 5: the signal pipe counts as a source: a turn must read it, or a
+/// signal would wait for the next park that blocks.
+#[test]
+fn a_non_blocking_turn_polls_while_signals_are_watched() {
+    let mut driver = Driver::new(false).unwrap();
+    driver.handle().watch_signals().unwrap();
+    driver.handle().unpark();
+    driver.park(Some(Duration::ZERO), &|| false);
+    assert!(!driver.shared.notified.load(Ordering::Acquire));
 }
