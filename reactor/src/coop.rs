@@ -84,6 +84,29 @@ pub fn budget_and_forced_yield<R>(f: impl FnOnce() -> R) -> (R, bool) {
     })
 }
 
+/// Puts a thread's budget back as it was when dropped, also when the code
+/// that ran under another budget panicked.
+struct Restore<'a> {
+    slot: &'a Cell<Option<Budget>>,
+    previous: Option<Budget>,
+}
+
+impl Restore<'_> {
+    /// Puts `budget` in force in `slot` until the guard drops.
+    fn replace(slot: &Cell<Option<Budget>>, budget: Option<Budget>) -> Restore<'_> {
+        Restore {
+            slot,
+            previous: slot.replace(budget),
+        }
+    }
+}
+
+impl Drop for Restore<'_> {
+    fn drop(&mut self) {
+        self.slot.set(self.previous);
+    }
+}
+
 impl ThreadContext {
     /// Runs `f` (one poll of a task) with a fresh budget in this context,
     /// restoring the previous one afterwards, also if `f` panics: the
@@ -119,23 +142,11 @@ impl ThreadContext {
     /// ```
     #[inline]
     pub fn budget_and_forced_yield<R>(&self, f: impl FnOnce() -> R) -> (R, bool) {
-        struct Restore<'a> {
-            slot: &'a Cell<Option<Budget>>,
-            previous: Option<Budget>,
-        }
-        impl Drop for Restore<'_> {
-            fn drop(&mut self) {
-                self.slot.set(self.previous);
-            }
-        }
         let fresh = Budget {
             left: BUDGET,
             refused: false,
         };
-        let restore = Restore {
-            slot: &self.budget,
-            previous: self.budget.replace(Some(fresh)),
-        };
+        let restore = Restore::replace(&self.budget, Some(fresh));
         let output = f();
         let ended = self.budget.get();
         drop(restore);
@@ -220,6 +231,19 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
     })
 }
 
+/// Runs `f` with no budget in force, then puts the current one back as `f`
+/// found it: for a resource that must be looked at even once its task's
+/// budget is spent, as a timeout's deadline after its future spent it.
+pub(crate) fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
+    context::with(|cx| match cx {
+        Some(cx) => {
+            let _restore = Restore::replace(&cx.budget, None);
+            f()
+        }
+        None => f(),
+    })
+}
+
 /// Whether the current poll may still do work; for loops that want to stop
 /// early without spending a unit.
 ///
@@ -252,5 +276,21 @@ mod tests {
             budget(|| assert_eq!(remaining(), Some(BUDGET)));
             assert_eq!(remaining(), Some(BUDGET - 1));
         });
+    }
+
+    #[test]
+    fn unconstrained_code_runs_without_the_spent_budget_and_leaves_it_spent() {
+        let mut cx = Context::from_waker(Waker::noop());
+        budget(|| {
+            while poll_proceed(&mut cx).is_ready() {}
+            unconstrained(|| {
+                assert_eq!(remaining(), None);
+                assert!(poll_proceed(&mut cx).is_ready());
+            });
+            assert_eq!(remaining(), Some(0));
+            assert!(forced_yield());
+        });
+        assert_eq!(unconstrained(|| 42), 42);
+        assert_eq!(remaining(), None);
     }
 }

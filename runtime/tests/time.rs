@@ -279,3 +279,22 @@ fn advancing_by_duration_max_saturates_and_the_clock_stays_usable() {
         });
     }
 }
+
+/// A future that spends its task's whole budget in every poll (here a loop
+/// over sleeps that are already due) still times out, on each flavour.
+#[test]
+fn a_timeout_ends_a_future_that_spends_every_budget() {
+    for (name, rt) in support::flavours() {
+        let outcome = support::eventually(move || {
+            rt.block_on(async {
+                let busy = async {
+                    loop {
+                        sleep(Duration::ZERO).await;
+                    }
+                };
+                timeout(Duration::from_millis(20), busy).await
+            })
+        });
+        assert!(outcome.is_err(), "{name}: the busy future never ends");
+    }
+}

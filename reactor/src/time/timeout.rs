@@ -1,6 +1,7 @@
 //! `timeout`: bounds how long a future may take.
 
 use super::{Instant, Sleep, sleep, sleep_until};
+use crate::coop;
 use std::error::Error;
 use std::fmt;
 use std::future::{Future, IntoFuture};
@@ -11,6 +12,11 @@ use std::time::Duration;
 /// Runs `future` for at most `duration`: its output, or `Err(Elapsed)` once
 /// the time is up. The future is dropped with the `Timeout`, so when the
 /// time runs out it is cancelled at the point it was waiting.
+///
+/// The future is polled first, so one that is ready as the time runs out
+/// wins. A future that spends its task's whole cooperative budget in a
+/// poll (one that is always ready, looping over a socket with data queued)
+/// still times out: the deadline is then looked at outside the budget.
 ///
 /// # Panics
 ///
@@ -143,12 +149,23 @@ impl<F: Future> Future for Timeout<F> {
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above; `this.future` stays where it is until dropped.
         let future = unsafe { Pin::new_unchecked(&mut this.future) };
+        let had_budget = coop::has_budget_remaining();
         if let Poll::Ready(output) = future.poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        Pin::new(&mut this.sleep)
-            .poll(cx)
-            .map(|()| Err(Elapsed(())))
+        let mut poll_deadline = || {
+            Pin::new(&mut this.sleep)
+                .poll(cx)
+                .map(|()| Err(Elapsed(())))
+        };
+        if had_budget && !coop::has_budget_remaining() {
+            // The future spent the task's budget: the deadline is still
+            // looked at, or a future that is always ready (a loop over a
+            // socket with data queued) would never time out.
+            coop::unconstrained(poll_deadline)
+        } else {
+            poll_deadline()
+        }
     }
 }
 
