@@ -245,3 +245,42 @@ fn a_sleep_already_past_its_deadline_completes_at_once() {
         assert_eq!(harness.handle().timer_entry_count(), 0);
     });
 }
+
+struct CountingWaker(std::sync::atomic::AtomicUsize);
+
+impl std::task::Wake for CountingWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Moving a sleep that a task waits on to a deadline already past fires it
+/// at once: the waiting task is woken, as by the deadline coming round.
+/// Moving it to a later deadline wakes nobody.
+#[test]
+fn a_sleep_reset_into_the_past_wakes_its_waiter() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let harness = Harness::paused();
+    harness.block_on(async {
+        let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
+        let waker = Waker::from(counter.clone());
+        let mut nap = sleep(Duration::from_secs(5));
+        assert!(
+            Pin::new(&mut nap)
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        nap.reset(Instant::now() + Duration::from_secs(10));
+        assert_eq!(counter.0.load(Ordering::SeqCst), 0);
+
+        nap.reset(Instant::now());
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        assert!(nap.is_elapsed());
+        assert!(is_ready(&mut nap));
+        // Already fired: a second move into the past has nobody to wake.
+        nap.reset(Instant::now());
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+    });
+}

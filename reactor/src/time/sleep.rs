@@ -140,7 +140,8 @@ impl Sleep {
     }
 
     /// Moves the deadline; the sleep becomes pending again if it had
-    /// completed.
+    /// completed. A sleep waited on, moved to a deadline that has passed,
+    /// completes at once: the task waiting on it is woken.
     ///
     /// # Examples
     ///

@@ -158,8 +158,14 @@ impl Timers {
     pub(crate) fn reset(&self, key: TimerKey, deadline: StdInstant) -> (EntryState, bool) {
         let tick = self.clock.due_tick(deadline);
         let mut wheel = self.wheel(key);
-        let state = wheel.reset(key, tick);
-        (state, self.interrupts_park(state, tick))
+        let (state, fired) = wheel.reset(key, tick);
+        let interrupt = self.interrupts_park(state, tick);
+        drop(wheel);
+        // Woken outside the lock, as every firing is.
+        if let Some(waker) = fired {
+            waker.wake();
+        }
+        (state, interrupt)
     }
 
     pub(crate) fn poll(&self, key: TimerKey, waker: &Waker) -> EntryState {

@@ -76,10 +76,18 @@ impl Wheel {
         (key, state)
     }
 
-    /// Moves a timer to a new deadline, whatever its state.
-    pub(crate) fn reset(&mut self, key: TimerKey, deadline: u64) -> EntryState {
-        self.unlink_if_pending(key);
-        self.schedule(key, deadline)
+    /// Moves a timer to a new deadline, whatever its state. A pending timer
+    /// moved to a deadline already due fires at once: its waker is returned,
+    /// to be woken as the wheel's own firing would.
+    pub(crate) fn reset(&mut self, key: TimerKey, deadline: u64) -> (EntryState, Option<Waker>) {
+        let was_pending = self.unlink_if_pending(key);
+        let state = self.schedule(key, deadline);
+        let fired = if was_pending && state != EntryState::Pending {
+            self.entries.node_mut(key).waker.take()
+        } else {
+            None
+        };
+        (state, fired)
     }
 
     /// Cancels a timer and frees its entry.
@@ -184,9 +192,11 @@ impl Wheel {
         state
     }
 
-    fn unlink_if_pending(&mut self, key: TimerKey) {
+    /// Takes the timer out of its slot if it is pending; says whether it was.
+    fn unlink_if_pending(&mut self, key: TimerKey) -> bool {
         let node = self.entries.node(key);
-        if node.state == Some(EntryState::Pending) {
+        let pending = node.state == Some(EntryState::Pending);
+        if pending {
             let (level, slot) = (node.level, node.slot);
             let state = &mut self.levels[level];
             self.entries
@@ -196,6 +206,7 @@ impl Wheel {
             }
             self.len -= 1;
         }
+        pending
     }
 
     /// Links node `index` into the slot for `deadline` (`> elapsed`).

@@ -133,7 +133,8 @@ impl Model {
     fn reset(&mut self, id: u64, deadline: u64) {
         let waker = self.waker(id);
         let entry = self.entries.get_mut(&id).unwrap();
-        let state = self.wheel.reset(entry.0, deadline);
+        let was_pending = entry.2;
+        let (state, fired) = self.wheel.reset(entry.0, deadline);
         entry.1 = deadline;
         entry.2 = deadline > self.elapsed;
         let expected = if entry.2 {
@@ -146,6 +147,15 @@ impl Model {
             "reset to {deadline}, elapsed {}",
             self.elapsed
         );
+        // A pending entry moved into the past fires now, and only then.
+        fired.into_iter().for_each(Waker::wake);
+        let woken = std::mem::take(&mut *self.log.lock());
+        let expected_woken = if was_pending && !entry.2 {
+            vec![id]
+        } else {
+            vec![]
+        };
+        assert_eq!(woken, expected_woken, "reset to {deadline}");
         // A fired entry gave its waker away; as a sleep does after a reset,
         // poll again so the re-armed entry has one.
         assert_eq!(self.wheel.poll(entry.0, &waker), expected);

@@ -130,10 +130,10 @@ fn a_due_deadline_fires_at_insert() {
 fn reset_moves_a_pending_or_fired_entry() {
     let mut wheel = Wheel::new();
     let (key, _) = wheel.insert(5, None);
-    assert_eq!(wheel.reset(key, 500), EntryState::Pending);
+    assert_eq!(wheel.reset(key, 500).0, EntryState::Pending);
     assert_eq!(fire(&mut wheel, 499), 0);
     assert_eq!(fire(&mut wheel, 500), 1);
-    assert_eq!(wheel.reset(key, 600), EntryState::Pending);
+    assert_eq!(wheel.reset(key, 600).0, EntryState::Pending);
     assert_eq!(wheel.len(), 1);
     assert_eq!(fire(&mut wheel, 600), 1);
 }
