@@ -82,16 +82,42 @@ fn skip_drops_the_missed_ticks_and_keeps_the_grid() {
     });
 }
 
+/// Ticks once, lets `late` pass after the second tick was due, and returns
+/// the offsets from the start of the next two ticks' scheduled times.
+async fn after_a_late_tick(behavior: MissedTickBehavior, late: Duration) -> [Duration; 2] {
+    let start = Instant::now();
+    let mut ticks = interval(PERIOD);
+    ticks.set_missed_tick_behavior(behavior);
+    ticks.tick().await;
+    advance(PERIOD + late).await;
+    [ticks.tick().await - start, ticks.tick().await - start]
+}
+
 #[test]
-fn a_tick_late_by_less_than_a_period_keeps_the_schedule() {
+fn a_tick_late_by_less_than_a_period_is_missed_for_delay_only() {
     block_on(true, async {
-        let start = Instant::now();
-        let mut ticks = interval(PERIOD);
-        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        ticks.tick().await;
-        advance(ms(150)).await;
-        assert_eq!(ticks.tick().await - start, ms(100));
-        assert_eq!(ticks.tick().await - start, ms(200));
+        let delay = after_a_late_tick(MissedTickBehavior::Delay, ms(50)).await;
+        assert_eq!(delay, [ms(100), ms(250)]);
+        for behavior in [MissedTickBehavior::Burst, MissedTickBehavior::Skip] {
+            let kept = after_a_late_tick(behavior, ms(50)).await;
+            assert_eq!(kept, [ms(100), ms(200)], "{behavior:?}");
+        }
+    });
+}
+
+#[test]
+fn a_tick_late_by_a_few_milliseconds_is_on_time() {
+    block_on(true, async {
+        for behavior in [
+            MissedTickBehavior::Burst,
+            MissedTickBehavior::Delay,
+            MissedTickBehavior::Skip,
+        ] {
+            let kept = after_a_late_tick(behavior, ms(5)).await;
+            assert_eq!(kept, [ms(100), ms(200)], "{behavior:?}");
+        }
+        let moved = after_a_late_tick(MissedTickBehavior::Delay, ms(6)).await;
+        assert_eq!(moved, [ms(100), ms(206)]);
     });
 }
 

@@ -62,8 +62,10 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
     }
 }
 
-/// What an [`Interval`] does when ticks were missed because `tick` was
-/// called late (the task was busy for more than a period).
+/// What an [`Interval`] does when a tick is missed: it fires more than
+/// 5 ms after it was due, because `tick` was called late (the task was
+/// busy) or its worker was held up. A tick less late than that counts as
+/// on time, so that timer granularity alone never moves the schedule.
 ///
 /// # Examples
 ///
@@ -83,7 +85,9 @@ pub enum MissedTickBehavior {
     #[default]
     Burst,
     /// Fire one tick now and restart the schedule: the next tick is one
-    /// period after this late one.
+    /// period after this late one, however late it was. Consecutive ticks
+    /// are then a period apart or more (less the 5 ms a tick may be late
+    /// on time).
     Delay,
     /// Fire one tick now and drop the missed ones: the next tick is the next
     /// one on the original schedule that is still ahead.
@@ -92,7 +96,8 @@ pub enum MissedTickBehavior {
 
 impl MissedTickBehavior {
     /// The deadline after a tick scheduled for `scheduled` that fired at
-    /// `now`, at least one whole period late.
+    /// `now`, more than [`MISSED_AFTER`] late. While it is less than a
+    /// period late, `Burst` and `Skip` keep the next tick on schedule.
     fn next_after_miss(self, scheduled: Instant, now: Instant, period: Duration) -> Instant {
         match self {
             MissedTickBehavior::Burst => after(scheduled, period),
@@ -110,6 +115,11 @@ impl MissedTickBehavior {
         }
     }
 }
+
+/// How late a tick may fire and still count as on time: a few timer ticks,
+/// so that a tick fired at the end of its millisecond, or on the driver's
+/// next turn, does not restart a `Delay` schedule.
+const MISSED_AFTER: Duration = Duration::from_millis(5);
 
 /// `instant + period`, or the far future that stands for "never" when that
 /// overflows, as for a `sleep` that long: a huge period means the next tick
@@ -180,7 +190,7 @@ impl Interval {
         let scheduled = self.sleep.deadline();
         let now = Instant::now();
         let on_schedule = after(scheduled, self.period);
-        let next = if now >= on_schedule {
+        let next = if now > after(scheduled, MISSED_AFTER) {
             self.missed_tick_behavior
                 .next_after_miss(scheduled, now, self.period)
         } else {
