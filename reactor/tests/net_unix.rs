@@ -1,5 +1,6 @@
 //! Unix sockets: stream echo through a listener, `pair`, split halves from
-//! two tasks, datagram round trips, and the error for a stale socket path.
+//! two tasks, datagram round trips, and the errors of binding a path that
+//! exists.
 
 mod support;
 
@@ -175,7 +176,7 @@ fn datagrams_round_trip_by_path_and_by_pair() {
 
 #[test]
 #[cfg_attr(miri, ignore)]
-fn binding_a_stale_socket_path_names_the_path() {
+fn binding_a_socket_path_left_behind_names_the_path_and_says_to_remove_it() {
     let dir = TempDir::new("stale");
     let path = dir.path("stale.sock");
     eventually(move || {
@@ -187,26 +188,115 @@ fn binding_a_stale_socket_path_names_the_path() {
             assert_eq!(error.kind(), ErrorKind::AddrInUse);
             let message = error.to_string();
             assert!(message.contains(&*path.to_string_lossy()), "{message}");
-            assert!(message.contains("nobody listens"), "{message}");
+            let words = message.replace(&*path.to_string_lossy(), "");
+            assert!(words.contains("in use by a socket file"), "{message}");
+            assert!(words.contains("removed before binding"), "{message}");
+            assert!(!words.contains("stale"), "{message}");
 
             // Connecting to it is refused, with the path named too.
             let error = UnixStream::connect(&path).await.unwrap_err();
             assert_eq!(error.kind(), ErrorKind::ConnectionRefused);
             assert!(error.to_string().contains(&*path.to_string_lossy()));
 
-            // A path in use (someone listens) is not called stale.
+            // A path someone listens on gets the same words: bind cannot
+            // tell the two apart without touching the listener.
             std::fs::remove_file(&path).unwrap();
             let _live = UnixListener::bind(&path).unwrap();
-            let error = UnixListener::bind(&path).unwrap_err();
+            let error = UnixDatagram::bind(&path).unwrap_err();
             assert_eq!(error.kind(), ErrorKind::AddrInUse);
-            assert!(!error.to_string().contains("nobody listens"));
-            assert!(error.to_string().contains(&*path.to_string_lossy()));
+            assert_eq!(error.to_string(), message);
 
             // A missing directory is the OS's NotFound, path named.
             let missing = path.with_file_name("no-such-dir").join("x.sock");
             let error = UnixDatagram::bind(&missing).unwrap_err();
             assert_eq!(error.kind(), ErrorKind::NotFound);
             assert!(error.to_string().contains("no-such-dir"));
+        })
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn binding_over_a_live_listener_fails_without_connecting_to_it() {
+    let dir = TempDir::new("live");
+    let path = dir.path("live.sock");
+    let theirs = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    theirs.set_nonblocking(true).unwrap();
+    eventually(move || {
+        runtime().block_on(async move {
+            let error = UnixListener::bind(&path).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::AddrInUse);
+            let error = UnixDatagram::bind(&path).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::AddrInUse);
+        })
+    });
+    let accepted = theirs.accept().map(|_| ());
+    assert_eq!(
+        accepted.map_err(|error| error.kind()),
+        Err(ErrorKind::WouldBlock),
+        "the listener at the path got a connection from a failed bind"
+    );
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn binding_over_a_file_or_directory_says_it_is_not_a_socket() {
+    let dir = TempDir::new("not-socket");
+    let file = dir.path("file");
+    std::fs::write(&file, b"contents").unwrap();
+    let directory = dir.path("directory");
+    std::fs::create_dir(&directory).unwrap();
+    eventually(move || {
+        runtime().block_on(async move {
+            for (path, what) in [(&file, "a regular file"), (&directory, "a directory")] {
+                for error in [
+                    UnixListener::bind(path).unwrap_err(),
+                    UnixDatagram::bind(path).unwrap_err(),
+                ] {
+                    assert_eq!(error.kind(), ErrorKind::AddrInUse);
+                    let message = error.to_string();
+                    assert!(message.contains(&*path.to_string_lossy()), "{message}");
+                    let words = message.replace(&*path.to_string_lossy(), "");
+                    assert!(words.contains(what), "{message}");
+                    assert!(words.contains("not a socket"), "{message}");
+                    assert!(!words.contains("left over"), "{message}");
+                    assert!(!words.contains("remove"), "{message}");
+                    assert!(!words.contains("stale"), "{message}");
+                }
+            }
+            assert_eq!(std::fs::read(&file).unwrap(), b"contents");
+            assert!(directory.is_dir());
+        })
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn a_bind_error_keeps_the_os_error_as_its_source() {
+    let dir = TempDir::new("source");
+    let file = dir.path("file");
+    std::fs::write(&file, b"").unwrap();
+    let socket = dir.path("left.sock");
+    let missing = dir.path("no-such-dir").join("x.sock");
+    eventually(move || {
+        runtime().block_on(async move {
+            drop(UnixListener::bind(&socket).unwrap());
+            let cases = [
+                (UnixListener::bind(&file).unwrap_err(), libc::EADDRINUSE),
+                (UnixDatagram::bind(&socket).unwrap_err(), libc::EADDRINUSE),
+                (UnixListener::bind(&missing).unwrap_err(), libc::ENOENT),
+                (
+                    UnixStream::connect(&missing).await.unwrap_err(),
+                    libc::ENOENT,
+                ),
+            ];
+            for (error, errno) in cases {
+                let source = std::error::Error::source(&error)
+                    .and_then(|source| source.downcast_ref::<std::io::Error>())
+                    .unwrap_or_else(|| panic!("no io::Error source: {error}"));
+                assert_eq!(source.raw_os_error(), Some(errno), "{error}");
+                assert_eq!(source.kind(), error.kind(), "{error}");
+            }
         })
     });
 }

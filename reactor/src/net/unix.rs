@@ -3,9 +3,10 @@
 //! [`UnixDatagram`], as in Tokio's `net::unix`.
 //!
 //! Binding a path that exists fails with `AddrInUse` and a message that
-//! names the path; when nobody listens there (a socket file left behind by
-//! a process that exited), the message says so. Braid never removes a path
-//! it did not create.
+//! names the path and says what is there: a socket file (left over, to be
+//! removed, unless a process still listens on it) or something that is not
+//! a socket. Braid never connects to the path to find out whether anyone
+//! listens, and never removes a path it did not create.
 
 mod datagram;
 mod listener;

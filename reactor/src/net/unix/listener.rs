@@ -38,9 +38,10 @@ impl UnixListener {
     ///
     /// # Errors
     ///
-    /// What the OS reports, with `path` in the message: `AddrInUse` when
-    /// the path exists (saying so when nobody listens on it, a stale socket
-    /// file to remove), `NotFound` when its directory does not exist,
+    /// What the OS reports, with `path` in the message and the OS's error
+    /// as its source: `AddrInUse` when the path exists (saying whether it is
+    /// a socket file, which must be removed if no process listens on it, or
+    /// not a socket at all), `NotFound` when its directory does not exist,
     /// `PermissionDenied`.
     ///
     /// # Panics
