@@ -438,8 +438,12 @@ fn is_signal_token(_token: usize) -> bool {
 
 #[cfg(all(unix, not(loom)))]
 fn dispatch_signals(shared: &Shared) {
-    if let Some(receiver) = shared.signals.lock().as_ref() {
-        crate::signal::registry::dispatch(receiver);
+    use crate::signal::registry;
+    // Rule 1: the pipe is read under the lock that keeps it from shutdown,
+    // the listeners are woken once it is released.
+    let drained = shared.signals.lock().as_ref().map(registry::drain);
+    if drained.is_some() {
+        registry::wake_delivered();
     }
 }
 

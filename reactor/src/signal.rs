@@ -20,7 +20,9 @@
 //!    is either seen now or leaves a byte that makes the next turn look
 //!    again, so none is lost.
 //! 4. For each kind taken, the driver bumps the kind's generation and wakes
-//!    every listener waiting on it, after releasing the kind's lock.
+//!    every listener waiting on it, holding no lock: neither the kind's nor
+//!    the one that keeps its pipe from shutdown (a waker may make a new
+//!    listener, which takes that lock).
 //! 5. A listener remembers the generation it last reported; `recv` is
 //!    ready whenever the kind's generation differs. So every listener sees
 //!    every delivery made after it was created, and several deliveries

@@ -79,9 +79,9 @@ fn on_signal(signum: usize) {
     let _ = (&globals.sender).write(&[1]);
 }
 
-/// Reads `receiver` empty, then wakes the listeners of every kind that was
-/// delivered (rules 3, 4).
-pub(crate) fn dispatch(receiver: &mio::net::UnixStream) {
+/// Reads `receiver` empty; the driver then calls [`wake_delivered`], after
+/// releasing the lock that keeps `receiver` from its shutdown (rules 3, 4).
+pub(crate) fn drain(receiver: &mio::net::UnixStream) {
     let mut buf = [0u8; 64];
     loop {
         match (&*receiver).read(&mut buf) {
@@ -93,6 +93,11 @@ pub(crate) fn dispatch(receiver: &mio::net::UnixStream) {
             Err(_) => break,
         }
     }
+}
+
+/// Wakes the listeners of every kind delivered since the last call, after a
+/// [`drain`] of the pipe (rules 3, 4).
+pub(crate) fn wake_delivered() {
     let Some(globals) = GLOBALS.get() else { return };
     for slot in &globals.slots {
         if slot.pending.swap(false, Ordering::AcqRel) {
