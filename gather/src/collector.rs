@@ -230,6 +230,12 @@ impl<T> Drop for Collector<T> {
         // the group, whose release may complete the enclosing child's slot.
         self.unspawned = None;
         if let Stage::Running(running) = &mut self.stage {
+            // Rule 2 of the group: they are counted down, or the children's
+            // reference would wait for them for good, and with it the
+            // group and an enclosing child's slot.
+            let never_spawned = self.len - running.spawned;
+            running.spawned = self.len;
+            running.group.forget_unspawned(never_spawned);
             running.let_go();
         }
     }

@@ -72,6 +72,39 @@ fn fail_fast_leaves_no_task_behind() {
     }
 }
 
+/// A sibling fails while a gather nested in a child is between two
+/// batches of spawns: the child is dropped with it, and the outer
+/// `try_gather` still returns once everything it started is gone.
+#[test]
+fn a_failure_while_a_nested_gather_is_still_spawning_ends_the_outer_one() {
+    type Child =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), &'static str>> + Send>>;
+    for (name, rt) in support::flavours() {
+        let result = support::eventually(move || {
+            rt.block_on(async {
+                let spawning: Child = Box::pin(async {
+                    let nested = gather(
+                        (0..2 * braid_gather::SPAWN_BATCH).map(|_| std::future::pending::<()>()),
+                    );
+                    let mut nested = std::pin::pin!(nested);
+                    // One poll spawns the first batch; the rest wait for the next.
+                    assert!(futures::poll!(nested.as_mut()).is_pending());
+                    std::future::pending().await
+                });
+                let failing: Child = Box::pin(async {
+                    sleep(Duration::from_millis(10)).await;
+                    Err("failed")
+                });
+                try_gather([spawning, failing]).await
+            })
+        });
+        assert!(
+            matches!(result, Err(GatherError::Failed { index: 1, .. })),
+            "{name}: {result:?}"
+        );
+    }
+}
+
 #[test]
 fn cancelling_a_spawned_gather_cancels_nested_groups() {
     let rt = support::multi(2);

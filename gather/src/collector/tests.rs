@@ -148,6 +148,42 @@ fn a_failure_forgets_the_unspawned_children_a_batch_per_poll() {
     assert!(queue.0.lock().is_empty(), "none of them was spawned");
 }
 
+#[test]
+fn dropping_a_gather_between_two_batches_frees_its_group() {
+    use crate::sync::{Arc, AtomicUsize, Ordering};
+
+    /// Counts its drops.
+    struct Tracked(Arc<AtomicUsize>);
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    let n = SPAWN_BATCH + 1;
+    let queue = StdArc::new(Queue::default());
+    let _spawner = enter_spawner(queue.clone());
+    let mut cx = Context::from_waker(Waker::noop());
+    let drops = Arc::new(AtomicUsize::new(0));
+    let futures: Vec<_> = (0..n)
+        .map(|_| {
+            let tracked = Tracked(drops.clone());
+            async move { tracked }
+        })
+        .collect();
+    let mut group = gather(futures);
+    assert!(Pin::new(&mut group).poll(&mut cx).is_pending());
+    // The first batch finishes: its outputs wait in the group's slots.
+    assert_eq!(queue.run_once(), 0);
+    assert_eq!(drops.load(Ordering::SeqCst), 0);
+    drop(group);
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        n,
+        "the future never spawned and the outputs in the slots are dropped"
+    );
+}
+
 /// A stand-in for a runtime's sleep as big as braid's (a deadline, the
 /// driver's handle and the timer's key), ready at once.
 struct SleepSized {
