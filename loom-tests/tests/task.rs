@@ -259,6 +259,38 @@ fn join_handle_drop_racing_completion_drops_the_output_once() {
 }
 
 #[test]
+fn join_handle_drop_with_a_stored_waker_racing_completion_drops_the_waker_once() {
+    check("task::join_waker_drop_racing_completion", || {
+        let scheduler = TaskScheduler::new();
+        let drops = Drops::new();
+        let signal = Arc::new(Signal::default());
+        signal.fired.store(true, Ordering::Relaxed);
+        let mut join = scheduler.spawn(WaitFor::new(&signal, &drops));
+        // The handle leaves a waker in the task, then is dropped while the
+        // task completes: the completer wakes it, or the handle takes it.
+        let joiner = std::sync::Arc::new(Flag(AtomicBool::new(false)));
+        let waker = Waker::from(joiner.clone());
+        assert!(
+            Pin::new(&mut join)
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        drop(waker);
+        let dropper = thread::spawn(move || drop(join));
+        scheduler.run_until_idle();
+        dropper.join().unwrap();
+
+        drop(signal);
+        assert_freed(&scheduler, &drops);
+        assert_eq!(
+            std::sync::Arc::strong_count(&joiner),
+            1,
+            "the join waker outlived the task"
+        );
+    });
+}
+
+#[test]
 fn waker_clones_and_shutdown_free_the_task_once() {
     check("task::waker_refcount", || {
         let scheduler = TaskScheduler::new();

@@ -39,7 +39,11 @@
 //!    reads it, or drops it when dropped); otherwise the completer drops it.
 //! 3. The join waker field is written by the join handle only while
 //!    `JOIN_WAKER` is clear and the task is not complete; the completer reads
-//!    it only if `JOIN_WAKER` was set when it set `COMPLETE`.
+//!    it only if `JOIN_WAKER` was set when it set `COMPLETE`. A join handle
+//!    dropped before `COMPLETE` clears `JOIN_WAKER` with its interest and
+//!    drops the waker it stored: it is another task's reference, and two
+//!    tasks that stopped awaiting each other's handles would otherwise keep
+//!    each other alive for good.
 //! 4. A wake that finds the task running sets `NOTIFIED`; the runner then
 //!    re-queues it when the poll returns, so a wake is never lost and the task
 //!    is never in two queues or polled by two threads.

@@ -343,8 +343,8 @@ where
         state.set_join_waker().is_err()
     }
 
-    /// The join handle is gone: give up join interest, and drop the output
-    /// if it is already there.
+    /// The join handle is gone: give up join interest and drop the waker it
+    /// stored, or drop the output if it is already there (rule 3).
     ///
     /// # Safety
     ///
@@ -355,6 +355,14 @@ where
         if cell.header.state.drop_join_interest().is_err() {
             // SAFETY: complete with join interest: the output is ours.
             unsafe { Self::drop_unread_output(cell) };
+        } else {
+            let waker = cell.join_waker.with_mut(|stored| {
+                // SAFETY: join interest (and `JOIN_WAKER` with it) went
+                // before `COMPLETE`, so the completer never reads the field
+                // (rule 3): it is the handle's.
+                unsafe { (*stored).take() }
+            });
+            drop(waker);
         }
         if cell.header.state.ref_dec() {
             // SAFETY: that was the last reference.

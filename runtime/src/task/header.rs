@@ -143,7 +143,8 @@ pub(crate) struct Cell<F: Future, S> {
     pub(crate) stage: UnsafeCell<Stage<F>>,
     /// Written by the join handle while `JOIN_WAKER` is clear and the task
     /// is not complete; read by the completer once it set `COMPLETE` with
-    /// `JOIN_WAKER` set; dropped with the task.
+    /// `JOIN_WAKER` set; emptied by a join handle dropped before `COMPLETE`,
+    /// else dropped with the task.
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
 }
 

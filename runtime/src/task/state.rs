@@ -7,7 +7,7 @@
 //! | `NOTIFIED`      | a queue entry exists, or must be made when the poll ends | the wake transitions | `transition_to_running`   |
 //! | `CANCELLED`     | the task must be cancelled at its next run | `transition_to_notified_and_cancel`, `transition_to_shutdown` | never |
 //! | `JOIN_INTEREST` | a `JoinHandle` exists and wants the output | spawn                          | `drop_join_interest`           |
-//! | `JOIN_WAKER`    | the join waker field holds the handle's waker | `set_join_waker`             | `unset_join_waker`             |
+//! | `JOIN_WAKER`    | the join waker field holds the handle's waker | `set_join_waker`             | `unset_join_waker`, `drop_join_interest` |
 //! | refs (high bits)| number of `Task`/`Notified`/`JoinHandle`/`AbortHandle`/`Waker` values | `ref_inc`, wakes | `ref_dec` |
 //!
 //! A task starts as `NOTIFIED | JOIN_INTEREST` with three references: the
@@ -328,15 +328,17 @@ impl State {
         })
     }
 
-    /// The join handle is dropped. Fails (returns `Err`) once the task is
-    /// complete: the handle then owns the output and must drop it.
+    /// The join handle is dropped: clears `JOIN_INTEREST` and `JOIN_WAKER`,
+    /// so the completer leaves the join waker field to the handle, which
+    /// empties it. Fails (returns `Err`) once the task is complete: the
+    /// handle then owns the output and must drop it.
     pub(crate) fn drop_join_interest(&self) -> Result<(), Snapshot> {
         self.fetch_update(|mut s| {
             debug_assert!(s.is_join_interested());
             if s.is_complete() {
                 return (None, Err(s));
             }
-            s.unset(JOIN_INTEREST);
+            s.unset(JOIN_INTEREST | JOIN_WAKER);
             (Some(s), Ok(()))
         })
     }

@@ -250,14 +250,26 @@ fn the_current_task_is_the_one_polled_until_its_last_reference_goes() {
         fn wake(self: std::sync::Arc<Self>) {}
     }
 
+    /// The test's queue, with a marker that goes with the task's memory.
+    struct Marked(Arc<Queue>, #[allow(dead_code)] Ask);
+    impl Schedule for Marked {
+        fn schedule(&self, task: Notified) {
+            self.0.schedule(task);
+        }
+        fn release(&self, task: std::ptr::NonNull<super::Header>) -> bool {
+            self.0.release(task)
+        }
+    }
+
     let queue = Arc::new(Queue::default());
     let output = Ask("output", seen.clone());
     let future = pending_once(output, |waker| waker.wake_by_ref());
-    let (task, notified, mut join) = new(future, queue.clone(), Location::caller(), spawn_time());
+    let scheduler = Marked(queue.clone(), Ask("task memory", seen.clone()));
+    let (task, notified, mut join) = new(future, scheduler, Location::caller(), spawn_time());
     let id = join.id();
     queue.schedule(notified);
-    // The join handle leaves a waker that only the freed task drops, then
-    // goes, so the output is dropped where the task completes.
+    // The join handle leaves a waker, which goes with the handle, before
+    // the task runs; so the output is dropped where the task completes.
     let waker = Waker::from(std::sync::Arc::new(Ask("join waker", seen.clone())));
     assert!(
         Pin::new(&mut join)
@@ -268,7 +280,58 @@ fn the_current_task_is_the_one_polled_until_its_last_reference_goes() {
     assert_eq!(queue.run_all(), 2);
     assert_eq!(
         *seen.lock(),
-        [("output", Some(id)), ("join waker", None)],
+        [
+            ("join waker", None),
+            ("output", Some(id)),
+            ("task memory", None)
+        ],
         "the output is dropped in its task's poll, the task's memory after it"
+    );
+}
+
+#[test]
+fn two_tasks_that_stopped_awaiting_each_other_free_each_other() {
+    type Handles = Arc<Mutex<Vec<Option<super::JoinHandle<()>>>>>;
+    let queue = Arc::new(Queue::default());
+    let handles = Handles::default();
+    // Each task polls the other's join handle (leaving its own waker in
+    // the other), yields, then drops that handle and finishes.
+    let task_of = |other: usize| {
+        let handles = handles.clone();
+        async move {
+            let mut handle = handles.lock()[other].take().expect("the other's handle");
+            let waiting = poll_fn(|cx| Poll::Ready(Pin::new(&mut handle).poll(cx).is_pending()));
+            assert!(waiting.await, "the other task is still running");
+            pending_once((), Waker::wake_by_ref).await;
+            drop(handle);
+        }
+    };
+    let (first, first_queued, first_join) =
+        new(task_of(1), queue.clone(), Location::caller(), spawn_time());
+    let (second, second_queued, second_join) =
+        new(task_of(0), queue.clone(), Location::caller(), spawn_time());
+    handles.lock().extend([Some(first_join), Some(second_join)]);
+    queue.schedule(second_queued);
+    queue.schedule(first_queued);
+    drop((first, second));
+    // In queue order, so that each polls the other's handle before either
+    // finishes.
+    let mut polls = 0;
+    loop {
+        let queued = std::mem::take(&mut *queue.entries.lock());
+        if queued.is_empty() {
+            break;
+        }
+        for task in queued {
+            task.run();
+            polls += 1;
+        }
+    }
+    assert_eq!(polls, 4, "each task polled twice");
+    assert!(handles.lock().iter().all(Option::is_none));
+    assert_eq!(
+        Arc::strong_count(&queue),
+        1,
+        "a completed task is still held by the other's join waker"
     );
 }
