@@ -146,7 +146,9 @@ impl Runtime {
     /// task's poll when the time is up (a task that loops or blocks without
     /// returning to the scheduler) is left running, detached, and a line on
     /// stderr names it; that task's future is dropped on that thread when
-    /// its poll returns. Blocking calls still running are left the same
+    /// its poll returns. A worker between polls when the time is up (a
+    /// timeout shorter than a thread's wake-up) is left to exit on its own,
+    /// without a report. Blocking calls still running are left the same
     /// way (they cannot be interrupted). So this returns about `timeout`
     /// after it is called, at the latest, whatever the tasks do.
     ///
@@ -187,6 +189,7 @@ impl Runtime {
                 join_workers(
                     std::mem::take(&mut self.workers),
                     timeout.unwrap_or(DROP_WORKER_WAIT),
+                    |index| shared.is_polling(index),
                 );
                 let _enter = context::enter(&self.handle);
                 shared.shutdown_tasks();
@@ -214,10 +217,16 @@ impl Runtime {
 /// or loops without yielding makes a drop wait at all.
 const DROP_WORKER_WAIT: Duration = Duration::from_secs(1);
 
-/// Joins the workers that stop within `timeout`; reports and detaches the
-/// others, which exit once the poll they are stuck in returns (the shutdown
-/// flag is already set).
-fn join_workers(mut workers: Vec<os_thread::JoinHandle<()>>, timeout: Duration) {
+/// Joins the workers that stop within `timeout` and detaches the others,
+/// which exit once the poll they are stuck in returns (the shutdown flag is
+/// already set). Those inside a task's poll (`in_poll`) are reported; the
+/// others were on their way out (waking from a park: a timeout shorter
+/// than a thread's wake-up leaves them so) and need no report.
+fn join_workers(
+    mut workers: Vec<os_thread::JoinHandle<()>>,
+    timeout: Duration,
+    in_poll: impl Fn(usize) -> bool,
+) {
     let start = Instant::now();
     // The workers were just told to stop and normally have within
     // microseconds: look often at first, then back off to a millisecond.
@@ -236,7 +245,7 @@ fn join_workers(mut workers: Vec<os_thread::JoinHandle<()>>, timeout: Duration) 
             // A worker only panics on a bug in the scheduler itself; task
             // panics are caught.
             worker.join().expect("a braid worker thread panicked");
-        } else {
+        } else if in_poll(index) {
             eprintln!(
                 "braid: worker {index} of {count} (thread {:?}) is still inside a task's poll \
                  {:?} after shutdown began; leaving it running detached (the task blocks or \

@@ -161,3 +161,38 @@ fn the_stuck_worker_is_named_on_stderr() {
         "{stderr}"
     );
 }
+
+/// Run by `idle_workers_are_not_reported_as_stuck`, in a child process
+/// whose stderr it reads: a shutdown with no time to wait, of a runtime
+/// whose workers are all parked.
+#[test]
+#[ignore = "run in a child process by idle_workers_are_not_reported_as_stuck"]
+fn idle_shutdown_in_a_child_process() {
+    let rt = braid::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    rt.block_on(async {});
+    rt.shutdown_timeout(Duration::ZERO);
+}
+
+#[test]
+fn idle_workers_are_not_reported_as_stuck() {
+    let output = support::eventually(|| {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "idle_shutdown_in_a_child_process",
+                "--ignored",
+                "--nocapture",
+            ])
+            .output()
+            .unwrap()
+    });
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        !stderr.contains("still inside a task's poll"),
+        "a parked worker was called stuck: {stderr}"
+    );
+}

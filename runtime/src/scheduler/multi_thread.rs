@@ -166,6 +166,12 @@ impl MultiThread {
         &self.remotes
     }
 
+    /// Whether worker `index` is inside a task's poll (its poll epoch is
+    /// odd, see `lifo::Slot::polls_started`).
+    pub(crate) fn is_polling(&self, index: usize) -> bool {
+        self.remotes[index].lifo.epoch().load(Ordering::Acquire) % 2 == 1
+    }
+
     /// What other threads may touch of worker `index`.
     pub(super) fn remote(&self, index: usize) -> &Remote {
         &self.remotes[index]
