@@ -41,11 +41,19 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> TokenS
         Ok(function) => function,
         Err(error) => return with_item(error.to_compile_error(), item),
     };
-    match expand_fn(args, function, kind) {
+    match expand_fn(args, function.clone(), kind) {
         Ok(tokens) => tokens,
-        // Keep the item so the rest of the crate still type-checks and the
-        // only error shown is ours.
-        Err(error) => with_item(error.to_compile_error(), item),
+        // Still expand the function, with the default options, so that
+        // the rest of the crate type-checks and the only error shown is
+        // ours (an `async fn main` left as it is would add rustc's own).
+        // A function the defaults cannot expand either is kept as it is.
+        Err(error) => {
+            let error = error.to_compile_error();
+            match expand_fn(TokenStream::new(), function, kind) {
+                Ok(tokens) => quote! { #error #tokens },
+                Err(_) => with_item(error, item),
+            }
+        }
     }
 }
 
@@ -80,7 +88,23 @@ fn expand_fn(args: TokenStream, mut function: ItemFn, kind: Kind) -> syn::Result
         ));
     }
 
+    if kind == Kind::Test {
+        if let Some(test) = function.attrs.iter().find(|attr| is_test_attribute(attr)) {
+            return Err(syn::Error::new(
+                test.span(),
+                "a second test attribute: `#[braid::test]` already makes this a test; \
+                 remove this one",
+            ));
+        }
+    }
+
     function.sig.asyncness = None;
+    // The body's inner attributes (`#![allow(..)]`) are parsed into the
+    // function's: they go on the function as outer ones, which covers the
+    // body as they did.
+    for attr in &mut function.attrs {
+        attr.style = syn::AttrStyle::Outer;
+    }
     let body = &function.block;
     let krate = options
         .krate
@@ -97,9 +121,11 @@ fn expand_fn(args: TokenStream, mut function: ItemFn, kind: Kind) -> syn::Result
     let attrs = &function.attrs;
     let vis = &function.vis;
     let sig = &function.sig;
+    // The test attribute comes last, so that an attribute macro above it
+    // sees that the function is a test already.
     Ok(quote! {
-        #test_attr
         #(#attrs)*
+        #test_attr
         #vis #sig {
             let body = async move #body;
             #builder
@@ -124,12 +150,20 @@ fn parse_options(args: TokenStream, kind: Kind) -> syn::Result<Options> {
         krate: None,
     };
     let pairs = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(args)?;
+    let mut seen = Vec::new();
     for pair in pairs {
         let name = pair
             .path
             .get_ident()
             .map(|i| i.to_string())
             .unwrap_or_default();
+        if seen.contains(&name) {
+            return Err(syn::Error::new(
+                pair.path.span(),
+                format!("`{name}` is set more than once"),
+            ));
+        }
+        seen.push(name.clone());
         let value = match &pair.value {
             Expr::Lit(ExprLit { lit, .. }) => lit.clone(),
             other => return Err(syn::Error::new(other.span(), "expected a literal value")),
@@ -179,4 +213,135 @@ fn parse_options(args: TokenStream, kind: Kind) -> syn::Result<Options> {
         }
     }
     Ok(options)
+}
+
+/// Whether `attr` is the built-in `#[test]`, by any of its paths
+/// (`test`, `core::prelude::v1::test`, `::std::prelude::rust_2021::test`).
+fn is_test_attribute(attr: &syn::Attribute) -> bool {
+    let segments: Vec<String> = attr
+        .path()
+        .segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
+    match segments.as_slice() {
+        [name] => name == "test",
+        [krate, prelude, _, name] => {
+            (krate == "core" || krate == "std") && prelude == "prelude" && name == "test"
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The expansion of `item` under `args`, parsed back as a file.
+    fn expanded(args: TokenStream, item: TokenStream, kind: Kind) -> syn::File {
+        syn::parse2(expand(args, item, kind)).expect("the expansion parses")
+    }
+
+    /// How many `compile_error!`s the expansion holds.
+    fn errors(file: &syn::File) -> usize {
+        file.items
+            .iter()
+            .filter(|item| match item {
+                syn::Item::Macro(item) => item
+                    .mac
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|segment| segment.ident == "compile_error"),
+                _ => false,
+            })
+            .count()
+    }
+
+    fn function(file: &syn::File) -> &ItemFn {
+        file.items
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Fn(function) => Some(function),
+                _ => None,
+            })
+            .expect("a function in the expansion")
+    }
+
+    #[test]
+    fn inner_attributes_of_the_body_go_on_the_function() {
+        let file = expanded(
+            TokenStream::new(),
+            quote! { async fn case() { #![allow(unused_variables)] let x = 1; } },
+            Kind::Test,
+        );
+        let function = function(&file);
+        assert!(
+            function
+                .attrs
+                .iter()
+                .all(|attr| matches!(attr.style, syn::AttrStyle::Outer))
+        );
+        assert!(
+            function
+                .attrs
+                .iter()
+                .any(|attr| attr.path().is_ident("allow"))
+        );
+        assert_eq!(errors(&file), 0);
+    }
+
+    #[test]
+    fn the_test_attribute_comes_after_the_functions_own() {
+        let file = expanded(
+            TokenStream::new(),
+            quote! { #[should_panic] async fn case() { panic!() } },
+            Kind::Test,
+        );
+        let paths: Vec<String> = function(&file)
+            .attrs
+            .iter()
+            .map(|attr| quote!(#attr).to_string())
+            .collect();
+        assert_eq!(paths.len(), 2, "{paths:?}");
+        assert!(paths[0].contains("should_panic"), "{paths:?}");
+        assert!(is_test_attribute(&function(&file).attrs[1]), "{paths:?}");
+    }
+
+    #[test]
+    fn a_second_test_attribute_is_refused() {
+        for second in [
+            quote! { #[test] },
+            quote! { #[::core::prelude::v1::test] },
+            quote! { #[std::prelude::rust_2021::test] },
+        ] {
+            let file = expanded(
+                TokenStream::new(),
+                quote! { #second async fn case() {} },
+                Kind::Test,
+            );
+            assert_eq!(errors(&file), 1, "{second}");
+        }
+    }
+
+    #[test]
+    fn an_option_set_twice_is_refused() {
+        let file = expanded(
+            quote! { flavor = "current_thread", flavor = "multi_thread" },
+            quote! { async fn main() {} },
+            Kind::Main,
+        );
+        assert_eq!(errors(&file), 1);
+    }
+
+    #[test]
+    fn a_wrong_option_leaves_one_error_and_a_function_that_is_not_async() {
+        let file = expanded(
+            quote! { flavor = "single" },
+            quote! { async fn main() {} },
+            Kind::Main,
+        );
+        assert_eq!(errors(&file), 1);
+        assert!(function(&file).sig.asyncness.is_none());
+    }
 }

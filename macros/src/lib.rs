@@ -29,6 +29,18 @@
 //! async fn case() {}
 //! # fn main() {}
 //! ```
+//!
+//! ```compile_fail
+//! #[braid::main(flavor = "current_thread", flavor = "multi_thread")] // set twice
+//! async fn main() {}
+//! ```
+//!
+//! ```compile_fail
+//! #[braid::test]
+//! #[test] // a second test attribute: the test would run twice
+//! async fn case() {}
+//! # fn main() {}
+//! ```
 
 mod entry;
 

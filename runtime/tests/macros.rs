@@ -82,3 +82,12 @@ mod any_async_fn {
         assert_eq!(through_a_reexport(), 3);
     }
 }
+
+/// The body's inner attributes apply to it as they would in a plain
+/// function (here the lint that `x` trips is allowed).
+#[braid::test]
+async fn test_attribute_keeps_the_bodys_inner_attributes() {
+    #![deny(unused_variables)]
+    #![allow(unused_variables)]
+    let x = braid::spawn(async { 1 }).await.unwrap();
+}
