@@ -52,7 +52,12 @@ struct Inner {
 
 struct State {
     queue: VecDeque<Notified>,
+    /// Threads taking calls.
     num_threads: usize,
+    /// Threads started and not yet through their stop hook: those that
+    /// stopped taking calls still count until then, for shutdown to wait
+    /// for.
+    num_alive: usize,
     num_idle: usize,
     /// Wake-ups handed to idle threads and not yet taken.
     num_notify: usize,
@@ -135,6 +140,7 @@ impl BlockingPool {
                 state: Mutex::new(State {
                     queue: VecDeque::new(),
                     num_threads: 0,
+                    num_alive: 0,
                     num_idle: 0,
                     num_notify: 0,
                     shutdown: false,
@@ -199,11 +205,18 @@ impl BlockingPool {
             inner.work.notify_one();
         } else if state.num_threads < inner.max_threads {
             state.num_threads += 1;
+            state.num_alive += 1;
             let pool = self.clone();
+            let exiting = self.clone();
             let handle = handle.cloned();
-            let started = inner.threads.spawn(move || pool.run_thread(handle));
+            let started = inner.threads.spawn(
+                handle.clone(),
+                move || pool.run_thread(handle),
+                move || exiting.thread_exited(),
+            );
             if let Err(error) = started {
                 state.num_threads -= 1;
+                state.num_alive -= 1;
                 // The call stays queued for a running thread if there is
                 // one; with none, it could never run.
                 assert!(
@@ -215,11 +228,11 @@ impl BlockingPool {
         join
     }
 
-    /// The life of one thread, entered in `handle` throughout; it drops the
-    /// handle when it exits (idle past the keep-alive, or at shutdown).
+    /// The life of one thread, in `handle`'s context (entered by the
+    /// thread's start); it stops taking calls when idle past the keep-alive,
+    /// or at shutdown.
     fn run_thread(self, handle: Option<crate::Handle>) {
         let inner = &*self.inner;
-        let _enter = handle.as_ref().map(context::enter);
         let mut state = inner.state.lock();
         'work: loop {
             while let Some(task) = state.queue.pop_front() {
@@ -258,7 +271,15 @@ impl BlockingPool {
             }
         }
         state.num_threads -= 1;
-        if state.num_threads == 0 {
+    }
+
+    /// A thread is through its stop hook: the last one lets shutdown
+    /// return. (Also when the thread panicked on its way.)
+    fn thread_exited(&self) {
+        let inner = &*self.inner;
+        let mut state = inner.state.lock();
+        state.num_alive -= 1;
+        if state.num_alive == 0 {
             inner.exited.notify_all();
         }
     }
@@ -282,7 +303,7 @@ impl BlockingPool {
         let Some(timeout) = timeout else { return };
         let deadline = Instant::now() + timeout;
         let mut state = inner.state.lock();
-        while state.num_threads > 0 {
+        while state.num_alive > 0 {
             let now = Instant::now();
             if now >= deadline {
                 break;

@@ -387,10 +387,14 @@ impl Builder {
                 for core in cores {
                     let shared = shared.clone();
                     let thread_handle = handle.clone();
-                    let started = self.threads.spawn(move || {
-                        let _driving = context::enter_driving(&thread_handle, "worker");
-                        run_worker(shared, core);
-                    });
+                    let started = self.threads.spawn(
+                        Some(handle.clone()),
+                        move || {
+                            let _driving = context::enter_driving(&thread_handle, "worker");
+                            run_worker(shared, core);
+                        },
+                        || {},
+                    );
                     match started {
                         Ok(thread) => threads.push(thread),
                         Err(error) => {

@@ -242,9 +242,12 @@ fn join_workers(
     let count = workers.len();
     for (index, worker) in workers.drain(..).enumerate() {
         if worker.is_finished() {
-            // A worker only panics on a bug in the scheduler itself; task
-            // panics are caught.
-            worker.join().expect("a braid worker thread panicked");
+            // Task panics are caught; a worker thread ends by a panic only
+            // when a thread hook panicked (or on a bug in the scheduler).
+            // That panic's message is already out, from the panic hook of
+            // the thread it happened on: the shutdown goes on, as panicking
+            // here could abort a runtime dropped while unwinding.
+            let _ = worker.join();
         } else if in_poll(index) {
             eprintln!(
                 "braid: worker {index} of {count} (thread {:?}) is still inside a task's poll \

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::io;
 
+use crate::Handle;
+use crate::context;
 use crate::sync::{StdArc, os_thread};
 
 /// A hook from `Builder::on_thread_start` or `on_thread_stop`.
@@ -29,10 +31,15 @@ impl ThreadConfig {
     }
 
     /// Starts a thread that runs the start hook, then `body`, then the stop
-    /// hook (also when `body` panics).
+    /// hook (also when `body` panics), all with `handle` as the current
+    /// runtime when there is one, so that a hook finds it as a task would;
+    /// then, last, `exited` (also when a hook panics), for whoever waits for
+    /// the thread to be done with its hooks.
     pub(crate) fn spawn(
         &self,
+        handle: Option<Handle>,
         body: impl FnOnce() + Send + 'static,
+        exited: impl FnOnce() + Send + 'static,
     ) -> io::Result<os_thread::JoinHandle<()>> {
         let mut builder = os_thread::Builder::new().name(self.name.clone());
         if let Some(size) = self.stack_size {
@@ -41,18 +48,23 @@ impl ThreadConfig {
         let on_start = self.on_start.clone();
         let on_stop = self.on_stop.clone();
         builder.spawn(move || {
-            struct Stop(Option<Hook>);
-            impl Drop for Stop {
+            /// Calls its closure when dropped.
+            struct Finally<F: FnOnce()>(Option<F>);
+            impl<F: FnOnce()> Drop for Finally<F> {
                 fn drop(&mut self) {
-                    if let Some(hook) = &self.0 {
-                        hook();
+                    if let Some(f) = self.0.take() {
+                        f();
                     }
                 }
             }
+            // Dropped in reverse: the stop hook, the runtime context, then
+            // `exited`.
+            let _exited = Finally(Some(exited));
+            let _enter = handle.as_ref().map(context::enter);
             if let Some(hook) = &on_start {
                 hook();
             }
-            let _stop = Stop(on_stop);
+            let _stop = Finally(on_stop.map(|hook| move || hook()));
             body();
         })
     }

@@ -1,13 +1,15 @@
 //! `Builder::{on_thread_start, on_thread_stop, thread_stack_size}`: the
 //! hooks run once on each thread the runtime starts, workers and blocking
-//! threads alike, on that thread.
+//! threads alike, on that thread, with the runtime as the current one; a
+//! shutdown waits for the stop hooks, and a hook's panic is no panic of the
+//! shutdown.
 
 mod support;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Barrier, Mutex};
 use std::thread::ThreadId;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Per thread: (starts, stops) seen.
 type Seen = Arc<Mutex<HashMap<ThreadId, (usize, usize)>>>;
@@ -23,6 +25,9 @@ fn hooked(workers: usize, seen: &Seen) -> braid::Runtime {
             on_start.lock().unwrap().entry(id).or_default().0 += 1;
         })
         .on_thread_stop(move || {
+            // Slow, so that a shutdown that did not wait for the hook
+            // returns before it is counted.
+            std::thread::sleep(Duration::from_millis(10));
             let id = std::thread::current().id();
             on_stop.lock().unwrap().entry(id).or_default().1 += 1;
         })
@@ -63,25 +68,62 @@ fn hooks_run_once_on_every_worker_and_blocking_thread() {
             assert_eq!(seen.get(id).map(|s| s.0), Some(1), "{id:?}");
         }
     }
-    rt.shutdown_timeout(Duration::from_secs(10));
-    // Blocking threads run their stop hook just after they leave the
-    // pool's count, so wait for them.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let seen = seen.lock().unwrap();
-        if seen.values().all(|&(_, stops)| stops == 1) {
-            assert_eq!(seen.len(), 3 + 2, "three workers, two blocking threads");
-            assert!(seen.values().all(|&(starts, _)| starts == 1));
-            break;
-        }
-        assert!(
-            seen.values().all(|&(_, stops)| stops <= 1),
-            "a stop hook ran twice"
-        );
-        assert!(Instant::now() < deadline, "stop hooks never ran: {seen:?}");
-        drop(seen);
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    // The shutdown waits for every thread's stop hook, the blocking
+    // threads' too.
+    rt.shutdown_timeout(Duration::from_secs(30));
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3 + 2, "three workers, two blocking threads");
+    assert!(
+        seen.values().all(|&counts| counts == (1, 1)),
+        "each hook once on each thread: {seen:?}"
+    );
+}
+
+#[test]
+fn the_hooks_find_their_runtime_as_the_current_one() {
+    let found = Arc::new(Mutex::new(Vec::new()));
+    let (on_start, on_stop) = (found.clone(), found.clone());
+    let rt = braid::Builder::new_multi_thread()
+        .worker_threads(1)
+        .on_thread_start(move || {
+            let current = braid::Handle::try_current().ok();
+            on_start.lock().unwrap().push(("start", current));
+        })
+        .on_thread_stop(move || {
+            let current = braid::Handle::try_current().ok();
+            on_stop.lock().unwrap().push(("stop", current));
+        })
+        .build()
+        .unwrap();
+    let handle = rt.handle().clone();
+    rt.block_on(handle.spawn_blocking(|| ())).unwrap();
+    rt.shutdown_timeout(Duration::from_secs(30));
+    let found = found.lock().unwrap();
+    let mut hooks: Vec<&str> = found.iter().map(|&(hook, _)| hook).collect();
+    hooks.sort_unstable();
+    assert_eq!(
+        hooks,
+        ["start", "start", "stop", "stop"],
+        "one worker and one blocking thread"
+    );
+    assert!(
+        found
+            .iter()
+            .all(|(_, current)| current.as_ref() == Some(&handle)),
+        "a hook ran outside its runtime"
+    );
+}
+
+#[test]
+fn a_stop_hook_that_panics_does_not_make_the_drop_panic() {
+    let rt = braid::Builder::new_multi_thread()
+        .worker_threads(1)
+        .on_thread_stop(|| panic!("a stop hook panicked"))
+        .build()
+        .unwrap();
+    rt.block_on(async {});
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(rt)));
+    assert!(dropped.is_ok(), "the drop panicked");
 }
 
 #[test]
