@@ -140,21 +140,23 @@ fn stuck_shutdown_in_a_child_process() {
     stop.store(true, Ordering::Release);
 }
 
-#[test]
-fn the_stuck_worker_is_named_on_stderr() {
-    let output = support::eventually(|| {
+/// Runs the ignored test `name` of this binary in a child process, which
+/// must succeed, and returns its stderr.
+fn stderr_of_child(name: &'static str) -> String {
+    let output = support::eventually(move || {
         std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "stuck_shutdown_in_a_child_process",
-                "--ignored",
-                "--nocapture",
-            ])
+            .args(["--exact", name, "--ignored", "--nocapture"])
             .output()
             .unwrap()
     });
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(output.status.success(), "{stderr}");
+    stderr
+}
+
+#[test]
+fn the_stuck_worker_is_named_on_stderr() {
+    let stderr = stderr_of_child("stuck_shutdown_in_a_child_process");
     assert!(
         stderr.contains("worker 0 of 1 (thread \"stuck-worker\") is still inside a task's poll")
             && stderr.contains("leaving it running detached"),
@@ -178,19 +180,7 @@ fn idle_shutdown_in_a_child_process() {
 
 #[test]
 fn idle_workers_are_not_reported_as_stuck() {
-    let output = support::eventually(|| {
-        std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "idle_shutdown_in_a_child_process",
-                "--ignored",
-                "--nocapture",
-            ])
-            .output()
-            .unwrap()
-    });
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    let stderr = stderr_of_child("idle_shutdown_in_a_child_process");
     assert!(
         !stderr.contains("still inside a task's poll"),
         "a parked worker was called stuck: {stderr}"

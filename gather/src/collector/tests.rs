@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::spawn::BoxedTask;
-use crate::sync::Mutex;
+use crate::sync::{Arc, AtomicUsize, Mutex, Ordering};
 use crate::{ChildTask, enter_spawner, gather, try_gather};
 use std::future::Future;
 use std::pin::Pin;
@@ -37,6 +37,15 @@ impl Queue {
             }
         }
         pending
+    }
+}
+
+/// Counts its drops.
+struct Tracked(Arc<AtomicUsize>);
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -100,16 +109,6 @@ fn dropping_a_running_gather_cancels_its_children() {
 
 #[test]
 fn a_failure_forgets_the_unspawned_children_a_batch_per_poll() {
-    use crate::sync::{Arc, AtomicUsize, Ordering};
-
-    /// Counts its drops.
-    struct Tracked(Arc<AtomicUsize>);
-    impl Drop for Tracked {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
     let n = 3 * SPAWN_BATCH;
     let queue = StdArc::new(Queue::default());
     let _spawner = enter_spawner(queue.clone());
@@ -150,16 +149,6 @@ fn a_failure_forgets_the_unspawned_children_a_batch_per_poll() {
 
 #[test]
 fn dropping_a_gather_between_two_batches_frees_its_group() {
-    use crate::sync::{Arc, AtomicUsize, Ordering};
-
-    /// Counts its drops.
-    struct Tracked(Arc<AtomicUsize>);
-    impl Drop for Tracked {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
     let n = SPAWN_BATCH + 1;
     let queue = StdArc::new(Queue::default());
     let _spawner = enter_spawner(queue.clone());
