@@ -85,3 +85,64 @@ fn takeover_also_happens_on_a_paused_clock() {
         assert_eq!(second.join().unwrap(), Duration::from_secs(3600));
     });
 }
+
+/// A future for the thread waiting beside: pending on its first poll
+/// (which says so on `beside`), pending on its second once `retaken` says
+/// the first thread holds the core again, ready on its third.
+struct WokenTwice {
+    polls: u32,
+    beside: std::sync::mpsc::Sender<()>,
+    retaken: std::sync::mpsc::Receiver<()>,
+}
+
+impl std::future::Future for WokenTwice {
+    type Output = u32;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<u32> {
+        self.polls += 1;
+        match self.polls {
+            1 => self.beside.send(()).unwrap(),
+            2 => self.retaken.recv().unwrap(),
+            n => return std::task::Poll::Ready(n),
+        }
+        std::task::Poll::Pending
+    }
+}
+
+/// The thread waiting beside is woken when the core is handed back, finds
+/// it taken again by the time it looks, and waits once more: the next
+/// hand-back must wake it too.
+#[test]
+fn a_thread_that_lost_the_core_to_another_is_woken_at_the_next_hand_back() {
+    support::eventually(|| {
+        let rt = Arc::new(support::current());
+        let (beside_tx, beside_rx) = std::sync::mpsc::channel();
+        let (retaken_tx, retaken_rx) = std::sync::mpsc::channel();
+        // Takes the core and holds it until the other thread waits beside.
+        let holding = rt.block_on(async {
+            let rt = rt.clone();
+            let waiting = std::thread::spawn(move || {
+                rt.block_on(WokenTwice {
+                    polls: 0,
+                    beside: beside_tx,
+                    retaken: retaken_rx,
+                })
+            });
+            beside_rx.recv().unwrap();
+            // Its first poll came before it put itself on the list: give
+            // it the time to, and to sleep.
+            std::thread::sleep(Duration::from_millis(20));
+            waiting
+        });
+        // Handed back (waking the other thread, whose next poll waits for
+        // this), then taken again and held past that poll's look.
+        rt.block_on(async {
+            retaken_tx.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+        });
+        assert_eq!(holding.join().unwrap(), 3);
+    });
+}

@@ -207,22 +207,40 @@ impl CurrentThread {
     /// this thread counts as running whenever it is awake, so the clock
     /// never jumps past a timer it is about to set.
     fn block_on_beside<F: Future>(&self, mut future: Pin<&mut F>) -> Beside<F::Output> {
-        // The waker last registered in `core_waiters`, removed on the way
-        // out so that the list only holds threads still waiting.
-        let mut registered: Option<Waker> = None;
+        /// The waker this thread keeps in `core_waiters`, taken out on the
+        /// way out (also by a panic of the future) so that the list only
+        /// holds threads still waiting.
+        struct Waiting<'a> {
+            waiters: &'a Mutex<Vec<Waker>>,
+            waker: Option<Waker>,
+        }
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                if let Some(waker) = self.waker.take() {
+                    self.waiters.lock().retain(|w| !w.will_wake(&waker));
+                }
+            }
+        }
+        let mut waiting = Waiting {
+            waiters: &self.core_waiters,
+            waker: None,
+        };
         let beside = poll_fn(|cx| {
             if let Poll::Ready(output) = future.as_mut().poll(cx) {
                 return Poll::Ready(Beside::Ready(output));
             }
-            // Registered before looking: a core handed back after the look
-            // wakes this thread.
-            if registered.as_ref().is_none_or(|w| !w.will_wake(cx.waker())) {
-                let mut waiters = self.core_waiters.lock();
-                if let Some(old) = registered.take() {
+            // On the list before looking, at every poll: a hand-back wakes
+            // and empties the list, so a thread woken by one that then
+            // finds the core taken again must put itself back for the next.
+            {
+                let mut waiters = waiting.waiters.lock();
+                if let Some(old) = waiting.waker.take_if(|old| !old.will_wake(cx.waker())) {
                     waiters.retain(|w| !w.will_wake(&old));
                 }
-                waiters.push(cx.waker().clone());
-                registered = Some(cx.waker().clone());
+                if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
+                    waiters.push(cx.waker().clone());
+                }
+                waiting.waker.get_or_insert_with(|| cx.waker().clone());
             }
             if self.core.lock().is_some() {
                 return Poll::Ready(Beside::CoreFree);
@@ -238,9 +256,7 @@ impl CurrentThread {
             }),
             _ => crate::park_thread::block_on(beside),
         };
-        if let Some(waker) = registered {
-            self.core_waiters.lock().retain(|w| !w.will_wake(&waker));
-        }
+        drop(waiting);
         result
     }
 
