@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 
 use crate::collector::{Collector, fail, fails_without_value, settled_outcome};
+use crate::current;
 
 /// Runs every future as a task of its own and yields `(index, output)` pairs
 /// in the order the children finish, `index` being the child's position in
@@ -16,8 +17,11 @@ use crate::collector::{Collector, fail, fails_without_value, settled_outcome};
 /// A panic in a child cancels its siblings, waits for them, and is resumed in
 /// the task reading the stream; a child cancelled on its own (through its
 /// [`current_token`](crate::current_token())) does the same with a panic
-/// saying so, as there is no pair to yield for it. Dropping the stream cancels the children
-/// still running. Use it as a [`Stream`], or through the inherent
+/// saying so, as there is no pair to yield for it. Dropping the stream
+/// cancels the children still running. First polled inside a gather child,
+/// the stream is cancelled with that child's scope; moved out of the child
+/// and read elsewhere, it then panics saying so instead of waiting for
+/// good. Use it as a [`Stream`], or through the inherent
 /// [`next`](AsCompleted::next).
 ///
 /// # Examples
@@ -126,7 +130,7 @@ impl<T: Send + 'static> AsCompleted<T> {
 
     fn poll_next_pair(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, T)>> {
         if self.outer_cancelled {
-            return Poll::Pending;
+            return current::poll_cancelled_from_scope("an as_completed stream");
         }
         if self.yielded == self.collector.len() {
             return Poll::Ready(None);
@@ -162,7 +166,7 @@ impl<T: Send + 'static> AsCompleted<T> {
             Err(_) => {
                 debug_assert!(group.token().is_cancelled());
                 self.outer_cancelled = true;
-                Poll::Pending
+                current::poll_cancelled_from_scope("an as_completed stream")
             }
         }
     }

@@ -61,6 +61,29 @@ pub fn current_token() -> Option<CancellationToken> {
     with_current(|scope| scope.token().clone())
 }
 
+/// Whether this thread runs a gather child whose token is cancelled: the
+/// child is being cancelled and will drop what it awaits.
+pub(crate) fn in_cancelled_scope() -> bool {
+    with_current(|scope| scope.token().is_cancelled()).unwrap_or(false)
+}
+
+/// A gather or `as_completed` whose group was cancelled from the scope it
+/// started in (with the gather child that polled it first). Inside that
+/// child, which is being cancelled and will drop it, it waits for that:
+/// `Pending`. Polled anywhere else, it was moved out of that child, and
+/// nothing will ever drop it for the awaiting task: a panic says so.
+pub(crate) fn poll_cancelled_from_scope<T>(what: &str) -> std::task::Poll<T> {
+    if in_cancelled_scope() {
+        return std::task::Poll::Pending;
+    }
+    panic!(
+        "{what} was cancelled with the gather child it was first polled in, and \
+         is now polled outside that child: its children were cancelled and it has \
+         no outputs to give; await it inside the child that started it, or start \
+         it where it is awaited"
+    )
+}
+
 /// A link to the current child's completion, for a collector starting in its
 /// scope (see `deferred.rs`); `None` outside a gather child.
 pub(crate) fn hold_link() -> Option<HoldLink> {

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use crate::collector::{Collector, fail, fails_without_value, settled_outcome};
+use crate::current;
 
 /// Runs every future as a task of its own and resolves to their outputs in
 /// input order, whatever order they finish in.
@@ -14,8 +15,14 @@ use crate::collector::{Collector, fail, fails_without_value, settled_outcome};
 /// child cancels its siblings, waits for them to stop, and is then resumed in
 /// the awaiting task. So does a child cancelled on its own (through its
 /// [`current_token`](crate::current_token()), or by its runtime dropping it):
-/// there is no value to return for it, and the gather panics saying so. Dropping the future before it completes cancels every
-/// child. A gather of no futures is ready at once with an empty `Vec`.
+/// there is no value to return for it, and the gather panics saying so.
+/// Dropping the future before it completes cancels every child. A gather
+/// of no futures is ready at once with an empty `Vec`.
+///
+/// First polled inside a gather child, the gather belongs to that child's
+/// scope: cancelling the scope cancels it, and the child, being cancelled,
+/// drops it. Moved out of that child and awaited elsewhere, such a
+/// cancelled gather panics saying so instead of waiting for good.
 ///
 /// For futures that return `Result`, `gather` gives every result as a value
 /// (asyncio's `return_exceptions=True`); [`try_gather`](crate::try_gather())
@@ -101,7 +108,7 @@ where
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<T>> {
         if self.outer_cancelled {
-            return Poll::Pending;
+            return current::poll_cancelled_from_scope("a gather");
         }
         let group = ready!(self.collector.poll_settled(cx));
         if let Some(index) = group.failure() {
@@ -118,7 +125,7 @@ where
                 Err(_) => {
                     debug_assert!(group.token().is_cancelled());
                     self.outer_cancelled = true;
-                    return Poll::Pending;
+                    return current::poll_cancelled_from_scope("a gather");
                 }
             }
         }

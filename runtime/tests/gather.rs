@@ -105,6 +105,74 @@ fn a_failure_while_a_nested_gather_is_still_spawning_ends_the_outer_one() {
     }
 }
 
+/// A gather first polled in a gather child, then moved out of the child
+/// and awaited elsewhere, is cancelled with the child's group: awaiting it
+/// then panics, saying why, rather than waiting for good.
+#[test]
+fn a_gather_moved_out_of_its_cancelled_child_panics_instead_of_waiting() {
+    for (name, rt) in support::flavours() {
+        let awaited = support::eventually(move || {
+            rt.block_on(async {
+                let (moved_tx, moved_rx) = futures::channel::oneshot::channel();
+                let token = braid::CancellationToken::new();
+                let group = try_gather([async move {
+                    let mut nested = Box::pin(gather([std::future::pending::<()>()]));
+                    assert!(futures::poll!(nested.as_mut()).is_pending());
+                    moved_tx.send(nested).ok();
+                    std::future::pending::<Result<(), ()>>().await
+                }])
+                .token(&token);
+                let group = braid::spawn(group);
+                let nested = moved_rx.await.unwrap();
+                token.cancel();
+                assert!(matches!(group.await, Ok(Err(GatherError::Cancelled))));
+                braid::spawn(nested).await
+            })
+        });
+        let payload = awaited.expect_err(name).into_panic();
+        let message = payload
+            .downcast_ref::<String>()
+            .expect("a formatted message");
+        assert!(
+            message.contains("polled outside that child"),
+            "{name}: {message}"
+        );
+    }
+}
+
+/// As above, for an `as_completed` stream.
+#[test]
+fn an_as_completed_moved_out_of_its_cancelled_child_panics_instead_of_waiting() {
+    for (name, rt) in support::flavours() {
+        let awaited = support::eventually(move || {
+            rt.block_on(async {
+                let (moved_tx, moved_rx) = futures::channel::oneshot::channel();
+                let token = braid::CancellationToken::new();
+                let group = try_gather([async move {
+                    let mut nested = braid::as_completed([std::future::pending::<()>()]);
+                    assert!(futures::poll!(std::pin::pin!(nested.next())).is_pending());
+                    moved_tx.send(nested).ok();
+                    std::future::pending::<Result<(), ()>>().await
+                }])
+                .token(&token);
+                let group = braid::spawn(group);
+                let mut nested = moved_rx.await.unwrap();
+                token.cancel();
+                assert!(matches!(group.await, Ok(Err(GatherError::Cancelled))));
+                braid::spawn(async move { nested.next().await }).await
+            })
+        });
+        let payload = awaited.expect_err(name).into_panic();
+        let message = payload
+            .downcast_ref::<String>()
+            .expect("a formatted message");
+        assert!(
+            message.contains("polled outside that child"),
+            "{name}: {message}"
+        );
+    }
+}
+
 #[test]
 fn cancelling_a_spawned_gather_cancels_nested_groups() {
     let rt = support::multi(2);
