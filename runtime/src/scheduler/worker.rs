@@ -162,6 +162,11 @@ impl Core {
     /// sleeper, as after any push (rule 1 of `idle.rs`), since a worker
     /// on its way to sleep may have looked at both queues while the batch
     /// was in neither.
+    /// A task from this worker's own deque, if any.
+    pub(super) fn pop_local(&mut self) -> Option<Notified> {
+        self.local.pop()
+    }
+
     pub(super) fn next_task(
         &mut self,
         maintenance: bool,
@@ -232,7 +237,11 @@ impl Core {
                     continue;
                 }
                 if let Some(task) = stolen.success() {
-                    let taken = self.local.len() - before + 1;
+                    // This worker searches with its own deque empty (and
+                    // only it pushes there), so the length grew by the
+                    // batch alone; a peer stealing part of the batch back
+                    // meanwhile makes this a lower bound.
+                    let taken = self.local.len().saturating_sub(before) + 1;
                     metrics.steals.add(taken as u64);
                     return (Some(task), false);
                 }

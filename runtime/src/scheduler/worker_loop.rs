@@ -176,6 +176,13 @@ impl Worker<'_> {
                     shared.free_outside();
                 }
             }
+            // The driver's turn may have woken tasks onto this worker's
+            // deque: they come before a search of the peers, which starts
+            // from an empty deque of its own.
+            let task = match task {
+                None if maintenance => self.core.borrow_mut().pop_local(),
+                task => task,
+            };
             if let Some(task) = task {
                 self.run_task(task);
                 continue;

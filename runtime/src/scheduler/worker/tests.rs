@@ -152,6 +152,29 @@ fn shutdown_frees_the_tasks_in_slots_deques_and_the_injector() {
 }
 
 #[test]
+fn a_steal_counts_the_batch_it_moved_and_the_task_it_took() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    let (shared, mut cores) = shared(2);
+    for _ in 0..6 {
+        let task = pending_task(&shared, &DROPS);
+        cores[1].push_back(task);
+    }
+    let (stolen, _) = steal_pass(&mut cores[0], &shared);
+    let moved = cores[0].local.len();
+    assert!(stolen.is_some() && moved > 0, "a batch and a task");
+    assert_eq!(
+        shared.worker_metrics(0).steals.get(),
+        moved as u64 + 1,
+        "the batch left on the thief's deque and the task it runs"
+    );
+    assert_eq!(cores[1].local.len() + moved + 1, 6);
+    drop(stolen);
+    shared.signal_shutdown();
+    shared.shutdown_tasks();
+    drop(cores);
+}
+
+#[test]
 fn a_searcher_watches_every_peer_slot_at_once() {
     static DROPS: AtomicUsize = AtomicUsize::new(0);
     let (shared, mut cores) = shared(3);
