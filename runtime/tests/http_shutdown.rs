@@ -99,3 +99,35 @@ fn dropping_the_server_drops_its_connections() {
         })
     });
 }
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn dropping_the_server_during_a_graceful_shutdown_drops_its_connections() {
+    eventually(|| {
+        multi(2).block_on(async {
+            let listener = braid::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let service = http::Svc(|_| async {
+                std::future::pending::<()>().await;
+                text("never")
+            });
+            let stop = CancellationToken::new();
+            let server = braid::spawn(
+                braid::hyper::serve(listener, service)
+                    .with_graceful_shutdown(stop.clone().cancelled_owned())
+                    .into_future(),
+            );
+            let mut client = Client::connect(addr).await.unwrap();
+            let request = braid::spawn(async move { client.get("/").await });
+            braid::time::sleep(Duration::from_millis(20)).await;
+            // The connection is asked to finish, and waits for its request.
+            stop.cancel();
+            braid::time::sleep(Duration::from_millis(20)).await;
+            assert!(!request.is_finished());
+            // A deadline on the shutdown drops the server: the connection
+            // goes with it, though it was already finishing.
+            server.abort();
+            assert!(request.await.unwrap().is_err());
+        })
+    });
+}

@@ -59,6 +59,7 @@ where
         let mut connection = pin!(connection);
         let mut first_deadline = Some(time::sleep(self.header_read_timeout));
         let mut cancelled = pin!(self.graceful.cancelled());
+        let mut aborted = pin!(self.abort.cancelled());
         let mut watching = false;
         let mut asked_to_finish = false;
         poll_fn(|cx| {
@@ -66,9 +67,12 @@ where
             // whole body, and a task's waker wakes that task whichever one
             // was handed out, so the registration stays good; each later
             // wake reads the tokens' flags instead of taking their lock.
+            // Both tokens: once a graceful shutdown has woken the task, a
+            // drop of the server that follows must wake it again.
             if !watching {
                 watching = true;
                 let _ = cancelled.as_mut().poll(cx);
+                let _ = aborted.as_mut().poll(cx);
             }
             if self.abort.is_cancelled() {
                 return Poll::Ready(());
