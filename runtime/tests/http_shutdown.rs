@@ -78,21 +78,51 @@ fn graceful_shutdown_finishes_the_request_in_flight_then_returns() {
     });
 }
 
+/// A request handler that never answers.
+type Stuck = fn(
+    hyper::Request<hyper::body::Incoming>,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = hyper::Response<http::Body>> + Send>,
+>;
+
+fn stuck(
+    _: hyper::Request<hyper::body::Incoming>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = hyper::Response<http::Body>> + Send>> {
+    Box::pin(async {
+        std::future::pending::<()>().await;
+        text("never")
+    })
+}
+
+/// A server on `serve` (given a listener and a service whose requests
+/// never finish), and a request to it in flight.
+async fn a_stuck_request<F>(
+    serve: F,
+) -> (
+    braid::JoinHandle<std::io::Result<()>>,
+    braid::JoinHandle<Result<(StatusCode, String), hyper::Error>>,
+)
+where
+    F: FnOnce(braid::net::TcpListener, http::Svc<Stuck>) -> braid::JoinHandle<std::io::Result<()>>,
+{
+    let listener = braid::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = serve(listener, http::Svc(stuck as Stuck));
+    let mut client = Client::connect(addr).await.unwrap();
+    let request = braid::spawn(async move { client.get("/").await });
+    braid::time::sleep(Duration::from_millis(20)).await;
+    (server, request)
+}
+
 #[test]
 #[cfg_attr(miri, ignore)]
 fn dropping_the_server_drops_its_connections() {
     eventually(|| {
         multi(2).block_on(async {
-            let listener = braid::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            let service = http::Svc(|_| async {
-                std::future::pending::<()>().await;
-                text("never")
-            });
-            let server = braid::spawn(braid::hyper::serve(listener, service).into_future());
-            let mut client = Client::connect(addr).await.unwrap();
-            let request = braid::spawn(async move { client.get("/").await });
-            braid::time::sleep(Duration::from_millis(20)).await;
+            let (server, request) = a_stuck_request(|listener, service| {
+                braid::spawn(braid::hyper::serve(listener, service).into_future())
+            })
+            .await;
             server.abort();
             // The connection goes with the server: the client sees it close.
             assert!(request.await.unwrap().is_err());
@@ -105,21 +135,16 @@ fn dropping_the_server_drops_its_connections() {
 fn dropping_the_server_during_a_graceful_shutdown_drops_its_connections() {
     eventually(|| {
         multi(2).block_on(async {
-            let listener = braid::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            let service = http::Svc(|_| async {
-                std::future::pending::<()>().await;
-                text("never")
-            });
             let stop = CancellationToken::new();
-            let server = braid::spawn(
-                braid::hyper::serve(listener, service)
-                    .with_graceful_shutdown(stop.clone().cancelled_owned())
-                    .into_future(),
-            );
-            let mut client = Client::connect(addr).await.unwrap();
-            let request = braid::spawn(async move { client.get("/").await });
-            braid::time::sleep(Duration::from_millis(20)).await;
+            let signal = stop.clone().cancelled_owned();
+            let (server, request) = a_stuck_request(|listener, service| {
+                braid::spawn(
+                    braid::hyper::serve(listener, service)
+                        .with_graceful_shutdown(signal)
+                        .into_future(),
+                )
+            })
+            .await;
             // The connection is asked to finish, and waits for its request.
             stop.cancel();
             braid::time::sleep(Duration::from_millis(20)).await;
