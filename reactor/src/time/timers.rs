@@ -161,10 +161,8 @@ impl Timers {
         let (state, fired) = wheel.reset(key, tick);
         let interrupt = self.interrupts_park(state, tick);
         drop(wheel);
-        // Woken outside the lock, as every firing is.
-        if let Some(waker) = fired {
-            waker.wake();
-        }
+        // Woken outside the lock, as every firing is (rule 1).
+        wake_all(fired);
         (state, interrupt)
     }
 
